@@ -1,0 +1,9 @@
+//! The builder API: declare parameters, variables and steps; get back handles that render
+//! their own references.
+
+mod param_spec;
+pub mod refs;
+mod runbook;
+
+pub use param_spec::ParamSpec;
+pub use runbook::{BuildError, Runbook, StepRef};

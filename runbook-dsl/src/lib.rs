@@ -1,0 +1,37 @@
+//! Typed SSM Automation runbooks (schemaVersion `0.3`).
+//!
+//! One model in the middle: [`model::Document`]. Builders ([`builder`]) produce it, the reader
+//! ([`read`]) produces it from YAML or JSON, and everything else is a function of it: [`emit`]
+//! writes canonical YAML/JSON text.
+//!
+//! ```
+//! use runbook_dsl::prelude::*;
+//!
+//! let mut rb = Runbook::new("Stop an instance.");
+//! let role = rb.assume_role();
+//! let id: Param<Str> = rb.param("InstanceId", ParamSpec::new("The instance to stop.").pattern("^i-[a-z0-9]{8,17}$"));
+//! rb.add(Step::new("Stop", ChangeInstanceState::new(vec![id.value()], "stopped")));
+//! let doc = rb.build().unwrap();
+//! assert_eq!(doc.assume_role.as_deref(), Some(role.to_string().as_str()));
+//! let yaml = runbook_dsl::emit::to_yaml(&doc);
+//! assert!(yaml.starts_with("schemaVersion: '0.3'\n"));
+//! ```
+
+pub mod builder;
+pub mod emit;
+pub mod model;
+pub mod read;
+pub mod yaml;
+
+/// Everything a runbook author needs in one import.
+pub mod prelude {
+    pub use crate::builder::refs::{
+        Bool, Builtin, Int, MapList, Output, Param, Reference, SsmType, Str, StrList, StrMap, Var,
+    };
+    pub use crate::builder::{BuildError, ParamSpec, Runbook, StepRef};
+    pub use crate::model::actions::*;
+    pub use crate::model::{
+        Action, DataType, Document, OnCancel, OnFailure, OutputDecl, Parameter, ParameterType, Step,
+    };
+    pub use serde_json::json;
+}

@@ -1,0 +1,77 @@
+//! One module per remediation; [`catalog`] lists them all.
+
+use runbook_dsl::builder::BuildError;
+use runbook_dsl::model::Document;
+use std::fmt;
+
+mod ec2_stop_instance;
+mod s3_default_encryption;
+
+/// A catalog runbook: its document name, the document, and the AWS Config finding it fixes.
+#[derive(Clone, Debug)]
+pub struct CatalogEntry {
+    /// Document name (the SSM document resource name, also the file name in `generated/`).
+    pub name: String,
+    /// The document.
+    pub document: Document,
+    /// The AWS Config finding the runbook remediates.
+    pub target: ConfigTarget,
+    /// Whether the runbook asks for approval before its first change (the manual variant).
+    pub approval: bool,
+}
+
+/// The AWS Config finding a runbook remediates, and where Config's `RESOURCE_ID` goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConfigTarget {
+    /// The Config rule: a managed rule identifier such as `S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED`.
+    pub config_rule: &'static str,
+    /// The Config resource type, e.g. `AWS::S3::Bucket`.
+    pub resource_type: &'static str,
+    /// The document parameter that receives `RESOURCE_ID`.
+    pub resource_id_param: &'static str,
+}
+
+/// A catalog runbook that does not build.
+#[derive(Clone, Debug)]
+pub struct CatalogError {
+    /// The runbook's name.
+    pub name: String,
+    /// Why.
+    pub error: BuildError,
+}
+
+impl fmt::Display for CatalogError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "runbook {} does not build:", self.name)?;
+        for p in &self.error.problems {
+            writeln!(f, "  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CatalogError {}
+
+/// A runbook's builder: `true` builds the variant that asks for approval first.
+type Builder = fn(bool) -> Result<Document, BuildError>;
+
+/// Every remediation of the catalog. Each yields two documents: `<name>` (automatic) and
+/// `<name>-WithApproval` (manual).
+const REMEDIATIONS: &[(&str, ConfigTarget, Builder)] = &[
+    ("Remediate-EC2-StopInstance", ec2_stop_instance::TARGET, ec2_stop_instance::build),
+    ("Remediate-S3-EnableDefaultEncryption", s3_default_encryption::TARGET, s3_default_encryption::build),
+];
+
+/// Builds every catalog runbook, both variants of each; the first failure is returned with the
+/// runbook's name.
+pub fn catalog() -> Result<Vec<CatalogEntry>, CatalogError> {
+    let mut out = Vec::new();
+    for (base, target, build) in REMEDIATIONS {
+        for approval in [false, true] {
+            let name = if approval { format!("{base}-WithApproval") } else { base.to_string() };
+            let document = build(approval).map_err(|error| CatalogError { name: name.clone(), error })?;
+            out.push(CatalogEntry { name, document, target: *target, approval });
+        }
+    }
+    Ok(out)
+}

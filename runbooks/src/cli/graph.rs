@@ -1,0 +1,19 @@
+//! `runbook graph`: print a Mermaid flowchart of a document.
+
+use clap::Args as ClapArgs;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `runbook graph`.
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// Files or folders of YAML/JSON documents.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+/// Runs the subcommand.
+pub fn run(_args: Args) -> ExitCode {
+    eprintln!("runbook graph: not available yet");
+    ExitCode::from(2)
+}

@@ -1,0 +1,151 @@
+//! What `emit` writes into `generated/`: the plan (every file and its contents), the check
+//! against what is on disk, and the atomic write.
+//!
+//! `generated/` belongs to `emit`: every file in it is one that `emit` produced, and a file no
+//! runbook produces any more is deleted.
+
+use crate::catalog::{catalog, CatalogEntry};
+use runbook_dsl::emit;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// The generated files, by file name relative to `generated/`, in a stable order.
+pub type Plan = BTreeMap<String, String>;
+
+/// Every file `emit` writes for the catalog, or why the catalog cannot be emitted.
+///
+/// ```
+/// let plan = runbooks::generate::plan().unwrap();
+/// assert!(plan.contains_key("Remediate-S3-EnableDefaultEncryption.yaml"));
+/// ```
+pub fn plan() -> Result<Plan, String> {
+    let entries = catalog().map_err(|e| e.to_string())?;
+    Ok(plan_for(&entries))
+}
+
+/// The files for the given catalog entries.
+pub fn plan_for(entries: &[CatalogEntry]) -> Plan {
+    let mut plan = Plan::new();
+    for e in entries {
+        plan.insert(format!("{}.yaml", e.name), emit::to_yaml(&e.document));
+    }
+    plan
+}
+
+/// A difference between the plan and the directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Drift {
+    /// The file is missing.
+    Missing(String),
+    /// The file differs; the unified diff from disk to plan.
+    Stale(String, String),
+    /// The file is in the directory but no runbook produces it.
+    Extra(String),
+}
+
+impl fmt::Display for Drift {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Drift::Missing(n) => write!(f, "missing: {n}"),
+            Drift::Stale(n, diff) => write!(f, "stale: {n}\n{diff}"),
+            Drift::Extra(n) => write!(f, "extra: {n} (no runbook produces it)"),
+        }
+    }
+}
+
+/// The files currently in `dir` (hidden files excluded), by name.
+pub fn on_disk(dir: &Path) -> io::Result<Plan> {
+    let mut files = Plan::new();
+    if !dir.exists() {
+        return Ok(files);
+    }
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || !entry.file_type()?.is_file() {
+            continue;
+        }
+        files.insert(name, fs::read_to_string(entry.path())?);
+    }
+    Ok(files)
+}
+
+/// Every difference between the plan and `dir`.
+pub fn check(dir: &Path, plan: &Plan) -> io::Result<Vec<Drift>> {
+    let disk = on_disk(dir)?;
+    let mut drift = Vec::new();
+    for (name, want) in plan {
+        match disk.get(name) {
+            None => drift.push(Drift::Missing(name.clone())),
+            Some(have) if have != want => {
+                let diff = similar::TextDiff::from_lines(have.as_str(), want.as_str())
+                    .unified_diff()
+                    .header(&format!("generated/{name} (on disk)"), &format!("generated/{name} (emit)"))
+                    .to_string();
+                drift.push(Drift::Stale(name.clone(), diff));
+            }
+            Some(_) => {}
+        }
+    }
+    for name in disk.keys() {
+        if !plan.contains_key(name) {
+            drift.push(Drift::Extra(name.clone()));
+        }
+    }
+    Ok(drift)
+}
+
+/// What [`write`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WriteReport {
+    /// Files written (new or changed).
+    pub written: Vec<String>,
+    /// Files already up to date.
+    pub unchanged: Vec<String>,
+    /// Files deleted because no runbook produces them.
+    pub deleted: Vec<String>,
+}
+
+/// Writes the plan into `dir`: each changed file atomically (a temporary file in `dir`, then a
+/// rename), then deletes files no runbook produces.
+pub fn write(dir: &Path, plan: &Plan) -> io::Result<WriteReport> {
+    fs::create_dir_all(dir)?;
+    let disk = on_disk(dir)?;
+    let mut report = WriteReport::default();
+    for (name, contents) in plan {
+        if disk.get(name) == Some(contents) {
+            report.unchanged.push(name.clone());
+            continue;
+        }
+        write_atomically(&dir.join(name), contents)?;
+        report.written.push(name.clone());
+    }
+    for name in disk.keys() {
+        if !plan.contains_key(name) {
+            fs::remove_file(dir.join(name))?;
+            report.deleted.push(name.clone());
+        }
+    }
+    Ok(report)
+}
+
+/// Writes `contents` to `path` through a temporary file in the same directory and a rename, so
+/// that no reader ever sees a half-written file.
+pub fn write_atomically(path: &Path, contents: &str) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp: PathBuf = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = fs::write(&tmp, contents).and_then(|()| fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// `generated/` at the root of the workspace this crate was built in.
+pub fn default_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("generated")
+}

@@ -1,0 +1,3 @@
+//! Cross-crate tests. One test binary, one module per concern.
+
+mod freshness;
