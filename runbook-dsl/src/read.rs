@@ -1,7 +1,10 @@
-//! Reading documents: YAML or JSON text into the same [`Document`] the builders produce.
+//! Reading documents: YAML or JSON text into the same [`Document`] the builders produce, with
+//! a source map ([`parse`]) that locates any field path (`mainSteps[2].inputs.Choices[0]`) in the
+//! text, so that errors and diagnostics name the file, the line and the column.
 
 use crate::model::{Document, Value};
 use crate::yaml;
+pub use crate::yaml::{Pos, SourceMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -41,6 +44,22 @@ impl fmt::Display for ReadError {
 
 impl std::error::Error for ReadError {}
 
+/// A document read from text, with the position of each of its fields.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parsed {
+    /// The document.
+    pub document: Document,
+    /// Where each field path starts in the text (see [`SourceMap::locate`]).
+    pub source_map: SourceMap,
+}
+
+impl Parsed {
+    /// Line and column of a field path (or of its nearest ancestor present in the text).
+    pub fn locate(&self, field: &str) -> Option<Pos> {
+        self.source_map.locate(field)
+    }
+}
+
 /// Reads a document from YAML or JSON text (JSON is read as YAML, which it is).
 ///
 /// ```
@@ -48,6 +67,21 @@ impl std::error::Error for ReadError {}
 /// assert_eq!(doc.main_steps[0].name, "W");
 /// ```
 pub fn from_str(text: &str) -> Result<Document, ReadError> {
+    parse(text).map(|p| p.document)
+}
+
+/// Reads a document and the position of every field, for diagnostics that point into the text.
+/// Errors name the line, the column and the field path.
+///
+/// ```
+/// let text = "schemaVersion: '0.3'\nmainSteps:\n  - name: W\n    action: aws:pause\n    maxAttempts: many\n";
+/// let err = runbook_dsl::read::parse(text).unwrap_err();
+/// assert_eq!(err.path.as_deref(), Some("mainSteps[0].maxAttempts"));
+/// assert_eq!((err.line, err.column), (Some(5), Some(5)));
+/// let ok = runbook_dsl::read::parse("schemaVersion: '0.3'\nmainSteps:\n  - name: W\n    action: aws:pause\n").unwrap();
+/// assert_eq!(ok.locate("mainSteps[0].action").map(|p| p.line), Some(4));
+/// ```
+pub fn parse(text: &str) -> Result<Parsed, ReadError> {
     let value = yaml::from_str(text).map_err(|e| ReadError {
         file: None,
         line: e.line,
@@ -55,31 +89,45 @@ pub fn from_str(text: &str) -> Result<Document, ReadError> {
         path: None,
         message: e.message,
     })?;
-    from_value(value)
+    let source_map = yaml::source_map(text);
+    match from_value(value) {
+        Ok(document) => Ok(Parsed { document, source_map }),
+        Err(mut e) => {
+            if let Some(pos) = e.path.as_deref().and_then(|p| source_map.locate(p)) {
+                e.line = Some(pos.line);
+                e.column = Some(pos.column);
+            }
+            Err(e)
+        }
+    }
 }
 
-/// Reads a document from a JSON value.
+/// Reads a document from a JSON value; errors name the field path.
 pub fn from_value(value: Value) -> Result<Document, ReadError> {
-    if !value.is_object() {
-        return Err(ReadError {
-            file: None,
-            line: None,
-            column: None,
-            path: None,
-            message: "a document is a map with `schemaVersion` and `mainSteps`".into(),
-        });
+    let err = |path: Option<String>, message: String| ReadError { file: None, line: None, column: None, path, message };
+    let Value::Object(top) = &value else {
+        return Err(err(None, "a document is a map with `schemaVersion` and `mainSteps`".into()));
+    };
+    if !top.contains_key("schemaVersion") {
+        return Err(err(None, "missing `schemaVersion`; add `schemaVersion: '0.3'` at the top".into()));
     }
-    serde_json::from_value::<Document>(value).map_err(|e| ReadError {
-        file: None,
-        line: None,
-        column: None,
-        path: None,
-        message: e.to_string(),
+    if !top.contains_key("mainSteps") {
+        return Err(err(None, "missing `mainSteps`; an Automation document needs at least one step".into()));
+    }
+    serde_path_to_error::deserialize::<_, Document>(value).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." || path.is_empty() { None } else { Some(path) };
+        err(path, e.into_inner().to_string())
     })
 }
 
 /// Reads a document from a file.
 pub fn from_path(path: &Path) -> Result<Document, ReadError> {
+    parse_path(path).map(|p| p.document)
+}
+
+/// Reads a document and its source map from a file; errors name the file.
+pub fn parse_path(path: &Path) -> Result<Parsed, ReadError> {
     let text = std::fs::read_to_string(path).map_err(|e| ReadError {
         file: Some(path.to_path_buf()),
         line: None,
@@ -87,7 +135,7 @@ pub fn from_path(path: &Path) -> Result<Document, ReadError> {
         path: None,
         message: format!("cannot read the file: {e}"),
     })?;
-    from_str(&text).map_err(|mut e| {
+    parse(&text).map_err(|mut e| {
         e.file = Some(path.to_path_buf());
         e
     })

@@ -254,3 +254,147 @@ impl std::fmt::Display for YamlError {
 }
 
 impl std::error::Error for YamlError {}
+
+/// A place in a text file: 1-based line and column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Pos {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+/// Where each field of a YAML or JSON text starts, by field path (`mainSteps[2].inputs.Choices[0]`).
+///
+/// A map entry is located at its key, a list item at the item. Paths use `.` between keys and
+/// `[i]` for list items; the root is the empty path.
+///
+/// ```
+/// let map = runbook_dsl::yaml::source_map("a: 1\nsteps:\n  - name: x\n    inputs: {k: v}\n");
+/// assert_eq!(map.get("steps[0].name").map(|p| (p.line, p.column)), Some((3, 5)));
+/// assert_eq!(map.locate("steps[0].inputs.k.nothing").map(|p| p.line), Some(4));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceMap {
+    positions: std::collections::HashMap<String, Pos>,
+}
+
+impl SourceMap {
+    /// The position of exactly this path.
+    pub fn get(&self, path: &str) -> Option<Pos> {
+        self.positions.get(path).copied()
+    }
+
+    /// The position of the path, or of its nearest ancestor that is in the text (a field that is
+    /// missing is reported where its parent is).
+    pub fn locate(&self, path: &str) -> Option<Pos> {
+        let mut p = path;
+        loop {
+            if let Some(pos) = self.positions.get(p) {
+                return Some(*pos);
+            }
+            if p.is_empty() {
+                return None;
+            }
+            p = parent_path(p);
+        }
+    }
+
+    /// Number of located fields.
+    pub fn len(&self) -> usize {
+        self.positions.len()
+    }
+
+    /// Whether nothing was located (the text could not be scanned).
+    pub fn is_empty(&self) -> bool {
+        self.positions.is_empty()
+    }
+}
+
+/// `a.b[2]` -> `a.b`, `a.b` -> `a`, `a` -> ``.
+fn parent_path(p: &str) -> &str {
+    match p.rfind(['.', '[']) {
+        Some(i) => &p[..i],
+        None => "",
+    }
+}
+
+/// Scans YAML (or JSON) text for the position of every field. Never fails: text that does not
+/// scan gives the fields located before the problem (possibly none).
+pub fn source_map(text: &str) -> SourceMap {
+    use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+    use yaml_rust2::scanner::Marker;
+
+    enum Frame {
+        Map { key: Option<String>, key_pos: Option<Pos> },
+        Seq { next: usize },
+    }
+    struct Rx {
+        stack: Vec<(String, Frame)>,
+        map: SourceMap,
+        done: bool,
+    }
+    impl Rx {
+        /// Called for each node start; returns the node's path (None for a map key).
+        fn node(&mut self, pos: Pos, scalar: Option<&str>) -> Option<String> {
+            let Some((path, frame)) = self.stack.last_mut() else {
+                self.map.positions.entry(String::new()).or_insert(pos);
+                return Some(String::new());
+            };
+            match frame {
+                Frame::Seq { next } => {
+                    let p = format!("{path}[{next}]");
+                    *next += 1;
+                    self.map.positions.entry(p.clone()).or_insert(pos);
+                    Some(p)
+                }
+                Frame::Map { key, key_pos } => match key.take() {
+                    None => {
+                        *key = Some(scalar.unwrap_or("?").to_string());
+                        *key_pos = Some(pos);
+                        None
+                    }
+                    Some(k) => {
+                        let p = if path.is_empty() { k } else { format!("{path}.{k}") };
+                        let at = key_pos.take().unwrap_or(pos);
+                        self.map.positions.entry(p.clone()).or_insert(at);
+                        Some(p)
+                    }
+                },
+            }
+        }
+    }
+    impl MarkedEventReceiver for Rx {
+        fn on_event(&mut self, ev: Event, mark: Marker) {
+            if self.done {
+                return;
+            }
+            let pos = Pos { line: mark.line(), column: mark.col() + 1 };
+            match ev {
+                Event::Scalar(s, ..) => {
+                    self.node(pos, Some(&s));
+                }
+                Event::Alias(_) => {
+                    self.node(pos, Some("*"));
+                }
+                Event::MappingStart(..) => {
+                    let p = self.node(pos, None).unwrap_or_default();
+                    self.stack.push((p, Frame::Map { key: None, key_pos: None }));
+                }
+                Event::SequenceStart(..) => {
+                    let p = self.node(pos, None).unwrap_or_default();
+                    self.stack.push((p, Frame::Seq { next: 0 }));
+                }
+                Event::MappingEnd | Event::SequenceEnd => {
+                    self.stack.pop();
+                }
+                Event::DocumentEnd => self.done = true,
+                _ => {}
+            }
+        }
+    }
+    let mut rx = Rx { stack: Vec::new(), map: SourceMap::default(), done: false };
+    let mut parser = Parser::new_from_str(text);
+    let _ = parser.load(&mut rx, false);
+    rx.map
+}

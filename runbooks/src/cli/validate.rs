@@ -1,7 +1,14 @@
-//! `runbook validate`: check documents with the validator (issue: control flow and validation).
+//! `runbook validate PATH...`: check YAML and JSON documents, files or folders (recursive),
+//! with the same validator `emit` uses. One line per finding:
+//! `PATH:LINE:COL: error[CODE] step=NAME field=PATH: message (hint: ...)`.
+//! Exit 0 when there are no errors, 1 when there are, 2 when a file cannot be read or parsed
+//! (the other files are still checked).
 
 use clap::Args as ClapArgs;
-use std::path::PathBuf;
+use runbook_dsl::read;
+use runbook_dsl::validate::{validate, Diagnostic, Severity};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Arguments of `runbook validate`.
@@ -10,10 +17,107 @@ pub struct Args {
     /// Files or folders of YAML/JSON documents.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// Print errors only, no warnings.
+    #[arg(long)]
+    pub errors_only: bool,
+}
+
+/// What one run found.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Documents checked.
+    pub files: usize,
+    /// Errors found.
+    pub errors: usize,
+    /// Warnings found.
+    pub warnings: usize,
+    /// Files that could not be read or parsed.
+    pub unreadable: usize,
+}
+
+impl Summary {
+    /// The exit code: 2 unreadable files, else 1 errors, else 0.
+    pub fn exit_code(&self) -> u8 {
+        if self.unreadable > 0 {
+            2
+        } else if self.errors > 0 {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// Every `.yaml`, `.yml` and `.json` file under `path` (or `path` itself), sorted.
+pub fn documents(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(path)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(documents(&p)?);
+        } else if p.extension().and_then(|x| x.to_str()).is_some_and(|x| matches!(x, "yaml" | "yml" | "json")) {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+/// One finding as a line: `PATH:LINE:COL: error[CODE] step=NAME field=PATH: message (hint: ...)`.
+pub fn format_line(file: &Path, parsed: &read::Parsed, d: &Diagnostic) -> String {
+    let pos = parsed.locate(&d.field).map(|p| (p.line, p.column)).unwrap_or((1, 1));
+    format!("{}:{}:{}: {d}", file.display(), pos.0, pos.1)
+}
+
+/// Checks every document under `paths`, writing findings to `out` and problems reading files
+/// to `err`.
+pub fn check(paths: &[PathBuf], errors_only: bool, out: &mut dyn Write, err: &mut dyn Write) -> Summary {
+    let mut sum = Summary::default();
+    for root in paths {
+        let files = match documents(root) {
+            Ok(f) => f,
+            Err(e) => {
+                let _ = writeln!(err, "{}: cannot read: {e}", root.display());
+                sum.unreadable += 1;
+                continue;
+            }
+        };
+        for file in files {
+            let parsed = match read::parse_path(&file) {
+                Ok(p) => p,
+                Err(e) => {
+                    let _ = writeln!(err, "{e}");
+                    sum.unreadable += 1;
+                    continue;
+                }
+            };
+            sum.files += 1;
+            for d in validate(&parsed.document) {
+                match d.severity {
+                    Severity::Error => sum.errors += 1,
+                    Severity::Warning if errors_only => continue,
+                    Severity::Warning => sum.warnings += 1,
+                }
+                let _ = writeln!(out, "{}", format_line(&file, &parsed, &d));
+            }
+        }
+    }
+    sum
 }
 
 /// Runs the subcommand.
-pub fn run(_args: Args) -> ExitCode {
-    eprintln!("runbook validate: not available yet");
-    ExitCode::from(2)
+pub fn run(args: Args) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    let sum = check(&args.paths, args.errors_only, &mut out, &mut err);
+    let _ = writeln!(
+        err,
+        "runbook validate: {} documents, {} errors, {} warnings, {} unreadable",
+        sum.files, sum.errors, sum.warnings, sum.unreadable
+    );
+    ExitCode::from(sum.exit_code())
 }

@@ -1,0 +1,109 @@
+//! Warnings: a mutating step with no rollback, a free-text String parameter that reaches a
+//! script or a command (injection), no assumeRole.
+
+use super::{diag, flow::reach, Cx, Diagnostic, Edge};
+use crate::model::{Action, ActionKind, OnFailure, ParameterType, Value};
+
+/// API name prefixes of read-only operations.
+const READ_ONLY: &[&str] =
+    &["Describe", "Get", "List", "Head", "Lookup", "Search", "Check", "Validate", "BatchGet", "Query", "Scan"];
+
+/// Whether a step changes resources: the actions AWS classes as mutating, and
+/// aws:executeAwsApi calls that are not read-only by name.
+pub fn is_mutating(a: &Action) -> bool {
+    match a {
+        Action::ChangeInstanceState(c) => c.check_state_only != Some(Value::Bool(true)),
+        Action::ExecuteAwsApi(e) => !READ_ONLY.iter().any(|p| e.api.starts_with(p)),
+        _ => matches!(
+            a.kind(),
+            Some(
+                ActionKind::CopyImage
+                    | ActionKind::CreateImage
+                    | ActionKind::CreateStack
+                    | ActionKind::CreateTags
+                    | ActionKind::DeleteImage
+                    | ActionKind::DeleteStack
+                    | ActionKind::RunInstances
+            )
+        ),
+    }
+}
+
+pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
+    if cx.doc.assume_role.as_deref().is_none_or(|r| r.trim().is_empty()) {
+        out.push(diag(
+            "W003",
+            None,
+            "assumeRole",
+            "no assumeRole: the automation runs with the permissions of whoever starts it",
+            "add an AutomationAssumeRole parameter and `assumeRole: '{{ AutomationAssumeRole }}'` (Runbook::assume_role)",
+        ));
+    }
+    // W001: a change with no rollback. Covered when the step itself, or a step that can run
+    // after it, routes failures to a step (onFailure: step:X).
+    for (i, at) in cx.steps.iter().enumerate() {
+        if !is_mutating(&at.step.action) {
+            continue;
+        }
+        let after = reach(cx, i, |e| e == Edge::Success);
+        let covered = after.iter().any(|&j| matches!(cx.steps[j].step.on_failure, Some(OnFailure::Step(_))));
+        if !covered {
+            out.push(diag(
+                "W001",
+                Some(&at.step.name),
+                format!("{}.name", at.path),
+                format!(
+                    "step `{}` changes resources ({}) and nothing undoes it when a later step fails",
+                    at.step.name,
+                    at.step.action.name()
+                ),
+                "declare its undo steps with Runbook::mutate (or route failures with onFailure: step:Rollback)",
+            ));
+        }
+    }
+    // W002: injection.
+    for at in &cx.steps {
+        let inputs = match &at.step.action {
+            Action::ExecuteScript(e) => {
+                [e.script.as_ref(), e.input_payload.as_ref()].into_iter().flatten().cloned().collect::<Vec<_>>()
+            }
+            Action::RunCommand(r) => r.parameters.iter().cloned().collect(),
+            _ => continue,
+        };
+        let text = serde_json::to_string(&inputs).unwrap_or_default();
+        for (name, p) in &cx.doc.parameters {
+            let free = matches!(
+                p.ty,
+                ParameterType::Data(crate::model::DataType::String)
+                    | ParameterType::Data(crate::model::DataType::StringList)
+            ) && p.allowed_pattern.is_none()
+                && p.allowed_values.is_none();
+            if free && mentions(&text, name) {
+                out.push(diag(
+                    "W002",
+                    Some(&at.step.name),
+                    format!("{}.inputs", at.path),
+                    format!(
+                        "free-text parameter `{name}` reaches the {} of `{}`",
+                        if matches!(at.step.action, Action::RunCommand(_)) { "command" } else { "script" },
+                        at.step.name
+                    ),
+                    format!("give `{name}` an allowedPattern (e.g. ^[a-zA-Z0-9-]+$) or allowedValues"),
+                ));
+            }
+        }
+    }
+}
+
+fn mentions(text: &str, param: &str) -> bool {
+    let mut rest = text;
+    while let Some(i) = rest.find("{{") {
+        let after = &rest[i + 2..];
+        let end = after.find("}}").unwrap_or(after.len());
+        if after[..end].trim() == param {
+            return true;
+        }
+        rest = &after[end.min(after.len())..];
+    }
+    false
+}

@@ -1,0 +1,302 @@
+//! The validator: every create-time rule of the Automation reference, plus the mistakes AWS only
+//! finds at run time (dangling targets, unresolved `{{ }}` references, type mismatches, cycles),
+//! plus lints. One module per family of rules; [`validate`] runs them all.
+//!
+//! Every finding is a [`Diagnostic`] with a stable code (table in [`CODES`]), the step, the field
+//! path (`mainSteps[2].inputs.Choices[0]`, locatable with [`crate::read::parse`]'s source map),
+//! the message and a hint that says the fix.
+//!
+//! ```
+//! use runbook_dsl::prelude::*;
+//! use runbook_dsl::validate::{validate, Severity};
+//! let doc = runbook_dsl::read::from_str(
+//!     "schemaVersion: '0.3'\nmainSteps:\n  - name: A\n    action: aws:pause\n    inputs: {}\n    nextStep: Nowhere\n",
+//! ).unwrap();
+//! let found = validate(&doc);
+//! let e = found.iter().find(|d| d.severity == Severity::Error).unwrap();
+//! assert_eq!((e.code, e.step.as_deref(), e.field.as_str()), ("E031", Some("A"), "mainSteps[0].nextStep"));
+//! ```
+
+mod document;
+mod flow;
+mod lints;
+mod refs;
+mod steps;
+
+use crate::model::{Action, Document, OnCancel, OnFailure, Step};
+use std::fmt;
+
+/// How bad a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    /// AWS rejects the document, or the run fails or misbehaves.
+    Error,
+    /// Likely a mistake or a risk (lint); AWS accepts the document.
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+/// One finding of the validator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// Stable code, e.g. `E031` (see [`CODES`]).
+    pub code: &'static str,
+    /// The step concerned, if any.
+    pub step: Option<String>,
+    /// Field path, e.g. `mainSteps[2].inputs.Choices[0]` (empty for the whole document).
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: String,
+}
+
+impl fmt::Display for Diagnostic {
+    /// `error[E031] step=A field=mainSteps[0].nextStep: message (hint: ...)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[{}]", self.severity, self.code)?;
+        if let Some(s) = &self.step {
+            write!(f, " step={s}")?;
+        }
+        if !self.field.is_empty() {
+            write!(f, " field={}", self.field)?;
+        }
+        write!(f, ": {} (hint: {})", self.message, self.hint)
+    }
+}
+
+/// Every code: (code, severity, what it finds). Codes are stable: a rule that goes away keeps
+/// its number unused.
+pub const CODES: &[(&str, Severity, &str)] = &[
+    ("E001", Severity::Error, "schemaVersion is not '0.3'"),
+    ("E002", Severity::Error, "mainSteps is empty"),
+    ("E003", Severity::Error, "document larger than 64 KB"),
+    ("E004", Severity::Error, "more than 5 attachments in files"),
+    ("E005", Severity::Error, "attachment without a sha256 checksum of 64 hex digits"),
+    ("E006", Severity::Error, "unknown top-level key"),
+    ("E007", Severity::Error, "assumeRole is not a role ARN or a String parameter reference"),
+    ("E008", Severity::Error, "document output names an unknown step or output"),
+    ("E010", Severity::Error, "parameter name not letters and digits"),
+    ("E011", Severity::Error, "parameter default does not match the parameter type"),
+    ("E012", Severity::Error, "parameter default does not match allowedPattern"),
+    ("E013", Severity::Error, "parameter default is not one of allowedValues"),
+    ("E014", Severity::Error, "allowedPattern is not a regular expression"),
+    ("E015", Severity::Error, "unknown parameter attribute"),
+    ("E016", Severity::Error, "variable default does not match the variable type"),
+    ("E020", Severity::Error, "duplicate step name"),
+    ("E021", Severity::Error, "step name not letters, digits and _"),
+    ("E022", Severity::Error, "unknown action"),
+    ("E023", Severity::Error, "required input missing or inputs of the wrong shape"),
+    ("E024", Severity::Error, "maxAttempts below 1"),
+    ("E025", Severity::Error, "aws:approve timeoutSeconds above 2592000 (30 days)"),
+    ("E026", Severity::Error, "onFailure is not Abort, Continue or step:NAME"),
+    ("E027", Severity::Error, "onCancel is not Abort or step:NAME"),
+    ("E028", Severity::Error, "onCancel on aws:loop or aws:updateVariable"),
+    ("E029", Severity::Error, "onCancel target is an action that cannot be one"),
+    ("E030", Severity::Error, "isEnd: true together with nextStep"),
+    ("E031", Severity::Error, "target step does not exist"),
+    ("E032", Severity::Error, "output selector is not JSONPath from $ ($.Payload for aws:executeScript)"),
+    ("E033", Severity::Error, "duplicate output name in a step"),
+    ("E034", Severity::Error, "aws:loop needs exactly one of Iterators and LoopCondition"),
+    ("E035", Severity::Error, "aws:loop MaxIterations outside 1..100"),
+    ("E036", Severity::Error, "aws:approve needs 1 to 10 approvers"),
+    ("E037", Severity::Error, "aws:approve MinRequiredApprovals outside 1..approvers"),
+    ("E038", Severity::Error, "aws:approve Message longer than 4096 characters"),
+    ("E039", Severity::Error, "aws:approve NotificationArn topic name does not start with Automation"),
+    ("E040", Severity::Error, "unknown aws:branch operator"),
+    ("E041", Severity::Error, "malformed condition"),
+    ("E042", Severity::Error, "operator does not fit the type of the tested value"),
+    ("E043", Severity::Error, "aws:sleep needs exactly one of Duration and Timestamp, at most 604799 s"),
+    ("E044", Severity::Error, "aws:updateVariable names an undeclared variable or gives a value of another type"),
+    ("E045", Severity::Error, "aws:executeScript needs Script or Attachment (and Handler for Python)"),
+    ("E046", Severity::Error, "aws:createStack needs exactly one of TemplateBody and TemplateURL"),
+    ("E047", Severity::Error, "aws:runCommand needs InstanceIds (at most 50) or Targets"),
+    ("E050", Severity::Error, "unreachable step"),
+    ("E051", Severity::Error, "cycle with no way out"),
+    ("E052", Severity::Error, "rollback path falls through into the main flow"),
+    ("E060", Severity::Error, "reference to an undeclared parameter or variable"),
+    ("E061", Severity::Error, "reference to an unknown step or step output"),
+    ("E062", Severity::Error, "reference to an output of a step that does not run before on every path"),
+    ("E063", Severity::Error, "{{ssm:...}} outside a parameter default"),
+    ("E064", Severity::Error, "loop value used outside its loop"),
+    ("E065", Severity::Error, "reference of an incompatible type"),
+    ("E066", Severity::Error, "unknown built-in variable"),
+    ("W001", Severity::Warning, "mutating step with no rollback"),
+    ("W002", Severity::Warning, "String parameter reaches a script or command without allowedPattern"),
+    ("W003", Severity::Warning, "no assumeRole"),
+    ("W004", Severity::Warning, "timeoutSeconds above the most the action can run (no effect)"),
+];
+
+/// Checks a document; every finding, errors first, each group in document order.
+///
+/// The checks run on the model, so a document built in Rust and one read from a file get the
+/// same findings.
+pub fn validate(doc: &Document) -> Vec<Diagnostic> {
+    let cx = Cx::new(doc);
+    let mut out = Vec::new();
+    document::check(&cx, &mut out);
+    steps::check(&cx, &mut out);
+    flow::check(&cx, &mut out);
+    refs::check(&cx, &mut out);
+    lints::check(&cx, &mut out);
+    out.sort_by_key(|d| d.severity);
+    out
+}
+
+/// Only the errors of [`validate`].
+pub fn errors(doc: &Document) -> Vec<Diagnostic> {
+    validate(doc).into_iter().filter(|d| d.severity == Severity::Error).collect()
+}
+
+/// A step with its place: field path, scope (0 = mainSteps, then one per aws:loop body), index
+/// in its scope, and the chain of (scope, index) from the top.
+pub(crate) struct StepAt<'a> {
+    pub step: &'a Step,
+    pub path: String,
+    pub scope: usize,
+    pub index: usize,
+    pub chain: Vec<(usize, usize)>,
+}
+
+/// Shared context of the checks.
+pub(crate) struct Cx<'a> {
+    pub doc: &'a Document,
+    pub steps: Vec<StepAt<'a>>,
+    /// Per scope: indices into `steps`, in list order.
+    pub scopes: Vec<Vec<usize>>,
+}
+
+impl<'a> Cx<'a> {
+    fn new(doc: &'a Document) -> Self {
+        let mut cx = Cx { doc, steps: Vec::new(), scopes: Vec::new() };
+        cx.walk(&doc.main_steps, "mainSteps", &[]);
+        cx
+    }
+
+    fn walk(&mut self, steps: &'a [Step], base: &str, chain: &[(usize, usize)]) {
+        let scope = self.scopes.len();
+        self.scopes.push(Vec::new());
+        for (i, s) in steps.iter().enumerate() {
+            let path = format!("{base}[{i}]");
+            let mut ch = chain.to_vec();
+            ch.push((scope, i));
+            self.scopes[scope].push(self.steps.len());
+            self.steps.push(StepAt { step: s, path: path.clone(), scope, index: i, chain: ch.clone() });
+            if let Action::Loop(l) = &s.action {
+                self.walk(&l.steps, &format!("{path}.inputs.Steps"), &ch);
+            }
+        }
+    }
+
+    /// The step of `scope` named `name`.
+    pub fn find(&self, scope: usize, name: &str) -> Option<usize> {
+        self.scopes[scope].iter().copied().find(|&i| self.steps[i].step.name == name)
+    }
+
+    /// Any step (any scope) named `name`, preferring the first.
+    pub fn find_any(&self, name: &str) -> Option<usize> {
+        self.steps.iter().position(|s| s.step.name == name)
+    }
+
+    /// Successors of step `i` within its scope: (target index into `steps`, edge kind).
+    pub fn edges(&self, i: usize) -> Vec<(usize, Edge)> {
+        let at = &self.steps[i];
+        let s = at.step;
+        let scope = &self.scopes[at.scope];
+        let mut out = Vec::new();
+        let find = |n: &str| self.find(at.scope, n);
+        let next_in_list = scope.get(at.index + 1).copied();
+        match &s.action {
+            Action::Branch(b) => {
+                for c in &b.choices {
+                    out.extend(find(&c.next_step).map(|t| (t, Edge::Success)));
+                }
+                match &b.default {
+                    Some(d) => out.extend(find(d).map(|t| (t, Edge::Success))),
+                    None if s.is_end != Some(true) => out.extend(next_in_list.map(|t| (t, Edge::Success))),
+                    None => {}
+                }
+            }
+            _ => {
+                if let Some(n) = &s.next_step {
+                    out.extend(find(n).map(|t| (t, Edge::Success)));
+                } else if s.is_end != Some(true) {
+                    out.extend(next_in_list.map(|t| (t, Edge::Success)));
+                }
+            }
+        }
+        match &s.on_failure {
+            Some(OnFailure::Step(t)) => out.extend(find(t).map(|t| (t, Edge::Failure))),
+            Some(OnFailure::Continue) => {
+                let succ: Vec<usize> = out.iter().filter(|e| e.1 == Edge::Success).map(|e| e.0).collect();
+                out.extend(succ.into_iter().map(|t| (t, Edge::Continue)));
+            }
+            _ => {}
+        }
+        if let Some(OnCancel::Step(t)) = &s.on_cancel {
+            out.extend(find(t).map(|t| (t, Edge::Cancel)));
+        }
+        out
+    }
+
+    /// Whether step `i` ends the run (or its scope) when it succeeds.
+    pub fn ends(&self, i: usize) -> bool {
+        !self.edges(i).iter().any(|e| e.1 == Edge::Success)
+    }
+}
+
+/// The kind of a flow edge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Edge {
+    /// After success: nextStep, the next listed step, a branch target.
+    Success,
+    /// onFailure step:X.
+    Failure,
+    /// onFailure Continue: on to the success targets.
+    Continue,
+    /// onCancel step:X.
+    Cancel,
+}
+
+/// Builds a diagnostic; the severity comes from [`CODES`].
+pub(crate) fn diag(
+    code: &'static str,
+    step: Option<&str>,
+    field: impl Into<String>,
+    message: impl Into<String>,
+    hint: impl Into<String>,
+) -> Diagnostic {
+    let severity = CODES.iter().find(|c| c.0 == code).map(|c| c.1).unwrap_or(Severity::Error);
+    Diagnostic {
+        severity,
+        code,
+        step: step.map(str::to_string),
+        field: field.into(),
+        message: message.into(),
+        hint: hint.into(),
+    }
+}
+
+/// The number in a value that is a number or a string of digits.
+pub(crate) fn as_u64(v: &crate::model::Value) -> Option<u64> {
+    match v {
+        crate::model::Value::Number(n) => n.as_u64(),
+        crate::model::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Whether a value is (or holds) a `{{ }}` reference, so its literal shape is unknown.
+pub(crate) fn is_ref(v: &crate::model::Value) -> bool {
+    v.as_str().is_some_and(|s| s.contains("{{"))
+}

@@ -1,0 +1,360 @@
+//! `{{ }}` references: each resolves to a parameter, a variable, an output of a step that runs
+//! before it on every path, a loop value inside its loop, or a documented built-in, with a type
+//! that fits where it is used; `{{ssm:...}}` only in parameter defaults.
+
+use super::{diag, Cx, Diagnostic, Edge};
+use crate::builder::refs::Builtin;
+use crate::model::actions::{Condition, OperandKind, Operator};
+use crate::model::{Action, ActionKind, DataType, ParameterType, Value};
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+/// One `{{ expr }}` found in a step.
+struct Found<'v> {
+    field: String,
+    expr: String,
+    /// The whole value is this one reference.
+    whole: bool,
+    _value: &'v str,
+}
+
+fn ref_re() -> &'static regex::Regex {
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    RE.get_or_init(|| regex::Regex::new(r"\{\{\s*([A-Za-z0-9_:./-]+)\s*\}\}").expect("valid regex"))
+}
+
+/// Every reference in a value, with its field path.
+fn collect<'v>(v: &'v Value, field: &str, skip_steps: bool, out: &mut Vec<Found<'v>>) {
+    match v {
+        Value::String(s) => {
+            for c in ref_re().captures_iter(s) {
+                let whole = c.get(0).map(|m| m.as_str().len()) == Some(s.trim().len());
+                out.push(Found { field: field.to_string(), expr: c[1].to_string(), whole, _value: s });
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                collect(x, &format!("{field}[{i}]"), false, out);
+            }
+        }
+        Value::Object(m) => {
+            for (k, x) in m {
+                if skip_steps && k == "Steps" {
+                    continue;
+                }
+                collect(x, &format!("{field}.{k}"), false, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The data type of a parameter type (AWS::* types are strings, `List<AWS::...>` lists).
+fn param_type(t: &ParameterType) -> DataType {
+    match t {
+        ParameterType::Data(d) => *d,
+        ParameterType::Aws(s) if s.starts_with("List<") => DataType::StringList,
+        ParameterType::Aws(_) => DataType::String,
+    }
+}
+
+/// The type a reference resolves to (None when unknown), or the diagnostic why it does not resolve.
+fn resolve(cx: &Cx, consumer: usize, f: &Found) -> Result<Option<DataType>, Diagnostic> {
+    let at = &cx.steps[consumer];
+    let name = Some(at.step.name.as_str());
+    let e = f.expr.as_str();
+    if e.starts_with("ssm:") || e.starts_with("ssm-secure:") {
+        return Err(diag(
+            "E063",
+            name,
+            &f.field,
+            format!("`{{{{{e}}}}}` reads Parameter Store in a step input; AWS rejects the document"),
+            "declare a parameter whose default is `{{ssm:...}}` and reference that parameter",
+        ));
+    }
+    if e.starts_with("global:") || e.starts_with("automation:") {
+        return match Builtin::from_name(e) {
+            Some(_) => Ok(Some(DataType::String)),
+            None => Err(diag(
+                "E066",
+                name,
+                &f.field,
+                format!("`{e}` is not a built-in variable"),
+                "use global:ACCOUNT_ID, global:REGION, global:DATE, global:DATE_TIME, global:AWS_PARTITION or automation:EXECUTION_ID",
+            )),
+        };
+    }
+    if let Some(v) = e.strip_prefix("variable:") {
+        return match cx.doc.variables.get(v) {
+            Some(d) => Ok(Some(d.ty)),
+            None => Err(diag(
+                "E060",
+                name,
+                &f.field,
+                format!("variable `{v}` is not declared"),
+                format!("declare it under `variables` (`{v}: {{type: String, default: ...}}`)"),
+            )),
+        };
+    }
+    let Some((step, output)) = e.split_once('.') else {
+        return match cx.doc.parameters.get(e) {
+            Some(p) => Ok(Some(param_type(&p.ty))),
+            None => Err(diag(
+                "E060",
+                name,
+                &f.field,
+                format!("`{{{{ {e} }}}}` names no parameter"),
+                format!("declare parameter `{e}`, or fix the name (names are case-sensitive)"),
+            )),
+        };
+    };
+    let Some(p) = cx.find_any(step) else {
+        return Err(diag(
+            "E061",
+            name,
+            &f.field,
+            format!("`{{{{ {e} }}}}` names no step `{step}`"),
+            "reference an existing step as `{{ StepName.OutputName }}`",
+        ));
+    };
+    let producer = cx.steps[p].step;
+    let ty = producer.output_type(output);
+    let map_output =
+        output.split_once('.').is_some_and(|(o, _)| producer.output_type(o).is_some_and(|t| t == DataType::StringMap));
+    if ty.is_none() && !map_output {
+        return Err(diag(
+            "E061",
+            name,
+            &f.field,
+            format!("step `{step}` has no output `{output}`"),
+            format!("declare `{output}` in the outputs of `{step}` (Name, Selector, Type)"),
+        ));
+    }
+    if let Action::Loop(_) = producer.action {
+        if matches!(output, "CurrentIteration" | "CurrentIteratorValue")
+            && !cx.steps[consumer].chain.contains(&cx.steps[p].chain[cx.steps[p].chain.len() - 1])
+        {
+            return Err(diag(
+                "E064",
+                name,
+                &f.field,
+                format!("`{{{{ {e} }}}}` is only defined inside loop `{step}`"),
+                "use it in a step nested in the loop",
+            ));
+        }
+    }
+    if !runs_before(cx, p, consumer) {
+        return Err(diag(
+            "E062",
+            name,
+            &f.field,
+            format!("`{step}` does not run before `{}` on every path, so `{{{{ {e} }}}}` may be unset", at.step.name),
+            format!(
+                "reference it only after `{step}` on all paths (move the step, or route every branch through `{step}`)"
+            ),
+        ));
+    }
+    Ok(ty)
+}
+
+/// Whether step `p` runs before step `c` on every path of a run that has not failed
+/// (dominance over success and `onFailure: Continue` edges, in the common scope).
+fn runs_before(cx: &Cx, p: usize, c: usize) -> bool {
+    let (pc, cc) = (&cx.steps[p].chain, &cx.steps[c].chain);
+    for l in 0.. {
+        if l >= pc.len() || l >= cc.len() {
+            return true; // one is nested in the other (loop values, loop conditions)
+        }
+        if pc[l] == cc[l] {
+            continue;
+        }
+        let scope = &cx.scopes[pc[l].0];
+        let (pi, ci) = (scope[pc[l].1], scope[cc[l].1]);
+        if scope[0] == pi {
+            return true;
+        }
+        let mut seen = HashSet::from([scope[0]]);
+        let mut todo = vec![scope[0]];
+        while let Some(i) = todo.pop() {
+            if i == ci {
+                return false;
+            }
+            for (t, e) in cx.edges(i) {
+                if matches!(e, Edge::Success | Edge::Continue) && t != pi && seen.insert(t) {
+                    todo.push(t);
+                }
+            }
+        }
+        return true;
+    }
+    true
+}
+
+/// Expected type of a typed input given as a whole reference, for the inputs whose type the
+/// reference documents.
+fn expected(kind: ActionKind, input: &str) -> Option<DataType> {
+    use ActionKind::*;
+    let t = match (kind, input) {
+        (_, "Service" | "Api" | "Runtime" | "Handler" | "DocumentName" | "FunctionName" | "IntegrationName") => {
+            DataType::String
+        }
+        (CopyImage, "SourceImageId" | "SourceRegion" | "ImageName") => DataType::String,
+        (CreateImage, "InstanceId" | "ImageName") => DataType::String,
+        (RunInstances | DeleteImage, "ImageId") => DataType::String,
+        (ChangeInstanceState, "DesiredState") => DataType::String,
+        (CreateStack | DeleteStack, "StackName") => DataType::String,
+        (ExecuteStateMachine, "stateMachineArn") => DataType::String,
+        (ChangeInstanceState | RunCommand, "InstanceIds") => DataType::StringList,
+        (CreateTags, "ResourceIds") => DataType::StringList,
+        (Approve, "Approvers") => DataType::StringList,
+        (Loop, "Iterators") => DataType::StringList,
+        _ => return None,
+    };
+    Some(t)
+}
+
+fn fits(want: DataType, have: DataType) -> bool {
+    match want {
+        // A String goes where a one-element list is expected, and a StringList where a String is
+        // (its one element): AWS runbooks do both.
+        DataType::StringList => matches!(have, DataType::StringList | DataType::String | DataType::MapList),
+        DataType::String => matches!(have, DataType::String | DataType::StringList),
+        w => w == have,
+    }
+}
+
+pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
+    for (i, at) in cx.steps.iter().enumerate() {
+        let s = at.step;
+        let Ok(inputs) = s.action.inputs() else { continue };
+        let inputs = Value::Object(inputs);
+        let mut found = Vec::new();
+        collect(&inputs, &format!("{}.inputs", at.path), true, &mut found);
+        let mut types = Vec::new();
+        for f in &found {
+            match resolve(cx, i, f) {
+                Ok(t) => types.push((f, t)),
+                Err(d) => out.push(d),
+            }
+        }
+        let name = Some(s.name.as_str());
+        // Whole references into typed inputs.
+        if let Some(kind) = s.action.kind() {
+            for (f, t) in &types {
+                let (Some(t), true) = (t, f.whole) else { continue };
+                let input = f.field.strip_prefix(&format!("{}.inputs.", at.path)).unwrap_or("");
+                if let Some(want) = expected(kind, input) {
+                    if !fits(want, *t) {
+                        out.push(diag(
+                            "E065",
+                            name,
+                            &f.field,
+                            format!("`{{{{ {} }}}}` is a {t}; {input} of {} takes a {want}", f.expr, kind.name()),
+                            format!("pass a {want} (convert with aws:executeScript, or select a {want} output)"),
+                        ));
+                    }
+                }
+            }
+        }
+        let type_of = |v: &Value| -> Option<(String, DataType)> {
+            let s = v.as_str()?;
+            let c = ref_re().captures(s)?;
+            if c.get(0)?.as_str().len() != s.trim().len() {
+                return None;
+            }
+            let f = found.iter().find(|f| f.expr == c[1].trim())?;
+            let t = types.iter().find(|(g, _)| std::ptr::eq(*g, f)).and_then(|(_, t)| *t)?;
+            Some((f.expr.clone(), t))
+        };
+        let mut conds: Vec<(String, &Condition)> = Vec::new();
+        match &s.action {
+            Action::Branch(b) => conds.extend(
+                b.choices.iter().enumerate().map(|(ci, c)| (format!("{}.inputs.Choices[{ci}]", at.path), &c.condition)),
+            ),
+            Action::Loop(l) => {
+                conds.extend(l.loop_condition.iter().map(|c| (format!("{}.inputs.LoopCondition", at.path), c)))
+            }
+            Action::UpdateVariable(u) => {
+                let var =
+                    u.name.as_str().and_then(|n| n.strip_prefix("variable:")).and_then(|v| cx.doc.variables.get(v));
+                if let (Some(d), Some((e, t))) = (var, type_of(&u.value)) {
+                    if d.ty != t {
+                        out.push(diag(
+                            "E065",
+                            name,
+                            format!("{}.inputs.Value", at.path),
+                            format!("`{{{{ {e} }}}}` is a {t}; the variable is a {}", d.ty),
+                            format!("give a {} value (aws:updateVariable does not convert)", d.ty),
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+        for (field, c) in conds {
+            operand_types(c, &field, name, &type_of, out);
+        }
+    }
+}
+
+fn operand_types(
+    c: &Condition,
+    field: &str,
+    name: Option<&str>,
+    type_of: &dyn Fn(&Value) -> Option<(String, DataType)>,
+    out: &mut Vec<Diagnostic>,
+) {
+    match c {
+        Condition::Compare { variable, op, value } => {
+            let Some((e, t)) = type_of(variable) else { return };
+            let ok = match op.operand() {
+                OperandKind::String => matches!(t, DataType::String),
+                OperandKind::Numeric => t == DataType::Integer,
+                OperandKind::Boolean => t == DataType::Boolean,
+            };
+            if !ok {
+                let fit = suggest(t);
+                out.push(diag(
+                    "E042",
+                    name,
+                    format!("{field}.{}", op.name()),
+                    format!("{} tests `{{{{ {e} }}}}`, a {t}; it compares {}", op.name(), kind_word(op.operand())),
+                    format!("use {fit} for a {t}, or test a value of the right type (compared with {value})"),
+                ));
+            }
+        }
+        Condition::And(cs) | Condition::Or(cs) => {
+            let key = if matches!(c, Condition::And(_)) { "And" } else { "Or" };
+            for (i, c) in cs.iter().enumerate() {
+                operand_types(c, &format!("{field}.{key}[{i}]"), name, type_of, out);
+            }
+        }
+        Condition::Not(inner) => operand_types(inner, &format!("{field}.Not"), name, type_of, out),
+        Condition::Invalid(_) => {}
+    }
+}
+
+fn kind_word(k: OperandKind) -> &'static str {
+    match k {
+        OperandKind::String => "strings",
+        OperandKind::Numeric => "numbers",
+        OperandKind::Boolean => "booleans",
+    }
+}
+
+fn suggest(t: DataType) -> String {
+    let ops: Vec<&str> = Operator::ALL
+        .iter()
+        .filter(|o| match o.operand() {
+            OperandKind::String => t == DataType::String,
+            OperandKind::Numeric => t == DataType::Integer,
+            OperandKind::Boolean => t == DataType::Boolean,
+        })
+        .map(|o| o.name())
+        .collect();
+    if ops.is_empty() {
+        "no operator (select a String, Integer or Boolean with an output Selector)".into()
+    } else {
+        ops.join(", ")
+    }
+}
