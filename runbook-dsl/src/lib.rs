@@ -29,7 +29,7 @@ pub mod prelude {
     pub use crate::builder::refs::{
         Bool, Builtin, Int, MapList, Output, Param, Reference, SsmType, Str, StrList, StrMap, Var,
     };
-    pub use crate::builder::{BuildError, ParamSpec, Runbook, StepRef};
+    pub use crate::builder::{Approval, BuildError, Cond, LoopRef, ParamSpec, Runbook, StepRef, Typed};
     pub use crate::model::actions::*;
     pub use crate::model::{
         Action, DataType, Document, OnCancel, OnFailure, OutputDecl, Parameter, ParameterType, Step,

@@ -23,7 +23,22 @@ pub type Plan = BTreeMap<String, String>;
 /// ```
 pub fn plan() -> Result<Plan, String> {
     let entries = catalog().map_err(|e| e.to_string())?;
+    let errors = validation_errors(&entries);
+    if !errors.is_empty() {
+        return Err(format!("the catalog has validation errors:\n{}", errors.join("\n")));
+    }
     Ok(plan_for(&entries))
+}
+
+/// Every validation error of the given runbooks, one line each: runbook, step, field, message.
+pub fn validation_errors(entries: &[CatalogEntry]) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in entries {
+        for d in runbook_dsl::validate::errors(&e.document) {
+            out.push(format!("  - runbook {}: {d}", e.name));
+        }
+    }
+    out
 }
 
 /// The files for the given catalog entries.

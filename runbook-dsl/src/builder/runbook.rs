@@ -24,14 +24,16 @@ pub const ROLE_ARN_PATTERN: &str = r"^arn:aws[a-z0-9-]*:iam::\d{12}:role/[\w+=,.
 /// ```
 #[derive(Clone, Debug)]
 pub struct Runbook {
-    doc: Document,
-    problems: Vec<String>,
+    pub(super) doc: Document,
+    pub(super) problems: Vec<String>,
+    /// Flow wiring still to do (joins, undo steps); see `flow.rs`.
+    pub(super) flow: super::flow::FlowState,
 }
 
 /// A step added to a [`Runbook`]; used to declare its outputs and to wire flow.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StepRef {
-    name: String,
+    pub(super) name: String,
 }
 
 impl StepRef {
@@ -71,7 +73,11 @@ impl std::error::Error for BuildError {}
 impl Runbook {
     /// A runbook with a description.
     pub fn new(description: impl Into<String>) -> Self {
-        Runbook { doc: Document { description: Some(description.into()), ..Document::default() }, problems: Vec::new() }
+        Runbook {
+            doc: Document { description: Some(description.into()), ..Document::default() },
+            problems: Vec::new(),
+            flow: Default::default(),
+        }
     }
 
     /// The document built so far.
@@ -138,6 +144,7 @@ impl Runbook {
         }
         let r = StepRef { name: step.name.clone() };
         self.doc.main_steps.push(step);
+        self.join_pending(&r.name);
         r
     }
 
@@ -182,8 +189,14 @@ impl Runbook {
     }
 
     /// The document, or every problem found while building it.
-    pub fn build(self) -> Result<Document, BuildError> {
-        let mut problems = self.problems;
+    ///
+    /// Finishes the flow wiring (joins, rollback paths; see [`Runbook::mutate`]), then runs the
+    /// validator: its errors, and timeouts above an action's cap, are build problems, each
+    /// naming the step and the field.
+    pub fn build(mut self) -> Result<Document, BuildError> {
+        self.finish_flow();
+        let mut problems = std::mem::take(&mut self.problems);
+        problems.extend(self.validation_problems());
         for s in self.doc.all_steps() {
             if s.name.is_empty() || !s.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 problems.push(format!("step `{}`: names are letters, digits and `_` only", s.name));

@@ -41,8 +41,14 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
     }
     // W001: a change with no rollback. Covered when the step itself, or a step that can run
     // after it, routes failures to a step (onFailure: step:X).
+    // Rollback steps themselves (reached only through onFailure/onCancel) are not checked.
+    let main: Vec<std::collections::HashSet<usize>> = cx
+        .scopes
+        .iter()
+        .map(|m| m.first().map(|&f| reach(cx, f, |e| matches!(e, Edge::Success | Edge::Continue))).unwrap_or_default())
+        .collect();
     for (i, at) in cx.steps.iter().enumerate() {
-        if !is_mutating(&at.step.action) {
+        if !is_mutating(&at.step.action) || !main[at.scope].contains(&i) {
             continue;
         }
         let after = reach(cx, i, |e| e == Edge::Success);

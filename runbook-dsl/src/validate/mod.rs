@@ -23,6 +23,11 @@ mod lints;
 mod refs;
 mod steps;
 
+pub use document::{MAX_ATTACHMENTS, MAX_DOCUMENT_BYTES};
+pub use lints::is_mutating;
+pub(crate) use refs::runs_before;
+pub use steps::{max_timeout, NOT_ON_CANCEL_TARGET};
+
 use crate::model::{Action, Document, OnCancel, OnFailure, Step};
 use std::fmt;
 
@@ -177,7 +182,7 @@ pub(crate) struct Cx<'a> {
 }
 
 impl<'a> Cx<'a> {
-    fn new(doc: &'a Document) -> Self {
+    pub(crate) fn new(doc: &'a Document) -> Self {
         let mut cx = Cx { doc, steps: Vec::new(), scopes: Vec::new() };
         cx.walk(&doc.main_steps, "mainSteps", &[]);
         cx

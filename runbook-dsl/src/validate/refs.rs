@@ -159,7 +159,7 @@ fn resolve(cx: &Cx, consumer: usize, f: &Found) -> Result<Option<DataType>, Diag
 
 /// Whether step `p` runs before step `c` on every path of a run that has not failed
 /// (dominance over success and `onFailure: Continue` edges, in the common scope).
-fn runs_before(cx: &Cx, p: usize, c: usize) -> bool {
+pub(crate) fn runs_before(cx: &Cx, p: usize, c: usize) -> bool {
     let (pc, cc) = (&cx.steps[p].chain, &cx.steps[c].chain);
     for l in 0.. {
         if l >= pc.len() || l >= cc.len() {

@@ -83,10 +83,13 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             .description("Waits for an approver; a rejection ends the run without changes."),
         );
     }
-    rb.add(
+    rb.mutate(
         Step::new("StopInstance", ChangeInstanceState::new(vec![instance.value()], "stopped"))
             .description("Stops the instance and waits until it is stopped.")
             .timeout_seconds(600),
+        vec![Step::new("RestartInstance", ChangeInstanceState::new(vec![instance.value()], "running"))
+            .description("Rollback: starts the instance again when the stop could not be verified.")
+            .timeout_seconds(600)],
     );
     rb.add(
         Step::new(

@@ -78,7 +78,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             .description("Waits for an approver; a rejection ends the run without changes."),
         );
     }
-    rb.add(
+    rb.mutate(
         Step::new(
             "PutEncryption",
             ExecuteAwsApi::new("s3", "PutBucketEncryption").param("Bucket", &bucket).param(
@@ -88,6 +88,9 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         )
         .description("Sets default encryption to SSE-S3 (AES256).")
         .timeout_seconds(20),
+        vec![Step::new("RemoveEncryption", ExecuteAwsApi::new("s3", "DeleteBucketEncryption").param("Bucket", &bucket))
+            .description("Rollback: removes the default encryption set by this run when it could not be verified.")
+            .timeout_seconds(20)],
     );
     rb.add(
         Step::new(

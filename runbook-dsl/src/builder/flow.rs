@@ -1,0 +1,577 @@
+//! The flow API of [`Runbook`]: if/else, approvals with a rejected path, mutating steps with
+//! their undo steps (rollback), loops and variable updates. The builder writes `nextStep`,
+//! `isEnd`, `onFailure`, `onCancel` and `isCritical`; plain [`Step`] properties stay available
+//! for anything else.
+//!
+//! ```
+//! use runbook_dsl::prelude::*;
+//!
+//! let mut rb = Runbook::new("Turn on versioning unless it is on.");
+//! rb.assume_role();
+//! let bucket: Param<Str> = rb.param("BucketName", ParamSpec::new("The bucket.").pattern("^[a-z0-9.-]{3,63}$"));
+//! let get = rb.add(Step::new("GetVersioning", ExecuteAwsApi::new("s3", "GetBucketVersioning").param("Bucket", &bucket)));
+//! let status: Output<Str> = rb.output(&get, "Status", "$.Status");
+//! rb.if_else(
+//!     "IsEnabled",
+//!     Cond::string_equals(&status, "Enabled"),
+//!     |rb| {
+//!         rb.add(Step::new("AlreadyCompliant", Sleep::for_duration("PT1S")));
+//!     },
+//!     |rb| {
+//!         rb.mutate(
+//!             Step::new("Enable", ExecuteAwsApi::new("s3", "PutBucketVersioning")
+//!                 .param("Bucket", &bucket).param("VersioningConfiguration", json!({"Status": "Enabled"}))),
+//!             vec![Step::new("Suspend", ExecuteAwsApi::new("s3", "PutBucketVersioning")
+//!                 .param("Bucket", &bucket).param("VersioningConfiguration", json!({"Status": "Suspended"})))],
+//!         );
+//!         rb.add(Step::new("Verify", AssertAwsResourceProperty::new("s3", "GetBucketVersioning", "$.Status", vec!["Enabled"])
+//!             .param("Bucket", &bucket)));
+//!     },
+//! );
+//! let doc = rb.build().unwrap();
+//! let verify = doc.step("Verify").unwrap();
+//! assert_eq!(verify.on_failure, Some(OnFailure::step("Suspend")));  // undo runs when Verify fails
+//! assert_eq!(verify.on_cancel, Some(OnCancel::step("Suspend")));
+//! assert_eq!(doc.step("AlreadyCompliant").unwrap().is_end, Some(true));
+//! assert_eq!(doc.step("Suspend").unwrap().is_end, Some(true));
+//! ```
+
+use super::refs::{Bool, Builtin, Int, Output, Param, Reference, SsmType, Str, StrList, Var};
+use super::{Runbook, StepRef};
+use crate::model::actions::{Approve, Branch, Choice, Condition, Loop, Operator, UpdateVariable};
+use crate::model::{Action, OnCancel, OnFailure, Step, Value};
+use crate::validate::{self, Severity};
+
+/// A handle whose value has the SSM type `T`: a parameter, an output, a variable (and the
+/// built-ins, which are strings). Conditions use it to fit operators to types.
+pub trait Typed<T>: Reference {}
+impl<T: SsmType> Typed<T> for Param<T> {}
+impl<T: SsmType> Typed<T> for Output<T> {}
+impl<T: SsmType> Typed<T> for Var<T> {}
+impl Typed<Str> for Builtin {}
+
+/// A typed condition of an `aws:branch` choice or an `aws:loop` `LoopCondition`.
+///
+/// Each operator takes a handle of the type it compares: string operators a `Typed<Str>`,
+/// numeric operators a `Typed<Int>`, `BooleanEquals` a `Typed<Bool>`. A numeric test of a
+/// string output does not compile:
+///
+/// ```compile_fail
+/// use runbook_dsl::prelude::*;
+/// let mut rb = Runbook::new("d");
+/// let s = rb.add(Step::new("Get", ExecuteAwsApi::new("s3", "GetBucketEncryption")));
+/// let algo: Output<Str> = rb.output(&s, "Algo", "$.A");
+/// let _ = Cond::numeric_greater(&algo, 3); // Output<Str> is not Typed<Int>
+/// ```
+///
+/// ```
+/// use runbook_dsl::prelude::*;
+/// let mut rb = Runbook::new("d");
+/// let n: Param<Int> = rb.param("Count", ParamSpec::new("How many."));
+/// let c = Cond::numeric_greater(&n, 3).and(Cond::numeric_lesser(&n, 10)).not();
+/// let v = serde_json::to_value(Condition::from(c)).unwrap();
+/// assert_eq!(v, json!({"Not": {"And": [
+///     {"Variable": "{{ Count }}", "NumericGreater": 3},
+///     {"Variable": "{{ Count }}", "NumericLesser": 10}]}}));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cond(Condition);
+
+macro_rules! ops {
+    ($marker:ty, $vt:ty => $($(#[$doc:meta])* $f:ident = $op:ident),*) => {$(
+        $(#[$doc])*
+        pub fn $f<R: Typed<$marker>>(r: &R, value: impl Into<$vt>) -> Cond {
+            Cond(Condition::compare(r.value(), Operator::$op, Value::from(value.into())))
+        }
+    )*};
+}
+
+impl Cond {
+    ops!(Str, String =>
+        /// `StringEquals`.
+        string_equals = StringEquals,
+        /// `EqualsIgnoreCase`.
+        equals_ignore_case = EqualsIgnoreCase,
+        /// `StartsWith`.
+        starts_with = StartsWith,
+        /// `EndsWith`.
+        ends_with = EndsWith,
+        /// `Contains`.
+        contains = Contains
+    );
+    ops!(Int, i64 =>
+        /// `NumericEquals`.
+        numeric_equals = NumericEquals,
+        /// `NumericGreater`.
+        numeric_greater = NumericGreater,
+        /// `NumericGreaterOrEquals`.
+        numeric_greater_or_equals = NumericGreaterOrEquals,
+        /// `NumericLesser`.
+        numeric_lesser = NumericLesser,
+        /// `NumericLesserOrEquals`.
+        numeric_lesser_or_equals = NumericLesserOrEquals
+    );
+    ops!(Bool, bool =>
+        /// `BooleanEquals`.
+        boolean_equals = BooleanEquals
+    );
+
+    /// `And`: all of the conditions hold.
+    pub fn all(cs: impl IntoIterator<Item = Cond>) -> Cond {
+        Cond(Condition::And(cs.into_iter().map(|c| c.0).collect()))
+    }
+    /// `Or`: at least one holds.
+    pub fn any(cs: impl IntoIterator<Item = Cond>) -> Cond {
+        Cond(Condition::Or(cs.into_iter().map(|c| c.0).collect()))
+    }
+    /// `And` of this and another (flattened when this is already an `And`).
+    pub fn and(self, other: Cond) -> Cond {
+        match self.0 {
+            Condition::And(mut cs) => {
+                cs.push(other.0);
+                Cond(Condition::And(cs))
+            }
+            c => Cond(Condition::And(vec![c, other.0])),
+        }
+    }
+    /// `Or` of this and another (flattened when this is already an `Or`).
+    pub fn or(self, other: Cond) -> Cond {
+        match self.0 {
+            Condition::Or(mut cs) => {
+                cs.push(other.0);
+                Cond(Condition::Or(cs))
+            }
+            c => Cond(Condition::Or(vec![c, other.0])),
+        }
+    }
+    /// `Not`.
+    #[allow(clippy::should_implement_trait)]
+    pub fn not(self) -> Cond {
+        Cond(Condition::Not(Box::new(self.0)))
+    }
+}
+
+impl From<Cond> for Condition {
+    fn from(c: Cond) -> Condition {
+        c.0
+    }
+}
+
+/// An `aws:approve` request: 1 to 10 approvers, how many must approve, the message and the SNS
+/// topic (its name must start with `Automation`). Limits are checked by [`Runbook::build`].
+///
+/// ```
+/// use runbook_dsl::prelude::*;
+/// let a = Approval::new(vec!["arn:aws:iam::123456789012:role/Approver"]).message("Stop it?");
+/// # let _ = a;
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Approval {
+    action: Approve,
+}
+
+impl Approval {
+    /// Approvers: a list of IAM users or role ARNs, or a `StringList` handle.
+    pub fn new(approvers: impl Into<Value>) -> Self {
+        Approval { action: Approve::new(approvers) }
+    }
+    /// `MinRequiredApprovals` (default 1; at most the number of approvers).
+    pub fn min_required(mut self, n: u64) -> Self {
+        self.action.min_required_approvals = Some(n.into());
+        self
+    }
+    /// `Message` (at most 4096 characters).
+    pub fn message(mut self, text: impl Into<String>) -> Self {
+        self.action.message = Some(Value::String(text.into()));
+        self
+    }
+    /// `NotificationArn`: an SNS topic whose name starts with `Automation`.
+    pub fn notify(mut self, topic_arn: impl Into<Value>) -> Self {
+        self.action.notification_arn = Some(topic_arn.into());
+        self
+    }
+}
+
+/// The step handle of an `aws:loop`, with the loop's own values for the body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoopRef {
+    step: String,
+}
+
+impl LoopRef {
+    /// `{{ Loop.CurrentIteration }}` (from 1).
+    pub fn iteration(&self) -> Output<Int> {
+        Output::new(self.step.clone(), "CurrentIteration")
+    }
+    /// `{{ Loop.CurrentIteratorValue }}` (for-each loops).
+    pub fn item(&self) -> Output<Str> {
+        Output::new(self.step.clone(), "CurrentIteratorValue")
+    }
+    /// The loop step.
+    pub fn step(&self) -> StepRef {
+        StepRef { name: self.step.clone() }
+    }
+}
+
+/// Where a link still waits for the next step added.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Pending {
+    /// `nextStep` of this step.
+    Next(String),
+    /// `NextStep` of a choice of this branch.
+    Choice(String, usize),
+    /// `Default` of this branch.
+    Default(String),
+}
+
+/// Wiring the builder still has to do.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FlowState {
+    pending: Vec<Pending>,
+    /// Mutating steps and their undo steps, in declaration order.
+    undo: Vec<(String, Vec<Step>)>,
+}
+
+impl Runbook {
+    /// Points every pending link at `name`, the step just added.
+    pub(super) fn join_pending(&mut self, name: &str) {
+        for p in std::mem::take(&mut self.flow.pending) {
+            let (step, slot) = match &p {
+                Pending::Next(s) | Pending::Default(s) => (s.clone(), None),
+                Pending::Choice(s, i) => (s.clone(), Some(*i)),
+            };
+            let Some(st) = self.doc.main_steps.iter_mut().find(|x| x.name == step) else { continue };
+            match (&p, &mut st.action) {
+                (Pending::Next(_), _) => st.next_step = Some(name.to_string()),
+                (Pending::Default(_), Action::Branch(b)) => b.default = Some(name.to_string()),
+                (Pending::Choice(..), Action::Branch(b)) => {
+                    if let Some(c) = slot.and_then(|i| b.choices.get_mut(i)) {
+                        c.next_step = name.to_string();
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Runs `f` as a path of its own: returns the first step it added and leaves the links that
+    /// must join the step after the construct in the returned list (the path's last step).
+    fn path(&mut self, f: impl FnOnce(&mut Runbook)) -> (Option<String>, Vec<Pending>) {
+        let outer = std::mem::take(&mut self.flow.pending);
+        let start = self.doc.main_steps.len();
+        f(self);
+        let first = self.doc.main_steps.get(start).map(|s| s.name.clone());
+        let mut joins = std::mem::take(&mut self.flow.pending);
+        if let Some(last) = self.doc.main_steps.get(start..).and_then(|s| s.last()) {
+            let open = last.is_end != Some(true)
+                && last.next_step.is_none()
+                && !matches!(last.action, Action::Branch(_))
+                && !joins.iter().any(|p| matches!(p, Pending::Next(s) if *s == last.name));
+            if open {
+                joins.push(Pending::Next(last.name.clone()));
+            }
+        }
+        self.flow.pending = outer;
+        (first, joins)
+    }
+
+    /// If/else: an `aws:branch` step `name` that runs the steps `then` adds when `cond` holds,
+    /// else the steps `otherwise` adds; both paths join again at the next step added after
+    /// this call (or end the run when nothing follows). Either path may be empty.
+    pub fn if_else(
+        &mut self,
+        name: &str,
+        cond: Cond,
+        then: impl FnOnce(&mut Runbook),
+        otherwise: impl FnOnce(&mut Runbook),
+    ) -> StepRef {
+        let r = self.add(Step::new(name, Branch::new(vec![Choice::new("", cond.0)])));
+        let (then_first, mut joins) = self.path(then);
+        let (else_first, else_joins) = self.path(otherwise);
+        joins.extend(else_joins);
+        let step = self.step_mut(&r);
+        if let Action::Branch(b) = &mut step.action {
+            match then_first {
+                Some(t) => b.choices[0].next_step = t,
+                None => joins.push(Pending::Choice(name.to_string(), 0)),
+            }
+            match else_first {
+                Some(e) => b.default = Some(e),
+                None => joins.push(Pending::Default(name.to_string())),
+            }
+        }
+        self.flow.pending.extend(joins);
+        r
+    }
+
+    /// An `aws:approve` step. When approved, the run goes on with the next step added after
+    /// this call. A rejection fails the step (AWS's semantics), and the run takes the path
+    /// `rejected` adds (`onFailure: step:<first>`), whose last step ends the run; with an empty
+    /// path a rejection aborts. `isCritical` stays true, so a rejected run ends `Failed`: the
+    /// finding was not remediated, and the status says so. A timeout (default 7 days) also
+    /// takes the rejected path.
+    ///
+    /// ```
+    /// use runbook_dsl::prelude::*;
+    /// let mut rb = Runbook::new("d");
+    /// rb.approve("Approve", Approval::new(vec!["arn:aws:iam::123456789012:role/Ops"]), |rb| {
+    ///     rb.add(Step::new("Rejected", Sleep::for_duration("PT1S")));
+    /// });
+    /// rb.add(Step::new("Fix", Pause::new()));
+    /// let doc = rb.build().unwrap();
+    /// let a = doc.step("Approve").unwrap();
+    /// assert_eq!((a.on_failure.clone(), a.next_step.as_deref()), (Some(OnFailure::step("Rejected")), Some("Fix")));
+    /// assert_eq!(doc.step("Rejected").unwrap().is_end, Some(true));
+    /// ```
+    pub fn approve(&mut self, name: &str, approval: Approval, rejected: impl FnOnce(&mut Runbook)) -> StepRef {
+        let r = self.add(Step::new(name, approval.action).is_critical(true));
+        let (first, ends) = self.path(rejected);
+        for p in ends {
+            if let Pending::Next(s) = p {
+                if let Some(st) = self.doc.main_steps.iter_mut().find(|x| x.name == s) {
+                    st.is_end = Some(true);
+                }
+            }
+        }
+        let step = self.step_mut(&r);
+        step.on_failure = Some(first.map_or(OnFailure::Abort, OnFailure::Step));
+        self.flow.pending.push(Pending::Next(name.to_string()));
+        r
+    }
+
+    /// Adds a step that changes resources, with the steps that undo the change.
+    ///
+    /// Rollback: when a later step k fails, or the run is cancelled while k runs, the undo
+    /// steps of every mutating step that completed before k run in reverse order (the last
+    /// change is undone first), then the run ends. The builder writes it at [`Runbook::build`]:
+    /// undo steps go after the main flow, each block ending in the block of the change before it;
+    /// step k gets `onFailure: step:<undo>`, `isCritical: true` and `onCancel: step:<undo>`.
+    ///
+    /// Status: a failed run still ends **`Failed`**, because step k is critical (AWS ends a run
+    /// whose critical step failed `Failed` even when the onFailure path succeeds), so a
+    /// rolled-back remediation is never reported as a success; a cancelled run ends
+    /// `Cancelled` after the undo steps (AWS gives the cancel path at most 2 minutes). Undo
+    /// steps get `onFailure: Continue` so that one failed undo does not stop the others.
+    ///
+    /// Limits respected: AWS refuses aws:approve, aws:copyImage, aws:createImage,
+    /// aws:createStack, aws:createTags, aws:pause, aws:runInstances and aws:sleep as onCancel
+    /// targets (an undo block starting with one is a build error), and onCancel on aws:loop and
+    /// aws:updateVariable steps (those get onFailure only). A step that already has onFailure
+    /// or onCancel keeps it.
+    pub fn mutate(&mut self, step: Step, undo: Vec<Step>) -> StepRef {
+        let r = self.add(step);
+        if !undo.is_empty() {
+            self.flow.undo.push((r.name.clone(), undo));
+        }
+        r
+    }
+
+    /// A for-each `aws:loop` over a `StringList`: `body` adds the nested steps (at most
+    /// `max_iterations`, 1..100, passes) and reads the current item through the [`LoopRef`].
+    ///
+    /// ```
+    /// use runbook_dsl::prelude::*;
+    /// let mut rb = Runbook::new("d");
+    /// let ids: Param<StrList> = rb.param("InstanceIds", ParamSpec::new("Instances."));
+    /// rb.for_each("EachInstance", &ids, 50, |rb, it| {
+    ///     rb.add(Step::new("Tag", CreateTags::new(vec![it.item().value()], json!([{"Key": "k", "Value": "v"}]))));
+    /// });
+    /// let doc = rb.build().unwrap();
+    /// let Action::Loop(l) = &doc.main_steps[0].action else { panic!() };
+    /// assert_eq!(l.iterators, Some(json!("{{ InstanceIds }}")));
+    /// ```
+    pub fn for_each(
+        &mut self,
+        name: &str,
+        items: &impl Typed<StrList>,
+        max_iterations: u64,
+        body: impl FnOnce(&mut Runbook, &LoopRef),
+    ) -> StepRef {
+        let lr = LoopRef { step: name.to_string() };
+        let steps = self.loop_body(|rb| body(rb, &lr));
+        let l = Loop::new(steps).iterators(items.value()).max_iterations(max_iterations);
+        self.add(Step::new(name, l))
+    }
+
+    /// A do-while `aws:loop`: `body` adds the nested steps and returns the condition, checked
+    /// after each pass; the body runs again while it holds, at most `max_iterations` (1..100)
+    /// times.
+    pub fn do_while(
+        &mut self,
+        name: &str,
+        max_iterations: u64,
+        body: impl FnOnce(&mut Runbook, &LoopRef) -> Cond,
+    ) -> StepRef {
+        let lr = LoopRef { step: name.to_string() };
+        let mut cond = None;
+        let steps = self.loop_body(|rb| cond = Some(body(rb, &lr)));
+        let mut l = Loop::new(steps).max_iterations(max_iterations);
+        l.loop_condition = cond.map(|c| c.0);
+        self.add(Step::new(name, l))
+    }
+
+    fn loop_body(&mut self, f: impl FnOnce(&mut Runbook)) -> Vec<Step> {
+        let mut sub = Runbook::new("");
+        sub.doc.parameters = self.doc.parameters.clone();
+        sub.doc.variables = self.doc.variables.clone();
+        f(&mut sub);
+        sub.close_pending();
+        if !sub.flow.undo.is_empty() {
+            sub.problems
+                .push("Runbook::mutate inside a loop: undo steps are not supported there; use onFailure".into());
+        }
+        self.problems.append(&mut sub.problems);
+        sub.doc.main_steps
+    }
+
+    /// An `aws:updateVariable` step giving `var` a literal value of its type (checked at build).
+    ///
+    /// ```
+    /// use runbook_dsl::prelude::*;
+    /// let mut rb = Runbook::new("d");
+    /// let n: Var<Int> = rb.variable("Tries", Some(json!(0)));
+    /// rb.set_variable("CountTry", &n, 1);
+    /// assert!(rb.clone().build().is_ok());
+    /// rb.set_variable("Wrong", &n, "one");
+    /// assert!(rb.build().unwrap_err().to_string().contains("E044"));
+    /// ```
+    pub fn set_variable<T: SsmType>(&mut self, name: &str, var: &Var<T>, value: impl Into<Value>) -> StepRef {
+        self.add(Step::new(name, UpdateVariable::new(var.target(), value.into())))
+    }
+
+    /// An `aws:updateVariable` step copying a value of the same type into `var`.
+    pub fn set_variable_from<T: SsmType, R: Typed<T>>(&mut self, name: &str, var: &Var<T>, from: &R) -> StepRef {
+        self.add(Step::new(name, UpdateVariable::new(var.target(), from.value())))
+    }
+
+    /// Links still waiting for a next step end the run instead.
+    fn close_pending(&mut self) {
+        for p in std::mem::take(&mut self.flow.pending) {
+            match p {
+                Pending::Next(s) => {
+                    if let Some(st) = self.doc.main_steps.iter_mut().find(|x| x.name == s) {
+                        st.is_end = Some(true);
+                    }
+                }
+                Pending::Default(s) => {
+                    if let Some(st) = self.doc.main_steps.iter_mut().find(|x| x.name == s) {
+                        st.is_end = Some(true);
+                    }
+                }
+                Pending::Choice(s, _) => self.problems.push(format!(
+                    "step `{s}`: the `then` path is empty and no step follows the if/else; add a step after it"
+                )),
+            }
+        }
+    }
+
+    /// Closes pending joins and writes the rollback paths (see [`Runbook::mutate`]).
+    pub(super) fn finish_flow(&mut self) {
+        self.close_pending();
+        let undo = std::mem::take(&mut self.flow.undo);
+        if undo.is_empty() {
+            return;
+        }
+        let doc = &self.doc;
+        let cx = validate::Cx::new(doc);
+        let top: Vec<usize> = cx.scopes[0].clone();
+        let idx = |name: &str| top.iter().copied().find(|&i| cx.steps[i].step.name == name);
+        // For each mutating step: the mutating step (with undo) that completed before it.
+        let muts: Vec<(usize, usize)> =
+            undo.iter().enumerate().filter_map(|(u, (n, _))| idx(n).map(|i| (u, i))).collect();
+        let latest_before = |k: usize| -> Option<usize> {
+            muts.iter()
+                .filter(|&&(_, m)| m != k && validate::runs_before(&cx, m, k))
+                .map(|&(u, m)| (m, u))
+                .max()
+                .map(|(_, u)| u)
+        };
+        let prev: Vec<Option<usize>> = muts.iter().map(|&(_, m)| latest_before(m)).collect();
+        let mut routes: Vec<(usize, usize)> = Vec::new(); // (step index in main_steps, undo block)
+        for &k in &top {
+            if let Some(u) = latest_before(k) {
+                routes.push((cx.steps[k].index, u));
+            }
+        }
+        drop(cx);
+        // Blocks needed: targeted ones and those they chain into.
+        let mut needed = vec![false; undo.len()];
+        let mut todo: Vec<usize> = routes.iter().map(|r| r.1).collect();
+        while let Some(u) = todo.pop() {
+            if !needed[u] {
+                needed[u] = true;
+                if let Some(p) = muts.iter().position(|m| m.0 == u).and_then(|i| prev[i]) {
+                    todo.push(p);
+                }
+            }
+        }
+        let first_of = |u: usize| undo[u].1[0].name.clone();
+        for (k, u) in routes {
+            let target = first_of(u);
+            let can_cancel = !undo[u].1[0].action.kind().is_some_and(|a| validate::NOT_ON_CANCEL_TARGET.contains(&a));
+            let st = &mut self.doc.main_steps[k];
+            if st.on_failure.is_none() {
+                st.on_failure = Some(OnFailure::Step(target.clone()));
+                st.is_critical = Some(true);
+            }
+            let cancel_ok = !matches!(st.action, Action::Loop(_) | Action::UpdateVariable(_));
+            if st.on_cancel.is_none() && cancel_ok {
+                if can_cancel {
+                    st.on_cancel = Some(OnCancel::Step(target));
+                } else {
+                    let msg = format!(
+                        "step `{}`: the undo of `{}` starts with {}, which cannot be an onCancel target; start it with another action",
+                        st.name,
+                        undo[u].0,
+                        undo[u].1[0].action.name()
+                    );
+                    if !self.problems.contains(&msg) {
+                        self.problems.push(msg);
+                    }
+                }
+            }
+        }
+        // The main flow must not fall into the undo steps.
+        if let Some(last) = self.doc.main_steps.last_mut() {
+            if last.next_step.is_none() && !matches!(&last.action, Action::Branch(b) if b.default.is_some()) {
+                last.is_end = Some(true);
+            }
+        }
+        // Undo blocks, the latest change first.
+        for (i, &(u, _)) in muts.iter().enumerate().rev() {
+            if !needed[u] {
+                continue;
+            }
+            let mut block = undo[u].1.clone();
+            for s in &mut block {
+                if s.on_failure.is_none() {
+                    s.on_failure = Some(OnFailure::Continue);
+                }
+            }
+            if let Some(last) = block.last_mut() {
+                match prev[i] {
+                    Some(p) => last.next_step = Some(first_of(p)),
+                    None => last.is_end = Some(true),
+                }
+            }
+            for s in block {
+                if self.doc.main_steps.iter().any(|x| x.name == s.name) {
+                    self.problems.push(format!("step `{}` is declared twice", s.name));
+                }
+                self.doc.main_steps.push(s);
+            }
+        }
+    }
+
+    /// The validator's errors (and timeouts above an action's cap) as build problems.
+    pub(super) fn validation_problems(&self) -> Vec<String> {
+        validate::validate(&self.doc)
+            .into_iter()
+            .filter(|d| d.severity == Severity::Error || d.code == "W004")
+            .map(|d| {
+                let step = d.step.as_deref().map(|s| format!("step `{s}` ")).unwrap_or_default();
+                format!("{}[{}] {step}field {}: {} (fix: {})", d.severity, d.code, d.field, d.message, d.hint)
+            })
+            .collect()
+    }
+}
