@@ -338,7 +338,9 @@ pub fn source_map(text: &str) -> SourceMap {
         /// Called for each node start; returns the node's path (None for a map key).
         fn node(&mut self, pos: Pos, scalar: Option<&str>) -> Option<String> {
             let Some((path, frame)) = self.stack.last_mut() else {
-                self.map.positions.entry(String::new()).or_insert(pos);
+                // The document itself starts at the top of the text.
+                self.map.positions.entry(String::new()).or_insert(Pos { line: 1, column: 1 });
+                let _ = pos;
                 return Some(String::new());
             };
             match frame {

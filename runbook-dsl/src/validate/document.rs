@@ -207,8 +207,8 @@ fn parameters(cx: &Cx, out: &mut Vec<Diagnostic>) {
                     "E011",
                     None,
                     field.clone(),
-                    format!("default of `{name}` is {}, not a {t}", shape(default)),
-                    format!("give a {t} default ({})", example(t)),
+                    format!("default of `{name}` is {}, not of type {t}", shape(default)),
+                    format!("give a default of type {t} ({})", example(t)),
                 ));
                 continue;
             }
@@ -261,8 +261,8 @@ fn variables(cx: &Cx, out: &mut Vec<Diagnostic>) {
                     "E016",
                     None,
                     format!("variables.{name}.default"),
-                    format!("default of variable `{name}` is {}, not a {}", shape(d), v.ty),
-                    format!("give a {} default ({})", v.ty, example(v.ty)),
+                    format!("default of variable `{name}` is {}, not of type {}", shape(d), v.ty),
+                    format!("give a default of type {} ({})", v.ty, example(v.ty)),
                 ));
             }
         }

@@ -143,7 +143,7 @@ fn rollback_fallthrough(cx: &Cx, members: &[usize], out: &mut Vec<Diagnostic>) {
             // ends) is a deliberate pattern; continuing into steps that go on is not.
             if e == Edge::Success && main.contains(&t) && !cx.ends(t) {
                 let at = &cx.steps[r];
-                let field = if at.step.next_step.is_some() { "nextStep" } else { "isEnd" };
+                let field = if at.step.next_step.is_some() { "nextStep" } else { "name" };
                 out.push(diag(
                     "E052",
                     Some(&at.step.name),

@@ -249,8 +249,8 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                             "E065",
                             name,
                             &f.field,
-                            format!("`{{{{ {} }}}}` is a {t}; {input} of {} takes a {want}", f.expr, kind.name()),
-                            format!("pass a {want} (convert with aws:executeScript, or select a {want} output)"),
+                            format!("`{{{{ {} }}}}` is of type {t}; {input} of {} takes type {want}", f.expr, kind.name()),
+                            format!("pass a value of type {want} (convert with aws:executeScript, or declare an output of that type)"),
                         ));
                     }
                 }
@@ -283,8 +283,8 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                             "E065",
                             name,
                             format!("{}.inputs.Value", at.path),
-                            format!("`{{{{ {e} }}}}` is a {t}; the variable is a {}", d.ty),
-                            format!("give a {} value (aws:updateVariable does not convert)", d.ty),
+                            format!("`{{{{ {e} }}}}` is of type {t}; the variable is of type {}", d.ty),
+                            format!("give a value of type {} (aws:updateVariable does not convert)", d.ty),
                         ));
                     }
                 }
@@ -318,8 +318,12 @@ fn operand_types(
                     "E042",
                     name,
                     format!("{field}.{}", op.name()),
-                    format!("{} tests `{{{{ {e} }}}}`, a {t}; it compares {}", op.name(), kind_word(op.operand())),
-                    format!("use {fit} for a {t}, or test a value of the right type (compared with {value})"),
+                    format!(
+                        "{} tests `{{{{ {e} }}}}`, of type {t}; it compares {}",
+                        op.name(),
+                        kind_word(op.operand())
+                    ),
+                    format!("use {fit} for type {t}, or test a value of the right type (compared with {value})"),
                 ));
             }
         }

@@ -228,8 +228,12 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                         "E044",
                         name,
                         format!("{p}.inputs.Value"),
-                        format!("variable `{v}` is a {}, the new value is {}", d.ty, super::document::shape(&u.value)),
-                        format!("give a {} value (aws:updateVariable does not convert)", d.ty),
+                        format!(
+                            "variable `{v}` is of type {}, the new value is {}",
+                            d.ty,
+                            super::document::shape(&u.value)
+                        ),
+                        format!("give a value of type {} (aws:updateVariable does not convert)", d.ty),
                     )),
                     _ => {}
                 }
