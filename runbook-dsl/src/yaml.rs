@@ -336,7 +336,7 @@ pub fn source_map(text: &str) -> SourceMap {
     }
     impl Rx {
         /// Called for each node start; returns the node's path (None for a map key).
-        fn node(&mut self, pos: Pos, scalar: Option<&str>) -> Option<String> {
+        fn node(&mut self, pos: Pos, scalar: Option<&str>, is_map: bool) -> Option<String> {
             let Some((path, frame)) = self.stack.last_mut() else {
                 // The document itself starts at the top of the text.
                 self.map.positions.entry(String::new()).or_insert(Pos { line: 1, column: 1 });
@@ -347,13 +347,18 @@ pub fn source_map(text: &str) -> SourceMap {
                 Frame::Seq { next } => {
                     let p = format!("{path}[{next}]");
                     *next += 1;
-                    self.map.positions.entry(p.clone()).or_insert(pos);
+                    // A block mapping's start marker sits after its first key: a mapping item is
+                    // located at its first key instead (below).
+                    if !is_map {
+                        self.map.positions.entry(p.clone()).or_insert(pos);
+                    }
                     Some(p)
                 }
                 Frame::Map { key, key_pos } => match key.take() {
                     None => {
                         *key = Some(scalar.unwrap_or("?").to_string());
                         *key_pos = Some(pos);
+                        self.map.positions.entry(path.clone()).or_insert(pos);
                         None
                     }
                     Some(k) => {
@@ -374,17 +379,17 @@ pub fn source_map(text: &str) -> SourceMap {
             let pos = Pos { line: mark.line(), column: mark.col() + 1 };
             match ev {
                 Event::Scalar(s, ..) => {
-                    self.node(pos, Some(&s));
+                    self.node(pos, Some(&s), false);
                 }
                 Event::Alias(_) => {
-                    self.node(pos, Some("*"));
+                    self.node(pos, Some("*"), false);
                 }
                 Event::MappingStart(..) => {
-                    let p = self.node(pos, None).unwrap_or_default();
+                    let p = self.node(pos, None, true).unwrap_or_default();
                     self.stack.push((p, Frame::Map { key: None, key_pos: None }));
                 }
                 Event::SequenceStart(..) => {
-                    let p = self.node(pos, None).unwrap_or_default();
+                    let p = self.node(pos, None, false).unwrap_or_default();
                     self.stack.push((p, Frame::Seq { next: 0 }));
                 }
                 Event::MappingEnd | Event::SequenceEnd => {
