@@ -7,13 +7,21 @@ use crate::model::{Action, OnCancel, OnFailure};
 use std::collections::HashSet;
 
 pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
+    let before = out.len();
     targets(cx, out);
+    // Steps of a list with a dangling target: which ones are unreachable is a guess, and the
+    // E031 already says what to fix.
+    let dangling: Vec<usize> = out[before..]
+        .iter()
+        .filter(|d| d.code == "E031")
+        .filter_map(|d| d.step.as_deref().and_then(|n| cx.find_any(n)).map(|i| cx.steps[i].scope))
+        .collect();
     for (scope, members) in cx.scopes.iter().enumerate() {
         if members.is_empty() {
             continue;
         }
         let all = reach(cx, members[0], |_| true);
-        for &i in members {
+        for &i in members.iter().filter(|_| !dangling.contains(&scope)) {
             if !all.contains(&i) {
                 let at = &cx.steps[i];
                 out.push(diag(
