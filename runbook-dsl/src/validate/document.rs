@@ -221,7 +221,8 @@ fn parameters(cx: &Cx, out: &mut Vec<Diagnostic>) {
         if let Some(re) = &pattern {
             // An empty optional value is how AWS runbooks say "not given"; patterns often omit it.
             // `%%NAME%%` is a placeholder of a templated document, replaced before deployment.
-            for v in values.iter().filter(|v| !v.is_empty() && !(v.starts_with("%%") && v.ends_with("%%"))) {
+            let placeholder = |v: &str| v.starts_with("%%") && v.ends_with("%%");
+            for v in values.iter().filter(|v| !v.is_empty() && !placeholder(v)) {
                 if !re.is_match(v) {
                     out.push(diag(
                         "E012",

@@ -113,7 +113,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("E032", Severity::Error, "output selector is not JSONPath from $ ($.Payload for aws:executeScript)"),
     ("E033", Severity::Error, "duplicate output name in a step"),
     ("E034", Severity::Error, "aws:loop needs exactly one of Iterators and LoopCondition"),
-    ("E035", Severity::Error, "aws:loop MaxIterations outside 1..100"),
+    ("E035", Severity::Error, "aws:loop MaxIterations outside 1..100, or more than 100 Iterators"),
     ("E036", Severity::Error, "aws:approve needs 1 to 10 approvers"),
     ("E037", Severity::Error, "aws:approve MinRequiredApprovals outside 1..approvers"),
     ("E038", Severity::Error, "aws:approve Message longer than 4096 characters"),

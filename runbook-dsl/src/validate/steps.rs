@@ -177,6 +177,15 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                         "give Iterators (for each item) or LoopCondition (do-while), not both",
                     ));
                 }
+                if let Some(n) = l.iterators.as_ref().and_then(Value::as_array).map(Vec::len).filter(|n| *n > 100) {
+                    out.push(diag(
+                        "E035",
+                        name,
+                        format!("{p}.inputs.Iterators"),
+                        format!("{n} items in Iterators; aws:loop runs at most 100 iterations"),
+                        "split the list, or select at most 100 items",
+                    ));
+                }
                 if let Some(c) = &l.loop_condition {
                     condition(name, &format!("{p}.inputs.LoopCondition"), c, true, out);
                 }
@@ -271,16 +280,14 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                     }
                 }
             }
-            Action::CreateStack(c) => {
-                if c.template_body.is_some() == c.template_url.is_some() {
-                    out.push(diag(
-                        "E046",
-                        name,
-                        format!("{p}.inputs"),
-                        "aws:createStack needs exactly one of TemplateBody and TemplateURL",
-                        "keep one of the two",
-                    ));
-                }
+            Action::CreateStack(c) if c.template_body.is_some() == c.template_url.is_some() => {
+                out.push(diag(
+                    "E046",
+                    name,
+                    format!("{p}.inputs"),
+                    "aws:createStack needs exactly one of TemplateBody and TemplateURL",
+                    "keep one of the two",
+                ));
             }
             Action::RunCommand(r) => {
                 if r.instance_ids.is_none() && r.targets.is_none() {
