@@ -173,29 +173,29 @@ fn parameters(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 ),
             ));
         }
-        let pattern = p.allowed_pattern.as_deref().and_then(|pat| match regex::Regex::new(pat) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                let msg = e.to_string();
-                // Java features the regex crate lacks (look-around, backreferences) and the crate's
-                // size limit are not errors of the document.
-                if matches!(e, regex::Error::Syntax(_))
-                    && !(msg.contains("look-around") || msg.contains("backreferences"))
-                {
+        if let Some(pat) = &p.allowed_pattern {
+            // Syntax only (cheap: no automaton is built). Java features the regex crate lacks
+            // (look-around, backreferences) are not errors of the document.
+            if let Err(e) = regex_syntax::ast::parse::Parser::new().parse(pat) {
+                use regex_syntax::ast::ErrorKind as K;
+                if !matches!(e.kind(), K::UnsupportedLookAround | K::UnsupportedBackreference) {
                     out.push(diag(
                         "E014",
                         None,
                         format!("{base}.allowedPattern"),
-                        format!(
-                            "allowedPattern of `{name}` is not a regular expression: {}",
-                            msg.lines().last().unwrap_or("")
-                        ),
+                        format!("allowedPattern of `{name}` is not a regular expression: {}", e.kind()),
                         "fix the expression (anchor it with ^...$)",
                     ));
                 }
-                None
             }
-        });
+        }
+        // Compiled only when a default is checked against it (compiling big patterns is slow).
+        // ASCII classes first: Java's `\w`, `\d`, `\s` are ASCII, as AWS checks them.
+        let pattern = || {
+            let pat = p.allowed_pattern.as_deref()?;
+            let build = |unicode| regex::RegexBuilder::new(pat).unicode(unicode).build().ok();
+            build(false).or_else(|| build(true))
+        };
         let Some(default) = &p.default else { continue };
         let field = format!("{base}.default");
         if default.as_str().is_some_and(|s| s.trim_start().starts_with("{{")) {
@@ -218,11 +218,12 @@ fn parameters(cx: &Cx, out: &mut Vec<Diagnostic>) {
             Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
             _ => vec![],
         };
-        if let Some(re) = &pattern {
+        let placeholder = |v: &str| v.starts_with("%%") && v.ends_with("%%");
+        let testable: Vec<&&str> = values.iter().filter(|v| !v.is_empty() && !placeholder(v)).collect();
+        if let Some(re) = (!testable.is_empty()).then(pattern).flatten() {
             // An empty optional value is how AWS runbooks say "not given"; patterns often omit it.
             // `%%NAME%%` is a placeholder of a templated document, replaced before deployment.
-            let placeholder = |v: &str| v.starts_with("%%") && v.ends_with("%%");
-            for v in values.iter().filter(|v| !v.is_empty() && !placeholder(v)) {
+            for v in testable {
                 if !re.is_match(v) {
                     out.push(diag(
                         "E012",
