@@ -289,3 +289,58 @@ fn variable_updates_keep_their_type() {
     bad.main_steps[1].action = UpdateVariable::new("variable:Last", 3).into();
     assert!(validate(&bad).iter().any(|d| d.code == "E044" && d.field == "mainSteps[1].inputs.Value"));
 }
+
+/// The example of docs/validate.md.
+#[test]
+fn documented_example_builds_and_runs() {
+    let mut rb = Runbook::new("Turn on versioning unless it is on.");
+    rb.assume_role();
+    let bucket: Param<Str> = rb.param("BucketName", ParamSpec::new("The bucket.").pattern("^[a-z0-9.-]{3,63}$"));
+    let approvers: Param<StrList> =
+        rb.param("Approvers", ParamSpec::new("Who may approve.").min_items(1).max_items(10));
+    let get = rb.add(
+        Step::new("GetVersioning", ExecuteAwsApi::new("s3", "GetBucketVersioning").param("Bucket", &bucket))
+            .timeout_seconds(20),
+    );
+    let status: Output<Str> = rb.output(&get, "Status", "$.Status");
+    rb.if_else(
+        "IsEnabled",
+        Cond::string_equals(&status, "Enabled"),
+        |rb| {
+            rb.add(Step::new("AlreadyCompliant", Sleep::for_duration("PT1S")));
+        },
+        |rb| {
+            rb.approve("Approve", Approval::new(&approvers).message("Enable versioning?"), |rb| {
+                rb.add(Step::new("Rejected", Sleep::for_duration("PT1S")));
+            });
+            rb.mutate(
+                Step::new(
+                    "Enable",
+                    ExecuteAwsApi::new("s3", "PutBucketVersioning")
+                        .param("Bucket", &bucket)
+                        .param("VersioningConfiguration", json!({"Status": "Enabled"})),
+                ),
+                vec![Step::new(
+                    "Suspend",
+                    ExecuteAwsApi::new("s3", "PutBucketVersioning")
+                        .param("Bucket", &bucket)
+                        .param("VersioningConfiguration", json!({"Status": "Suspended"})),
+                )],
+            );
+            rb.add(Step::new(
+                "Verify",
+                AssertAwsResourceProperty::new("s3", "GetBucketVersioning", "$.Status", vec!["Enabled"])
+                    .param("Bucket", &bucket),
+            ));
+        },
+    );
+    let doc = rb.build().unwrap();
+    assert_eq!(validate(&doc), vec![]);
+    assert_eq!(run(&doc, None, true), ["GetVersioning", "IsEnabled", "AlreadyCompliant"]);
+    assert_eq!(run(&doc, None, false), ["GetVersioning", "IsEnabled", "Approve", "Enable", "Verify"]);
+    assert_eq!(run(&doc, Some("Approve"), false), ["GetVersioning", "IsEnabled", "Approve", "Rejected"]);
+    assert_eq!(
+        run(&doc, Some("Verify"), false),
+        ["GetVersioning", "IsEnabled", "Approve", "Enable", "Verify", "Suspend"]
+    );
+}
