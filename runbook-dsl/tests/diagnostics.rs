@@ -108,6 +108,10 @@ fn cases() -> Vec<(&'static str, String)> {
             "E046",
             steps("  - name: C\n    action: aws:createStack\n    inputs:\n      StackName: s\n      TemplateBody: '{}'\n      TemplateURL: https://example.com/t.yaml\n"),
         ),
+        (
+            "E048",
+            steps("  - name: S\n    action: aws:changeInstanceState\n    inputs:\n      InstanceIds: [i-0123456789abcdef0]\n      DesiredState: stop\n"),
+        ),
         ("E047", steps("  - name: R\n    action: aws:runCommand\n    inputs:\n      DocumentName: AWS-RunShellScript\n")),
         ("E050", steps(&format!("  - name: A\n    action: aws:pause\n    inputs: {{}}\n    isEnd: true\n{p}"))),
         (

@@ -207,9 +207,9 @@ impl LoopRef {
     pub fn item(&self) -> Output<Str> {
         Output::new(self.step.clone(), "CurrentIteratorValue")
     }
-    /// The loop step.
-    pub fn step(&self) -> StepRef {
-        StepRef { name: self.step.clone() }
+    /// The loop step's name.
+    pub fn name(&self) -> &str {
+        &self.step
     }
 }
 

@@ -229,7 +229,8 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         let Ok(inputs) = s.action.inputs() else { continue };
         let inputs = Value::Object(inputs);
         let mut found = Vec::new();
-        collect(&inputs, &format!("{}.inputs", at.path), true, &mut found);
+        let is_loop = matches!(s.action, Action::Loop(_));
+        collect(&inputs, &format!("{}.inputs", at.path), is_loop, &mut found);
         let mut types = Vec::new();
         for f in &found {
             match resolve(cx, i, f) {

@@ -159,10 +159,22 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         }
         outputs(at, out);
         let inputs = s.action.inputs().unwrap_or_default();
+        if let Some(k) = kind {
+            allowed_values(name, p, k, &inputs, out);
+        }
         let _ = i;
         match &s.action {
             Action::Approve(_) => approve(name, p, &inputs, out),
             Action::Branch(b) => {
+                if b.choices.is_empty() {
+                    out.push(diag(
+                        "E041",
+                        name,
+                        format!("{p}.inputs.Choices"),
+                        "aws:branch has no choice",
+                        "add at least one choice `{NextStep, Variable, <operator>: value}`",
+                    ));
+                }
                 for (ci, c) in b.choices.iter().enumerate() {
                     condition(name, &format!("{p}.inputs.Choices[{ci}]"), &c.condition, true, out);
                 }
@@ -310,6 +322,52 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// Inputs whose literal value must be one of a documented set.
+fn allowed_values(name: Option<&str>, p: &str, kind: ActionKind, inputs: &Map, out: &mut Vec<Diagnostic>) {
+    use ActionKind::*;
+    let rules: &[(&str, &[&str])] = match kind {
+        ChangeInstanceState => &[("DesiredState", &["running", "stopped", "terminated"])],
+        InvokeLambdaFunction => {
+            &[("InvocationType", &["Event", "RequestResponse", "DryRun"]), ("LogType", &["None", "Tail"])]
+        }
+        Loop => &[("IteratorDataType", &["Boolean", "Integer", "String", "StringMap"])],
+        CreateTags => &[("ResourceType", &["EC2", "ManagedInstance", "MaintenanceWindow", "Parameter"])],
+        CreateStack => &[("OnFailure", &["DO_NOTHING", "ROLLBACK", "DELETE"])],
+        RunCommand => &[("DocumentHashType", &["Sha256", "Sha1"])],
+        _ => &[],
+    };
+    for (input, allowed) in rules {
+        if let Some(v) = inputs.get(*input).and_then(Value::as_str).filter(|v| !v.contains("{{")) {
+            if !allowed.contains(&v.trim()) {
+                out.push(diag(
+                    "E048",
+                    name,
+                    format!("{p}.inputs.{input}"),
+                    format!("{input} `{v}` is not one of {}", allowed.join(", ")),
+                    format!("use one of {}", allowed.join(", ")),
+                ));
+            }
+        }
+    }
+    if kind == ExecuteScript {
+        if let Some(r) = inputs.get("Runtime").and_then(Value::as_str).filter(|v| !v.contains("{{")) {
+            let ok = r.strip_prefix("python3.").is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+                || r == "PowerShell Core 6.0"
+                || r.strip_prefix("PowerShell 7.")
+                    .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+            if !ok {
+                out.push(diag(
+                    "E048",
+                    name,
+                    format!("{p}.inputs.Runtime"),
+                    format!("Runtime `{r}` is not a runtime of aws:executeScript"),
+                    "use python3.N (e.g. python3.11) or PowerShell 7.N",
+                ));
+            }
         }
     }
 }
