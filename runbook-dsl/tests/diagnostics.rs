@@ -148,6 +148,7 @@ fn cases() -> Vec<(&'static str, String)> {
         ),
         ("W003", format!("schemaVersion: '0.3'\nmainSteps:\n{p}")),
         ("W004", steps("  - name: A\n    action: aws:executeAwsApi\n    timeoutSeconds: 60\n    inputs: {Service: s3, Api: ListBuckets}\n")),
+        ("W005", params("  Other:\n    type: String\n    default: '{{ AutomationAssumeRole }}'\n")),
     ]
 }
 

@@ -122,6 +122,14 @@ fn check_assume_role(cx: &Cx, role: &str, out: &mut Vec<Diagnostic>) {
                 "assumeRole reads Parameter Store (`{{ssm:...}}`), which AWS does not support",
                 "take the role from a String parameter: `assumeRole: '{{ AutomationAssumeRole }}'`",
             ));
+        } else if !inner.contains(':') && !cx.doc.parameters.contains_key(inner) {
+            out.push(diag(
+                "E060",
+                None,
+                "assumeRole",
+                format!("assumeRole references `{inner}`, which is not a parameter"),
+                format!("declare parameter `{inner}` (type String), or use Runbook::assume_role"),
+            ));
         } else if let Some(p) = cx.doc.parameters.get(inner) {
             if !matches!(p.ty, ParameterType::Data(DataType::String) | ParameterType::Aws(_)) {
                 out.push(diag(
@@ -198,7 +206,18 @@ fn parameters(cx: &Cx, out: &mut Vec<Diagnostic>) {
         };
         let Some(default) = &p.default else { continue };
         let field = format!("{base}.default");
-        if default.as_str().is_some_and(|s| s.trim_start().starts_with("{{")) {
+        if let Some(inner) =
+            default.as_str().and_then(|s| s.trim().strip_prefix("{{")).map(|s| s.trim_end_matches('}').trim())
+        {
+            if !inner.starts_with("ssm:") {
+                out.push(diag(
+                    "W005",
+                    None,
+                    field.clone(),
+                    format!("default of `{name}` is `{{{{ {inner} }}}}`, which AWS does not expand (only `{{{{ssm:...}}}}` is read in a default)"),
+                    "give a literal default or `{{ssm:/parameter/name}}` (unless a pseudo-parameter such as TARGET_ID is meant)",
+                ));
+            }
             continue; // {{ssm:...}}: resolved at run time
         }
         if let ParameterType::Data(t) = p.ty {

@@ -141,6 +141,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("W002", Severity::Warning, "String parameter reaches a script or command without allowedPattern"),
     ("W003", Severity::Warning, "no assumeRole"),
     ("W004", Severity::Warning, "timeoutSeconds above the most the action can run (no effect)"),
+    ("W005", Severity::Warning, "parameter default is a {{ }} reference other than Parameter Store (not expanded)"),
 ];
 
 /// Checks a document; every finding, errors first, each group in document order.

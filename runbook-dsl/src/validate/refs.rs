@@ -205,6 +205,15 @@ fn expected(kind: ActionKind, input: &str) -> Option<DataType> {
         (CreateStack | DeleteStack, "StackName") => DataType::String,
         (ExecuteStateMachine, "stateMachineArn") => DataType::String,
         (ChangeInstanceState | RunCommand, "InstanceIds") => DataType::StringList,
+        // aws:runCommand inputs are type-checked when the document is created.
+        (RunCommand, "Targets") => DataType::MapList,
+        (RunCommand, "Parameters" | "CloudWatchOutputConfig" | "NotificationConfig") => DataType::StringMap,
+        (RunCommand, "TimeoutSeconds") => DataType::Integer,
+        (
+            RunCommand,
+            "Comment" | "DocumentHash" | "DocumentHashType" | "OutputS3BucketName" | "OutputS3KeyPrefix"
+            | "ServiceRoleArn",
+        ) => DataType::String,
         (CreateTags, "ResourceIds") => DataType::StringList,
         (Approve, "Approvers") => DataType::StringList,
         (Loop, "Iterators") => DataType::StringList,
