@@ -142,3 +142,12 @@ fn first_difference(want: &serde_json::Value, got: &serde_json::Value, path: Str
         _ => format!("{path}: expected {want}, read {got}"),
     }
 }
+
+#[test]
+fn streaming_writer_matches_the_value_writer() {
+    let mut docs: Vec<Document> = runbooks::catalog().expect("builds").into_iter().map(|e| e.document).collect();
+    docs.push(torture_document());
+    for doc in docs {
+        assert_eq!(emit::to_yaml(&doc), runbook_dsl::yaml::to_string(&doc.to_value()));
+    }
+}
