@@ -18,6 +18,7 @@
 //! ```
 
 pub mod builder;
+pub mod diagram;
 pub mod emit;
 pub mod model;
 pub mod read;
