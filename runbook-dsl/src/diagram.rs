@@ -533,3 +533,226 @@ fn sanitize(name: &str) -> String {
         s
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prelude::*;
+
+    /// `(from, arrow, label, to)` of every edge line.
+    fn edges(text: &str) -> Vec<(String, String, String, String)> {
+        let mut out = Vec::new();
+        for line in text.lines().map(str::trim) {
+            let Some((from, rest)) = line.split_once(' ') else { continue };
+            let Some((arrow, rest)) = rest.split_once(' ') else { continue };
+            if arrow != "-->" && arrow != "-.->" && !arrow.starts_with("-->|") && !arrow.starts_with("-.->|") {
+                continue;
+            }
+            let full = format!("{arrow} {rest}");
+            let (arrow, label, to) = match full.split_once("|\"") {
+                Some((a, r)) => {
+                    let (l, t) = r.rsplit_once("\"| ").unwrap();
+                    (a.to_string(), l.to_string(), t.to_string())
+                }
+                None => {
+                    let (a, t) = full.split_once(' ').unwrap();
+                    (a.to_string(), String::new(), t.to_string())
+                }
+            };
+            out.push((from.to_string(), arrow, label, to));
+        }
+        out
+    }
+
+    fn has_edge(text: &str, from: &str, arrow: &str, label: &str, to: &str) -> bool {
+        edges(text).iter().any(|(f, a, l, t)| f == from && a == arrow && l == label && t == to)
+    }
+
+    fn doc(steps: Vec<Step>) -> Document {
+        Document { main_steps: steps, ..Document::default() }
+    }
+
+    #[test]
+    fn steps_run_in_order_unless_next_step_or_is_end_say_otherwise() {
+        let text = to_mermaid(&doc(vec![
+            Step::new("A", Pause::new()).next_step("C"),
+            Step::new("B", Pause::new()).is_end(true),
+            Step::new("C", Pause::new()),
+            Step::new("D", Pause::new()),
+        ]));
+        assert!(has_edge(&text, "run_start", "-->", "", "step_A"));
+        assert!(has_edge(&text, "step_A", "-->", "", "step_C"), "{text}");
+        assert!(!has_edge(&text, "step_A", "-->", "", "step_B"));
+        assert!(has_edge(&text, "step_B", "-->", "", "result_end"));
+        assert!(has_edge(&text, "step_C", "-->", "", "step_D"));
+        assert!(has_edge(&text, "step_D", "-->", "", "result_end"));
+        assert!(text.contains("class step_B terminal"), "isEnd steps are drawn thick:\n{text}");
+        assert!(text.contains("  result_end([\"End\"])\n"));
+    }
+
+    #[test]
+    fn branch_edges_carry_their_conditions_and_the_default() {
+        let text = to_mermaid(&doc(vec![
+            Step::new(
+                "Check",
+                Branch::new(vec![
+                    Choice::new("Big", Condition::compare("{{ Get.Size }}", Operator::NumericGreater, 10)),
+                    Choice::new(
+                        "Named",
+                        Condition::And(vec![
+                            Condition::compare("{{ Get.Name }}", Operator::StartsWith, "prod-"),
+                            Condition::Not(Box::new(Condition::compare(
+                                "{{ Get.Flag }}",
+                                Operator::BooleanEquals,
+                                true,
+                            ))),
+                        ]),
+                    ),
+                ])
+                .default("Other"),
+            ),
+            Step::new("Big", Pause::new()).is_end(true),
+            Step::new("Named", Pause::new()).is_end(true),
+            Step::new("Other", Pause::new()),
+        ]));
+        assert!(text.contains("  step_Check{\"Check<br/>aws:branch\"}\n"), "a branch is a diamond:\n{text}");
+        assert!(has_edge(&text, "step_Check", "-->", "Get.Size #gt; 10", "step_Big"), "{text}");
+        assert!(
+            has_edge(
+                &text,
+                "step_Check",
+                "-->",
+                "Get.Name starts with 'prod-' and not (Get.Flag = true)",
+                "step_Named"
+            ),
+            "{text}"
+        );
+        assert!(has_edge(&text, "step_Check", "-->", "default", "step_Other"));
+        assert!(!text.contains("result_failed"), "a branch with a default cannot fail on its choices");
+        // A branch never falls through to the next listed step.
+        assert!(!has_edge(&text, "step_Check", "-->", "", "step_Big"));
+    }
+
+    #[test]
+    fn a_branch_without_default_fails_when_no_choice_holds() {
+        let text = to_mermaid(&doc(vec![
+            Step::new(
+                "Check",
+                Branch::new(vec![Choice::new("Fix", Condition::compare("{{ X.Y }}", Operator::StringEquals, "a"))]),
+            ),
+            Step::new("Fix", Pause::new()),
+        ]));
+        assert!(has_edge(&text, "step_Check", "-.->", "no choice holds", "result_failed"), "{text}");
+        assert!(text.contains("  result_failed([\"Failed\"])\n"));
+        assert!(text.contains("class result_failed failure"));
+    }
+
+    #[test]
+    fn rollback_edges_are_dashed_labelled_and_coloured() {
+        let text = to_mermaid(&doc(vec![
+            Step::new("Change", Pause::new()).on_failure(OnFailure::step("Rollback")).on_cancel(OnCancel::step("Undo")),
+            Step::new("Soft", Sleep::for_duration("PT1S")).on_failure(OnFailure::Continue),
+            Step::new("Done", Sleep::for_duration("PT1S")).is_end(true),
+            Step::new("Rollback", Sleep::for_duration("PT1S")).is_end(true),
+            Step::new("Undo", Sleep::for_duration("PT1S")).is_end(true),
+        ]));
+        assert!(has_edge(&text, "step_Change", "-->", "", "step_Soft"));
+        assert!(has_edge(&text, "step_Change", "-.->", "on failure", "step_Rollback"), "{text}");
+        assert!(has_edge(&text, "step_Change", "-.->", "on cancel", "step_Undo"));
+        assert!(has_edge(&text, "step_Soft", "-.->", "on failure: continue", "step_Done"));
+        // linkStyle indexes are the positions of exactly those edges.
+        let all = edges(&text);
+        let index = |label: &str| all.iter().position(|e| e.2 == label).unwrap().to_string();
+        let failure_line = format!(
+            "  linkStyle {},{} stroke:#c92a2a,color:#c92a2a\n",
+            index("on failure"),
+            index("on failure: continue")
+        );
+        assert!(text.contains(&failure_line), "{failure_line} in\n{text}");
+        assert!(text.contains(&format!("  linkStyle {} stroke:#e8590c,color:#e8590c\n", index("on cancel"))));
+    }
+
+    #[test]
+    fn approvals_are_hexagons_whose_rejection_fails_or_routes() {
+        let approve = || Approve::new(vec!["arn:aws:iam::123456789012:role/A"]);
+        let text = to_mermaid(&doc(vec![
+            Step::new("Ask", approve()),
+            Step::new("AskAgain", approve()).on_failure(OnFailure::step("Rejected")),
+            Step::new("Fix", Pause::new()).is_end(true),
+            Step::new("Rejected", Sleep::for_duration("PT1S")),
+        ]));
+        assert!(text.contains("  step_Ask{{\"Ask<br/>aws:approve\"}}\n"), "{text}");
+        assert!(text.contains("class step_Ask,step_AskAgain approval"));
+        assert!(has_edge(&text, "step_Ask", "-->", "approved", "step_AskAgain"));
+        assert!(has_edge(&text, "step_Ask", "-.->", "rejected", "result_failed"));
+        assert!(has_edge(&text, "step_AskAgain", "-.->", "rejected or failed", "step_Rejected"));
+        assert!(text.contains("class step_Fix wait"), "aws:pause waits for a person too:\n{text}");
+    }
+
+    #[test]
+    fn loops_draw_a_header_a_body_and_the_way_back() {
+        let text = to_mermaid(&doc(vec![
+            Step::new(
+                "Each",
+                Loop::new(vec![
+                    Step::new("Tag", Sleep::for_duration("PT1S")),
+                    Step::new("Check", Sleep::for_duration("PT1S")).on_failure(OnFailure::step("Tag")),
+                ])
+                .iterators("{{ List.Ids }}")
+                .max_iterations(10),
+            ),
+            Step::new("After", Pause::new()),
+            Step::new(
+                "Again",
+                Loop::new(vec![Step::new("Poll", Sleep::for_duration("PT1S"))]).loop_condition(Condition::compare(
+                    "{{ Poll.Status }}",
+                    Operator::StringEquals,
+                    "Pending",
+                )),
+            ),
+        ]));
+        assert!(
+            text.contains("  step_Each[/\"Each<br/>aws:loop<br/>for each item of List.Ids<br/>at most 10 times\"\\]\n"),
+            "{text}"
+        );
+        assert!(text.contains("  subgraph body_step_Each [\"Each body\"]\n    step_Tag["), "{text}");
+        assert!(has_edge(&text, "step_Each", "-->", "each iteration", "step_Tag"));
+        assert!(has_edge(&text, "step_Tag", "-->", "", "step_Check"));
+        assert!(has_edge(&text, "step_Check", "-->", "next iteration", "step_Each"));
+        assert!(has_edge(&text, "step_Check", "-.->", "on failure", "step_Tag"), "targets resolve in the body");
+        assert!(has_edge(&text, "step_Each", "-->", "loop done", "step_After"));
+        assert!(text.contains("repeat while Poll.Status = 'Pending'"), "{text}");
+        assert!(has_edge(&text, "step_Again", "-->", "loop done", "result_end"));
+        assert_eq!(text.matches("\n  end\n").count(), 2, "one subgraph per loop");
+    }
+
+    #[test]
+    fn labels_are_escaped_so_mermaid_reads_them_as_text() {
+        let nasty = "a\"b<c>|d;e#f%g`h\ni{j}k[l]&m\\n";
+        let escaped = escape_label(nasty);
+        assert_eq!(escaped, "a#quot;b#lt;c#gt;#124;d#59;e#35;f#37;g#96;h i#123;j#125;k#91;l#93;#amp;m#92;n");
+        for bad in ['"', '<', '>', '|', '`', '{', '}', '[', ']', '%', '\n', '\\'] {
+            assert!(!escaped.contains(bad), "{bad:?} left in {escaped}");
+        }
+        let long = "x".repeat(500);
+        assert_eq!(escape_label(&long).chars().count(), MAX_LABEL + 1, "long text is cut with …");
+
+        // Step names that are Mermaid keywords or not identifiers get safe, distinct node ids.
+        let text = to_mermaid(&doc(vec![
+            Step::new("end", Pause::new()),
+            Step::new("my-step", Pause::new()),
+            Step::new("my_step", Pause::new()).next_step("gone"),
+        ]));
+        assert!(text.contains("  step_end{{\"end<br/>aws:pause\"}}\n"), "{text}");
+        assert!(text.contains("  step_my_step{{\"my-step<br/>aws:pause\"}}\n"));
+        assert!(text.contains("  step_my_step_2{{\"my_step<br/>aws:pause\"}}\n"));
+        assert!(has_edge(&text, "step_my_step_2", "-->", "", "missing_1_gone"));
+        assert!(text.contains("  missing_1_gone[\"gone (no such step)\"]\n"));
+    }
+
+    #[test]
+    fn an_empty_document_goes_from_start_to_end() {
+        let text = to_mermaid(&Document::default());
+        assert_eq!(edges(&text), vec![("run_start".into(), "-->".into(), String::new(), "result_end".into())]);
+    }
+}

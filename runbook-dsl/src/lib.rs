@@ -19,6 +19,7 @@
 
 pub mod builder;
 pub mod diagram;
+pub mod docs_page;
 pub mod emit;
 pub mod model;
 pub mod read;
