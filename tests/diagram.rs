@@ -62,9 +62,7 @@ fn every_catalog_runbook_has_a_diagram_and_a_page_in_the_plan() {
 #[test]
 fn every_corpus_document_draws_one_node_per_step_and_no_dangling_edge() {
     let Some(dir) = cross_tests::shared("corpus/automation") else { return };
-    let mut files: Vec<_> =
-        std::fs::read_dir(&dir).expect("corpus readable").filter_map(|e| e.ok()).map(|e| e.path()).collect();
-    files.sort();
+    let files = runbooks::cli::graph::document_files(&[dir]).expect("the corpus is readable");
     let mut drawn = 0;
     for file in &files {
         let Ok(doc) = read::from_path(file) else { continue };
