@@ -323,6 +323,51 @@ mod tests {
     }
 
     #[test]
+    fn a_page_lists_parameters_outputs_steps_and_remediation() {
+        use crate::prelude::*;
+        let mut rb = Runbook::new("Tags a thing.\n\nLonger text.");
+        rb.assume_role();
+        let mode: Param<Str> = rb.param(
+            "Mode",
+            ParamSpec::new("How | when\nto tag <now>.").default("fast").allowed_values(["fast", "slow"]),
+        );
+        let _note: Param<Str> = rb.param("Note", ParamSpec::new("Free text.").min_chars(1).max_chars(20));
+        let get = rb.add(
+            Step::new("Get", ExecuteAwsApi::new("s3", "GetBucketTagging").param("Bucket", &mode))
+                .on_failure(OnFailure::step("Ask")),
+        );
+        let tags: Output<MapList> = rb.output(&get, "Tags", "$.TagSet");
+        rb.add(Step::new("Ask", Approve::new(vec!["arn:aws:iam::123456789012:role/A"])).description("Asks."));
+        rb.document_output(&tags);
+        let doc = rb.build().unwrap();
+        let r = Remediation {
+            config_rule: "REQUIRED_TAGS",
+            resource_type: "AWS::S3::Bucket",
+            resource_id_param: "Mode",
+            approval: true,
+        };
+        let page = render(&Page { remediation: Some(r), source: Some("T.yaml"), ..Page::new("T", &doc) });
+        assert!(page.contains("Document: [`T.yaml`](T.yaml) · [catalog index](index.md)\n"), "{page}");
+        assert!(page.contains("## Purpose\n\nTags a thing.\n\nLonger text.\n\n"));
+        assert!(page.contains("| AWS Config rule | `REQUIRED_TAGS` |\n| Resource type | `AWS::S3::Bucket` |\n"));
+        assert!(page.contains("| `RESOURCE_ID` goes to | parameter `Mode` |"));
+        assert!(page.contains("| Mode | manual: waits for an approval at step `Ask` before its first change |"));
+        assert!(
+            page.contains("| `Mode` | String | `\"fast\"` | one of `\"fast\"`, `\"slow\"` | How \\| when<br>to tag &lt;now&gt;. |"),
+            "{page}"
+        );
+        assert!(page.contains("| `Note` | String | (required) | 1 to 20 characters | Free text. |"));
+        assert!(page.contains("| `Get.Tags` | MapList | `$.TagSet` |"));
+        assert!(page.contains("| 1 | `Get` | `aws:executeAwsApi` | go to `Ask` |  |"));
+        assert!(page.contains("| 2 | `Ask` | `aws:approve` | abort | Asks. |"));
+        assert!(page.contains("## IAM permissions\n\n(not derived)\n"));
+        assert!(page.ends_with("```\n"));
+        let automatic =
+            render(&Page { remediation: Some(Remediation { approval: false, ..r }), ..Page::new("T", &doc) });
+        assert!(automatic.contains("| Mode | automatic: runs on each NON_COMPLIANT finding without asking |"));
+    }
+
+    #[test]
     fn cells_keep_one_line_and_no_html() {
         assert_eq!(cell("one\ntwo | <b>three</b>"), "one<br>two \\| &lt;b&gt;three&lt;/b&gt;");
     }
