@@ -7,9 +7,9 @@
 //!   border;
 //! - solid edges for the normal flow (`nextStep`, the next listed step, each branch choice
 //!   labelled with its condition, `default`), from a `Start` node to an `End` node;
+//!   (a branch without `Default` goes on to the next listed step when `no choice holds`);
 //! - dashed, labelled and coloured edges for `onFailure` (red) and `onCancel` (orange); an
-//!   approval's rejection and a branch without `Default` whose choices all fail are failures too,
-//!   drawn to the failure target or to a `Failed` node;
+//!   approval's rejection is a failure too, drawn to the failure target or to a `Failed` node;
 //! - a grey `(no such step)` node for a target that names no step, so a broken document still
 //!   draws.
 //!
@@ -395,9 +395,16 @@ impl<'a> Graph<'a> {
                     let to = self.resolve(&choice.next_step, scope);
                     self.edge(&id, to, Some(&condition_text(&choice.condition)), EdgeKind::Flow);
                 }
-                if let Some(d) = &b.default {
-                    let to = self.resolve(d, scope);
-                    self.edge(&id, to, Some("default"), EdgeKind::Flow);
+                match &b.default {
+                    Some(d) => {
+                        let to = self.resolve(d, scope);
+                        self.edge(&id, to, Some("default"), EdgeKind::Flow);
+                    }
+                    // Without `Default` the run goes on as after any step (or stops at `isEnd`).
+                    None => {
+                        let (to, _) = self.next_of(step, i, scope);
+                        self.edge(&id, to, Some("no choice holds"), EdgeKind::Flow);
+                    }
                 }
             }
             Action::Loop(l) => {
@@ -423,17 +430,11 @@ impl<'a> Graph<'a> {
             }
         }
 
-        // Failure: explicit routes always; the implicit abort only where failing is part of the
-        // step's meaning (a rejection, a branch with no matching choice).
+        // Failure: explicit routes always; the implicit abort only for an approval, whose
+        // rejection is part of its meaning.
         let approve = matches!(step.action, Action::Approve(_));
-        let branch_no_default = matches!(&step.action, Action::Branch(b) if b.default.is_none());
-        let (what, what_continue) = if approve {
-            ("rejected or failed", "rejected: continue")
-        } else if branch_no_default {
-            ("no choice holds", "no choice holds: continue")
-        } else {
-            ("on failure", "on failure: continue")
-        };
+        let (what, what_continue) =
+            if approve { ("rejected or failed", "rejected: continue") } else { ("on failure", "on failure: continue") };
         match &step.on_failure {
             Some(OnFailure::Step(target)) => {
                 let to = self.resolve(target, scope);
@@ -443,10 +444,7 @@ impl<'a> Graph<'a> {
                 let (to, _) = self.next_of(step, i, scope);
                 self.edge(&id, to, Some(what_continue), EdgeKind::Failure);
             }
-            _ if approve || branch_no_default => {
-                let lbl = if approve { "rejected" } else { what };
-                self.edge(&id, FAILED.to_string(), Some(lbl), EdgeKind::Failure);
-            }
+            _ if approve => self.edge(&id, FAILED.to_string(), Some("rejected"), EdgeKind::Failure),
             _ => {}
         }
         if let Some(OnCancel::Step(target)) = &step.on_cancel {
@@ -634,17 +632,18 @@ mod tests {
     }
 
     #[test]
-    fn a_branch_without_default_fails_when_no_choice_holds() {
+    fn a_branch_without_default_goes_on_when_no_choice_holds() {
+        let choices = || vec![Choice::new("Fix", Condition::compare("{{ X.Y }}", Operator::StringEquals, "a"))];
         let text = to_mermaid(&doc(vec![
-            Step::new(
-                "Check",
-                Branch::new(vec![Choice::new("Fix", Condition::compare("{{ X.Y }}", Operator::StringEquals, "a"))]),
-            ),
+            Step::new("Check", Branch::new(choices())),
+            Step::new("Other", Pause::new()),
+            Step::new("Last", Branch::new(choices())).is_end(true),
             Step::new("Fix", Pause::new()),
         ]));
-        assert!(has_edge(&text, "step_Check", "-.->", "no choice holds", "result_failed"), "{text}");
-        assert!(text.contains("  result_failed([\"Failed\"])\n"));
-        assert!(text.contains("class result_failed failure"));
+        assert!(has_edge(&text, "step_Check", "-->", "X.Y = 'a'", "step_Fix"), "{text}");
+        assert!(has_edge(&text, "step_Check", "-->", "no choice holds", "step_Other"), "{text}");
+        assert!(has_edge(&text, "step_Last", "-->", "no choice holds", "result_end"), "isEnd stops the run");
+        assert!(!text.contains("result_failed"), "{text}");
     }
 
     #[test]
