@@ -42,7 +42,8 @@ pub fn run(args: Args) -> ExitCode {
     }
     let mut failed = 0;
     let mut stems = HashSet::new();
-    for (n, file) in files.iter().enumerate() {
+    let mut printed = 0;
+    for file in &files {
         let doc = match read::from_path(file) {
             Ok(d) => d,
             Err(e) => {
@@ -62,9 +63,10 @@ pub fn run(args: Args) -> ExitCode {
             }
             None if files.len() == 1 => print!("{text}"),
             None => {
-                if n > 0 {
+                if printed > 0 {
                     println!();
                 }
+                printed += 1;
                 println!("%% {}", file.display());
                 print!("{text}");
             }
