@@ -27,8 +27,14 @@ fn is_mutating(step: &Step) -> bool {
     }
 }
 
+/// A check of the fix: an assert or wait, or (where no assert can express the check, e.g. "no
+/// rule is left") a read-only script named `Verify...` that fails while the resource is wrong.
 fn is_verify(step: &Step) -> bool {
-    matches!(step.action, Action::AssertAwsResourceProperty(_) | Action::WaitForAwsResourceProperty(_))
+    match step.action {
+        Action::AssertAwsResourceProperty(_) | Action::WaitForAwsResourceProperty(_) => true,
+        Action::ExecuteScript(_) => step.name.starts_with("Verify"),
+        _ => false,
+    }
 }
 
 fn is_undo(name: &str) -> bool {
@@ -58,7 +64,8 @@ fn successors(doc: &Document, i: usize) -> Vec<usize> {
     }
 }
 
-/// Steps reachable from the first step on success paths, without passing through `stop`.
+/// Steps reachable from the first step on the main paths (success, and reads failing over to
+/// another step), without passing through `stop`.
 fn reachable_avoiding(doc: &Document, stop: impl Fn(&Step) -> bool) -> BTreeSet<usize> {
     let mut seen = BTreeSet::new();
     let mut queue = VecDeque::from([0usize]);
@@ -67,6 +74,12 @@ fn reachable_avoiding(doc: &Document, stop: impl Fn(&Step) -> bool) -> BTreeSet<
             continue;
         }
         queue.extend(successors(doc, i));
+        // A read that fails over to another step (e.g. "no configuration yet") is a main path too.
+        if let Some(OnFailure::Step(t)) = &doc.main_steps[i].on_failure {
+            if !is_undo(t) {
+                queue.extend(doc.main_steps.iter().position(|s| &s.name == t));
+            }
+        }
     }
     seen
 }
