@@ -9,6 +9,7 @@ mod common;
 mod ebs_encryption_by_default;
 mod ec2_stop_instance;
 mod kms_key_rotation;
+mod rds_encrypt_instance;
 mod rds_public_access;
 mod s3_default_encryption;
 mod security_group_open_ingress;
@@ -70,6 +71,7 @@ const REMEDIATIONS: &[(&str, ConfigTarget, Builder)] = &[
     ("Remediate-EBS-EnableEncryptionByDefault", ebs_encryption_by_default::TARGET, ebs_encryption_by_default::build),
     ("Remediate-CloudTrail-EnableMultiRegionTrail", cloudtrail_multi_region::TARGET, cloudtrail_multi_region::build),
     ("Remediate-KMS-EnableKeyRotation", kms_key_rotation::TARGET, kms_key_rotation::build),
+    ("Remediate-RDS-EncryptInstance", rds_encrypt_instance::TARGET, rds_encrypt_instance::build),
     ("Remediate-RDS-DisablePublicAccess", rds_public_access::TARGET, rds_public_access::build),
 ];
 
