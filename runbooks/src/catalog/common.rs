@@ -39,6 +39,15 @@ pub(crate) fn approvers_param(rb: &mut Runbook, what: &str) -> Param<StrList> {
     )
 }
 
+/// The approvers of a swap that both variants ask for: the manual variant's `Approvers`, or the
+/// same parameter declared for the automatic variant.
+pub(crate) fn swap_approvers(rb: &mut Runbook, approvers: &Option<Param<StrList>>, what: &str) -> Param<StrList> {
+    match approvers {
+        Some(a) => a.clone(),
+        None => approvers_param(rb, what),
+    }
+}
+
 /// An `aws:approve` step: a rejection fails the step, so the run ends `Failed` before any change
 /// (or, when `undo` is given, after undoing what was already created).
 pub(crate) fn approve(name: &str, approvers: &Param<StrList>, message: String, undo: Option<&str>) -> Step {
@@ -94,12 +103,13 @@ pub(crate) fn add_undo_chain(rb: &mut Runbook, steps: Vec<Step>) {
             step.is_end(true)
         } else {
             let next = &names[i + 1];
-            let step = step.on_failure(OnFailure::step(next)).is_critical(true);
-            // A branch chooses its own next step.
-            if matches!(step.action, Action::Branch(_)) {
-                step
-            } else {
-                step.next_step(next)
+            match &step.action {
+                // A branch chooses its own next step; if it cannot decide, it takes its default.
+                Action::Branch(b) => {
+                    let fallback = b.default.clone().unwrap_or_else(|| next.clone());
+                    step.on_failure(OnFailure::step(fallback)).is_critical(true)
+                }
+                _ => step.on_failure(OnFailure::step(next)).is_critical(true).next_step(next),
             }
         };
         rb.add(step);

@@ -6,6 +6,7 @@ use std::fmt;
 
 mod cloudtrail_multi_region;
 mod common;
+mod ebs_encrypt_volume;
 mod ebs_encryption_by_default;
 mod ec2_stop_instance;
 mod kms_key_rotation;
@@ -70,6 +71,7 @@ const REMEDIATIONS: &[(&str, ConfigTarget, Builder)] = &[
     ("Remediate-EC2-RevokeOpenIngress", security_group_open_ingress::TARGET, security_group_open_ingress::build),
     ("Remediate-EBS-EnableEncryptionByDefault", ebs_encryption_by_default::TARGET, ebs_encryption_by_default::build),
     ("Remediate-CloudTrail-EnableMultiRegionTrail", cloudtrail_multi_region::TARGET, cloudtrail_multi_region::build),
+    ("Remediate-EBS-EncryptVolume", ebs_encrypt_volume::TARGET, ebs_encrypt_volume::build),
     ("Remediate-KMS-EnableKeyRotation", kms_key_rotation::TARGET, kms_key_rotation::build),
     ("Remediate-RDS-EncryptInstance", rds_encrypt_instance::TARGET, rds_encrypt_instance::build),
     ("Remediate-RDS-DisablePublicAccess", rds_public_access::TARGET, rds_public_access::build),

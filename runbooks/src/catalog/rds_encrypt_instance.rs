@@ -52,10 +52,8 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             .pattern(KMS_KEY_PATTERN),
     );
     let approvers = common::approvers(&mut rb, approval, "encrypting the DB instance");
-    let swap_approvers = match &approvers {
-        Some(a) => a.clone(),
-        None => common::approvers_param(&mut rb, "swapping the encrypted copy in for the original DB instance"),
-    };
+    let swap_approvers =
+        common::swap_approvers(&mut rb, &approvers, "swapping the encrypted copy in for the original DB instance");
 
     let describe = rb.add(common::describe_db("DescribeDbInstance", &dbi));
     let out = |rb: &mut Runbook, name: &str, field: &str| -> String {
