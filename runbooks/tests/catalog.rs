@@ -268,3 +268,13 @@ fn both_variants_exist_for_every_remediation() {
         assert_eq!(m.target, e.target);
     }
 }
+
+#[test]
+fn every_document_fits_the_ssm_size_limit_with_room_for_parameters() {
+    // CreateDocument rejects content over 64 KB, run-time parameter values included.
+    for e in entries() {
+        for (form, text) in [("YAML", emit::to_yaml(&e.document)), ("JSON", emit::to_json(&e.document))] {
+            assert!(text.len() < 48 * 1024, "{}: {form} is {} bytes, too close to the 64 KB limit", e.name, text.len());
+        }
+    }
+}
