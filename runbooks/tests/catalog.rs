@@ -278,3 +278,27 @@ fn every_document_fits_the_ssm_size_limit_with_room_for_parameters() {
         }
     }
 }
+
+#[test]
+fn cancellation_only_goes_where_aws_allows_it() {
+    // AWS refuses these actions as `onCancel` targets, and `onCancel` on loops and variable updates.
+    let not_targets = [
+        "aws:approve",
+        "aws:copyImage",
+        "aws:createImage",
+        "aws:createStack",
+        "aws:createTags",
+        "aws:pause",
+        "aws:runInstances",
+        "aws:sleep",
+    ];
+    for e in entries() {
+        let d = &e.document;
+        for s in &d.main_steps {
+            let Some(OnCancel::Step(t)) = &s.on_cancel else { continue };
+            assert!(!matches!(s.action, Action::Loop(_) | Action::UpdateVariable(_)), "{}: {}", e.name, s.name);
+            let target = d.step(t).unwrap_or_else(|| panic!("{}: {} cancels to a missing step", e.name, s.name));
+            assert!(!not_targets.contains(&target.action.name()), "{}: {} cancels to {}", e.name, s.name, t);
+        }
+    }
+}

@@ -182,6 +182,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         rename("RenameOriginal", &id.to_string(), &old_id).description("Renames the original to `<name>-unencrypted`."),
         "UndoRenameOriginal",
     ));
+    rb.add(common::undo_to(settle("SettleOriginalRename"), "UndoRenameOriginal"));
     rb.add(common::undo_to(
         wait_available("WaitOriginalRenamed", &old_id, 3600)
             .description("Waits until the rename of the original is done."),
@@ -192,6 +193,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             .description("Gives the encrypted instance the original name."),
         "UndoRenameEncrypted",
     ));
+    rb.add(common::undo_to(settle("SettleEncryptedRename"), "UndoRenameEncrypted"));
     rb.add(common::undo_to(
         wait_available("WaitEncryptedRenamed", &id.to_string(), 3600)
             .description("Waits until the encrypted instance answers under the original name."),
@@ -216,10 +218,12 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         vec![
             rename("UndoRenameEncrypted", &id.to_string(), &new_id)
                 .description("Undo: gives the encrypted instance its `-encrypted` name back."),
+            settle("UndoSettleEncryptedName"),
             wait_available("UndoWaitEncryptedName", &new_id, 1800)
                 .description("Undo: waits until the original name is free again."),
             rename("UndoRenameOriginal", &old_id, &id.to_string())
                 .description("Undo: gives the original its name back."),
+            settle("UndoSettleOriginalName"),
             wait_available("UndoWaitOriginalName", &id.to_string(), 1800)
                 .description("Undo: waits until the original answers under its name."),
             Step::new(
@@ -262,6 +266,11 @@ fn wait_available(name: &str, id: &str, timeout: u64) -> Step {
     )
     .max_attempts(3)
     .timeout_seconds(timeout)
+}
+
+/// A minute for a rename to take effect: until then the new name does not resolve.
+fn settle(name: &str) -> Step {
+    Step::new(name, Sleep::for_duration("PT1M")).description("Gives the rename a minute to take effect.")
 }
 
 fn rename(name: &str, from: &str, to: &str) -> Step {
