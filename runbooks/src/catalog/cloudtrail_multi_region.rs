@@ -10,6 +10,8 @@ use runbook_dsl::prelude::*;
 const MULTI_REGION: &str = "$.Trail.IsMultiRegionTrail";
 const VALIDATION: &str = "$.Trail.LogFileValidationEnabled";
 const LOGGING: &str = "$.IsLogging";
+/// The tag a created trail carries, holding the execution id, so the undo deletes only its own trail.
+const OWNER_TAG: &str = "CreatedByAutomationExecution";
 
 /// The Config finding: `MULTI_REGION_CLOUD_TRAIL_ENABLED`; Config passes the account id.
 pub const TARGET: ConfigTarget = ConfigTarget {
@@ -126,11 +128,15 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
                 .param("S3BucketName", &bucket)
                 .param("IncludeGlobalServiceEvents", true)
                 .param("IsMultiRegionTrail", true)
-                .param("EnableLogFileValidation", true),
+                .param("EnableLogFileValidation", true)
+                .param("TagsList", json!([{"Key": OWNER_TAG, "Value": Builtin::EXECUTION_ID.to_string()}])),
         )
-        .description("Creates the multi-Region trail with global service events and log file validation.")
+        .description(
+            "Creates the multi-Region trail with global service events and log file validation, tagged with this \
+             run's execution id.",
+        )
         .timeout_seconds(20),
-        "UndoCreateTrail",
+        "UndoCheckTrailOwner",
     ));
     let created: Output<Str> = rb.output(&create, "TrailARN", "$.TrailARN");
     rb.add(common::undo_to(start_logging("StartLoggingNew", &trail), "UndoStartLoggingNew"));
@@ -172,6 +178,30 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             Step::new("UndoStartLoggingNew", ExecuteAwsApi::new("cloudtrail", "StopLogging").param("Name", &trail))
                 .description("Undo: stops logging on the trail this run created.")
                 .timeout_seconds(20),
+            Step::new(
+                "UndoCheckTrailOwner",
+                AssertAwsResourceProperty::new(
+                    "cloudtrail",
+                    "ListTags",
+                    "$.ResourceTagList[0].TagsList[0].Value",
+                    vec![Builtin::EXECUTION_ID.to_string()],
+                )
+                .param(
+                    "ResourceIdList",
+                    vec![format!(
+                        "arn:{}:cloudtrail:{}:{}:trail/{trail}",
+                        Builtin::AWS_PARTITION,
+                        Builtin::REGION,
+                        Builtin::ACCOUNT_ID
+                    )],
+                ),
+            )
+            .description(
+                "Undo: makes sure the trail is the one this run created (its tag holds this run's execution id); \
+                 otherwise the run ends here and a trail that existed before is never deleted.",
+            )
+            .timeout_seconds(20)
+            .on_failure(OnFailure::Abort),
             Step::new("UndoCreateTrail", ExecuteAwsApi::new("cloudtrail", "DeleteTrail").param("Name", &trail))
                 .description("Undo: deletes the trail this run created.")
                 .timeout_seconds(20),

@@ -95,6 +95,8 @@ pub(crate) fn undo_to(step: Step, undo: &str) -> Step {
 
 /// Adds the undo chain after the main path. `steps` are in the order they run (the reverse of the
 /// changes they undo): a failing undo still hands over to the next one, and the last ends the run.
+/// A step that already has an `onFailure` keeps it: a guard before a destructive undo uses
+/// `Abort` to end the run rather than destroy something the run did not create.
 pub(crate) fn add_undo_chain(rb: &mut Runbook, steps: Vec<Step>) {
     let names: Vec<String> = steps.iter().map(|s| s.name.clone()).collect();
     let last = steps.len().saturating_sub(1);
@@ -103,12 +105,15 @@ pub(crate) fn add_undo_chain(rb: &mut Runbook, steps: Vec<Step>) {
             step.is_end(true)
         } else {
             let next = &names[i + 1];
+            let keep = step.on_failure.is_some();
             match &step.action {
                 // A branch chooses its own next step; if it cannot decide, it takes its default.
-                Action::Branch(b) => {
+                Action::Branch(b) if !keep => {
                     let fallback = b.default.clone().unwrap_or_else(|| next.clone());
                     step.on_failure(OnFailure::step(fallback)).is_critical(true)
                 }
+                Action::Branch(_) => step.is_critical(true),
+                _ if keep => step.is_critical(true).next_step(next),
                 _ => step.on_failure(OnFailure::step(next)).is_critical(true).next_step(next),
             }
         };

@@ -153,10 +153,12 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
                 .param("PubliclyAccessible", &public),
         )
         .description(
-            "Restores a new, encrypted instance `<name>-encrypted` from the copy with the original's settings.",
+            "Restores a new, encrypted instance `<name>-encrypted` from the copy with the original's settings. If \
+             the call fails nothing was restored, so the undo starts at the copy (an instance of that name that \
+             already existed is never deleted).",
         )
         .timeout_seconds(20),
-        "UndoRestore",
+        "UndoCopy",
     ));
     let new_dbi: Output<Str> = rb.output(&restore, "EncryptedDbiResourceId", "$.DBInstance.DbiResourceId");
     rb.add(common::undo_to(
