@@ -108,10 +108,11 @@ fn every_runbook_takes_the_role_and_the_resource_id_config_passes() {
 fn every_string_parameter_has_an_allowed_pattern_that_compiles() {
     for e in entries() {
         for (name, p) in &e.document.parameters {
-            if p.ty.data_type() != DataType::String {
-                continue;
-            }
-            let pattern = p.allowed_pattern.as_deref().unwrap_or_else(|| panic!("{}: {name} has no pattern", e.name));
+            let pattern = match p.allowed_pattern.as_deref() {
+                Some(pattern) => pattern,
+                None if p.ty.data_type() == DataType::String => panic!("{}: {name} has no pattern", e.name),
+                None => continue,
+            };
             let re = regex::Regex::new(pattern).unwrap_or_else(|err| panic!("{}: {name}: {err}", e.name));
             if let Some(default) = p.default.as_ref().and_then(|v| v.as_str()) {
                 assert!(re.is_match(default), "{}: the default of {name} breaks its own pattern", e.name);
@@ -299,6 +300,22 @@ fn cancellation_only_goes_where_aws_allows_it() {
             assert!(!matches!(s.action, Action::Loop(_) | Action::UpdateVariable(_)), "{}: {}", e.name, s.name);
             let target = d.step(t).unwrap_or_else(|| panic!("{}: {} cancels to a missing step", e.name, s.name));
             assert!(!not_targets.contains(&target.action.name()), "{}: {} cancels to {}", e.name, s.name, t);
+        }
+    }
+}
+
+#[test]
+fn approvers_accept_users_and_role_arns_only() {
+    for e in entries() {
+        let Some(p) = e.document.parameters.get("Approvers") else { continue };
+        let re = regex::Regex::new(p.allowed_pattern.as_deref().expect("Approvers has a pattern")).unwrap();
+        for ok in
+            ["alice", "arn:aws:iam::123456789012:role/SecOps", "arn:aws:sts::123456789012:assumed-role/SecOps/bob"]
+        {
+            assert!(re.is_match(ok), "{}: rejects {ok}", e.name);
+        }
+        for bad in ["", "arn:aws:s3:::bucket", "alice bob"] {
+            assert!(!re.is_match(bad), "{}: accepts {bad:?}", e.name);
         }
     }
 }

@@ -17,6 +17,10 @@ pub(crate) const KMS_KEY_PATTERN: &str = r"^(alias/[a-zA-Z0-9/_-]{1,250}|(mrk-)?
 /// `allowedPattern` of an S3 bucket name.
 pub(crate) const BUCKET_PATTERN: &str = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$";
 
+/// `allowedPattern` of each approver: an IAM user name, or a user, role or assumed-role ARN.
+pub(crate) const APPROVER_PATTERN: &str =
+    r"^([\w+=,.@-]+|arn:aws[a-z0-9-]*:(iam|sts)::\d{12}:(user|role|assumed-role)/[\w+=,.@/-]+)$";
+
 /// `allowedPattern` of an account id (what Config passes for `AWS::::Account` rules).
 pub(crate) const ACCOUNT_PATTERN: &str = r"^\d{12}$";
 
@@ -34,6 +38,7 @@ pub(crate) fn approvers_param(rb: &mut Runbook, what: &str) -> Param<StrList> {
     rb.param(
         "Approvers",
         ParamSpec::new(format!("(Required) IAM user names or user/role ARNs (1 to 10) who may approve {what}."))
+            .pattern(APPROVER_PATTERN)
             .min_items(1)
             .max_items(10),
     )
