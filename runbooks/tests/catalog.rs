@@ -6,6 +6,8 @@ use runbook_dsl::emit;
 use runbook_dsl::model::{Action, DataType, Document, OnCancel, OnFailure, ParameterType, Step};
 use runbooks::catalog::{catalog, CatalogEntry};
 use std::collections::{BTreeSet, VecDeque};
+use std::path::Path;
+use std::process::Command;
 
 fn entries() -> Vec<CatalogEntry> {
     catalog().unwrap_or_else(|e| panic!("{e}"))
@@ -318,4 +320,27 @@ fn approvers_accept_users_and_role_arns_only() {
             assert!(!re.is_match(bad), "{}: accepts {bad:?}", e.name);
         }
     }
+}
+
+#[test]
+fn every_api_call_matches_the_aws_service_models() {
+    // Service, operation, parameter names and kinds, required parameters, and every selector
+    // against botocore's models (the SDK Automation itself calls), by `tests/api_shapes.py`.
+    let have = Command::new("python3").args(["-c", "import botocore, yaml"]).output();
+    if !have.map(|o| o.status.success()).unwrap_or(false) {
+        eprintln!("warning: python3 with botocore and PyYAML is missing: API shapes NOT checked; skipped");
+        return;
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("catalog-api-shapes");
+    let plan = runbooks::generate::plan().unwrap_or_else(|e| panic!("{e}"));
+    runbooks::generate::write(&dir, &plan).expect("the catalog can be written to a temporary folder");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("api_shapes.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .args(plan.keys().map(|name| dir.join(name)))
+        .output()
+        .expect("python3 runs");
+    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "API calls that do not match the AWS models:\n{report}");
+    assert!(report.contains(&format!("in {} documents, 0 problems", plan.len())), "{report}");
 }
