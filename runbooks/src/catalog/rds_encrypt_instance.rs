@@ -27,8 +27,9 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
          The runbook translates the `DbiResourceId` AWS Config passes into the DB instance and reads \
          it: an encrypted instance is left untouched and the run says so. Otherwise it takes a \
          snapshot, copies it encrypted with `KmsKeyId`, restores a new instance `<name>-encrypted` from \
-         the copy (same class, subnet group, security groups, parameter group, Multi-AZ and public \
-         access settings) and waits until it is available. Nothing has been disrupted so far. Then \
+         the copy (same class, port, subnet group, security groups, parameter and option groups, \
+         Multi-AZ and public access; deletion protection, backup and monitoring settings are not \
+         copied: set them on the new instance) and waits until it is available. Nothing has been disrupted so far. Then \
          it waits for an approver, renames the original to `<name>-unencrypted`, renames the new \
          instance to `<name>` (the endpoint name clients use) and verifies that the instance now \
          called `<name>` is encrypted. Writes made to the original after the snapshot are not in \
@@ -67,6 +68,8 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     let parameter_group = out(&mut rb, "DbParameterGroupName", "DBParameterGroups[0].DBParameterGroupName");
     let security_groups: Output<StrList> =
         rb.output(&describe, "VpcSecurityGroupIds", "$.DBInstances[0].VpcSecurityGroups..VpcSecurityGroupId");
+    let option_group = out(&mut rb, "OptionGroupName", "OptionGroupMemberships[0].OptionGroupName");
+    let port: Output<Int> = rb.output(&describe, "Port", "$.DBInstances[0].Endpoint.Port");
     let multi_az: Output<Bool> = rb.output(&describe, "MultiAZ", "$.DBInstances[0].MultiAZ");
     let public: Output<Bool> = rb.output(&describe, "PubliclyAccessible", "$.DBInstances[0].PubliclyAccessible");
 
@@ -149,6 +152,8 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
                 .param("DBSubnetGroupName", subnet_group)
                 .param("VpcSecurityGroupIds", &security_groups)
                 .param("DBParameterGroupName", parameter_group)
+                .param("OptionGroupName", option_group)
+                .param("Port", &port)
                 .param("MultiAZ", &multi_az)
                 .param("PubliclyAccessible", &public),
         )
