@@ -1,5 +1,6 @@
 //! Cross-crate tests. One test binary, one module per concern.
 
+mod diagram;
 mod freshness;
 mod oracle;
 mod yaml11;

@@ -337,10 +337,11 @@ fn every_api_call_matches_the_aws_service_models() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("api_shapes.py");
     let out = Command::new("python3")
         .arg(&script)
-        .args(plan.keys().map(|name| dir.join(name)))
+        .args(plan.keys().filter(|name| name.ends_with(".yaml")).map(|name| dir.join(name)))
         .output()
         .expect("python3 runs");
     let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "API calls that do not match the AWS models:\n{report}");
-    assert!(report.contains(&format!("in {} documents, 0 problems", plan.len())), "{report}");
+    let documents = plan.keys().filter(|name| name.ends_with(".yaml")).count();
+    assert!(report.contains(&format!("in {documents} documents, 0 problems")), "{report}");
 }

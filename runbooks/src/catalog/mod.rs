@@ -10,6 +10,7 @@ mod ebs_encrypt_volume;
 mod ebs_encryption_by_default;
 mod ec2_stop_instance;
 mod kms_key_rotation;
+mod page;
 mod rds_encrypt_instance;
 mod rds_public_access;
 mod s3_default_encryption;
