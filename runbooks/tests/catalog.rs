@@ -136,8 +136,9 @@ fn the_resource_id_patterns_accept_what_config_passes() {
     ];
     for e in entries() {
         let param = e.target.resource_id_param;
-        let (_, example) =
-            examples.iter().find(|(n, _)| *n == param).unwrap_or_else(|| panic!("no example for {param}"));
+        let (_, example) = examples.iter().find(|(n, _)| *n == param).unwrap_or_else(|| {
+            panic!("{}: add an example value of {param} (as Config passes it) to this test", e.name)
+        });
         let pattern = e.document.parameters[param].allowed_pattern.clone().unwrap_or_default();
         assert!(regex::Regex::new(&pattern).unwrap().is_match(example), "{}: {param} rejects {example}", e.name);
         assert!(!regex::Regex::new(&pattern).unwrap().is_match(&format!("{example}'; x")), "{}", e.name);
