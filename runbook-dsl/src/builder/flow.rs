@@ -40,7 +40,7 @@ use super::refs::{Bool, Builtin, Int, Output, Param, Reference, SsmType, Str, St
 use super::{Runbook, StepRef};
 use crate::model::actions::{Approve, Branch, Choice, Condition, Loop, Operator, UpdateVariable};
 use crate::model::{Action, OnCancel, OnFailure, Step, Value};
-use crate::validate::{self, Severity};
+use crate::validate;
 
 /// A handle whose value has the SSM type `T`: a parameter, an output, a variable (and the
 /// built-ins, which are strings). Conditions use it to fit operators to types.
@@ -433,10 +433,18 @@ impl Runbook {
     /// rb.set_variable("CountTry", &n, 1);
     /// assert!(rb.clone().build().is_ok());
     /// rb.set_variable("Wrong", &n, "one");
-    /// assert!(rb.build().unwrap_err().to_string().contains("E044"));
+    /// assert!(rb.build().unwrap_err().to_string().contains("step `Wrong` field inputs.Value"));
     /// ```
     pub fn set_variable<T: SsmType>(&mut self, name: &str, var: &Var<T>, value: impl Into<Value>) -> StepRef {
-        self.add(Step::new(name, UpdateVariable::new(var.target(), value.into())))
+        let value = value.into();
+        if !validate::fits(T::DATA_TYPE, &value) {
+            self.problems.push(format!(
+                "step `{name}` field inputs.Value: {value} is not a {} like variable `{}` (aws:updateVariable does not convert)",
+                T::DATA_TYPE,
+                var.name()
+            ));
+        }
+        self.add(Step::new(name, UpdateVariable::new(var.target(), value)))
     }
 
     /// An `aws:updateVariable` step copying a value of the same type into `var`.
@@ -563,11 +571,15 @@ impl Runbook {
         }
     }
 
-    /// The validator's errors (and timeouts above an action's cap) as build problems.
+    /// The findings of the validator that break what the flow API promises, as build problems:
+    /// timeouts above an action's cap, approval and loop limits, operators that do not fit the
+    /// tested type, onCancel limits. (The whole validator runs in `emit` and `runbook validate`;
+    /// `build` stays usable for partial documents.)
     pub(super) fn validation_problems(&self) -> Vec<String> {
+        const AT_BUILD: &[&str] = &["E025", "W004", "E028", "E029", "E035", "E036", "E037", "E038", "E039", "E042"];
         validate::validate(&self.doc)
             .into_iter()
-            .filter(|d| d.severity == Severity::Error || d.code == "W004")
+            .filter(|d| AT_BUILD.contains(&d.code))
             .map(|d| {
                 let step = d.step.as_deref().map(|s| format!("step `{s}` ")).unwrap_or_default();
                 format!("{}[{}] {step}field {}: {} (fix: {})", d.severity, d.code, d.field, d.message, d.hint)

@@ -190,9 +190,10 @@ impl Runbook {
 
     /// The document, or every problem found while building it.
     ///
-    /// Finishes the flow wiring (joins, rollback paths; see [`Runbook::mutate`]), then runs the
-    /// validator: its errors, and timeouts above an action's cap, are build problems, each
-    /// naming the step and the field.
+    /// Finishes the flow wiring (joins, rollback paths; see [`Runbook::mutate`]), then checks
+    /// the limits the flow API promises (timeouts above an action's cap, approval and loop
+    /// limits, operator types, onCancel limits), each problem naming the step and the field.
+    /// The full validator (`runbook_dsl::validate`) runs in `emit` and `runbook validate`.
     pub fn build(mut self) -> Result<Document, BuildError> {
         self.finish_flow();
         let mut problems = std::mem::take(&mut self.problems);

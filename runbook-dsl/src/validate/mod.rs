@@ -23,6 +23,7 @@ mod lints;
 mod refs;
 mod steps;
 
+pub(crate) use document::fits;
 pub use document::{MAX_ATTACHMENTS, MAX_DOCUMENT_BYTES};
 pub use lints::is_mutating;
 pub(crate) use refs::runs_before;
