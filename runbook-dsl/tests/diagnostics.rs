@@ -179,3 +179,31 @@ fn a_clean_document_has_no_findings() {
     let doc = read::from_str(&text).unwrap();
     assert_eq!(validate(&doc), vec![]);
 }
+
+/// Patterns that are correct and must not be reported (each once a false positive candidate).
+#[test]
+fn correct_patterns_are_not_reported() {
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "loop body reads an earlier body step, the loop value and the counter; the condition reads the body",
+            format!("{HEAD}mainSteps:\n  - name: L\n    action: aws:loop\n    inputs:\n      MaxIterations: 3\n      LoopCondition: {{Variable: '{{{{ In.Count }}}}', NumericLesser: 3}}\n      Steps:\n        - name: In\n          action: aws:executeAwsApi\n          inputs: {{Service: s3, Api: ListBuckets}}\n          outputs:\n            - {{Name: Count, Selector: $.Count, Type: Integer}}\n        - name: Use\n          action: aws:executeAwsApi\n          inputs: {{Service: s3, Api: GetBucketAcl, Bucket: '{{{{ In.Count }}}}-{{{{ L.CurrentIteration }}}}'}}\n"),
+        ),
+        (
+            "a rollback path that rejoins a final step",
+            format!("{HEAD}mainSteps:\n  - name: A\n    action: aws:executeAwsApi\n    onFailure: step:Undo\n    inputs: {{Service: s3, Api: ListBuckets}}\n    nextStep: Restore\n  - name: Undo\n    action: aws:executeAwsApi\n    onFailure: Continue\n    inputs: {{Service: s3, Api: ListBuckets}}\n    nextStep: Restore\n  - name: Restore\n    action: aws:executeAwsApi\n    inputs: {{Service: s3, Api: ListBuckets}}\n    isEnd: true\n"),
+        ),
+        (
+            "a polling cycle with a way out",
+            format!("{HEAD}mainSteps:\n  - name: Get\n    action: aws:executeAwsApi\n    inputs: {{Service: s3, Api: ListBuckets}}\n    outputs:\n      - {{Name: Done, Selector: $.Done, Type: Boolean}}\n  - name: Check\n    action: aws:branch\n    inputs:\n      Choices:\n        - {{NextStep: Wait, Variable: '{{{{ Get.Done }}}}', BooleanEquals: false}}\n      Default: Finish\n  - name: Wait\n    action: aws:sleep\n    inputs: {{Duration: PT10S}}\n    nextStep: Get\n  - name: Finish\n    action: aws:executeAwsApi\n    inputs: {{Service: s3, Api: ListBuckets}}\n"),
+        ),
+        (
+            "outputs read after onFailure: Continue steps, built-ins, variables and Parameter Store defaults",
+            format!("{HEAD}  Name:\n    type: String\n    default: '{{{{ssm:/app/name}}}}'\n    allowedPattern: '^\\w+$'\nvariables:\n  Tries:\n    type: Integer\n    default: 0\nmainSteps:\n  - name: Get\n    action: aws:executeAwsApi\n    inputs: {{Service: s3, Api: ListBuckets}}\n    outputs:\n      - {{Name: Id, Selector: $.Owner.ID, Type: String}}\n  - name: Maybe\n    action: aws:executeAwsApi\n    onFailure: Continue\n    inputs: {{Service: s3, Api: ListBuckets}}\n  - name: Use\n    action: aws:executeAwsApi\n    inputs: {{Service: s3, Api: GetBucketAcl, Bucket: '{{{{ Get.Id }}}}-{{{{ Name }}}}-{{{{ global:REGION }}}}-{{{{ automation:EXECUTION_ID }}}}'}}\n  - name: Count\n    action: aws:updateVariable\n    inputs: {{Name: 'variable:Tries', Value: 1}}\n  - name: Branch\n    action: aws:branch\n    inputs:\n      Choices:\n        - {{NextStep: Done, Variable: '{{{{ variable:Tries }}}}', NumericGreater: 0}}\n      Default: Done\n  - name: Done\n    action: aws:sleep\n    inputs: {{Duration: PT1S}}\n"),
+        ),
+    ];
+    for (what, text) in cases {
+        let doc = read::from_str(&text).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let found: Vec<String> = validate(&doc).iter().map(ToString::to_string).collect();
+        assert!(found.is_empty(), "{what}:\n{}", found.join("\n"));
+    }
+}
