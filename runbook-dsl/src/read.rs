@@ -51,6 +51,9 @@ pub struct Parsed {
     pub document: Document,
     /// Where each field path starts in the text (see [`SourceMap::locate`]).
     pub source_map: SourceMap,
+    /// Text fields written as `null` (`description: null`), which the model reads as absent;
+    /// reported by [`crate::validate::validate_parsed`].
+    pub nulls: Vec<String>,
 }
 
 impl Parsed {
@@ -90,8 +93,9 @@ pub fn parse(text: &str) -> Result<Parsed, ReadError> {
         message: e.message,
     })?;
     let source_map = yaml::source_map(text);
+    let nulls = null_text_fields(&value);
     match from_value(value) {
-        Ok(document) => Ok(Parsed { document, source_map }),
+        Ok(document) => Ok(Parsed { document, source_map, nulls }),
         Err(mut e) => {
             if let Some(pos) = e.path.as_deref().and_then(|p| source_map.locate(p)) {
                 e.line = Some(pos.line);
@@ -100,6 +104,36 @@ pub fn parse(text: &str) -> Result<Parsed, ReadError> {
             Err(e)
         }
     }
+}
+
+/// Paths of text fields (`description`, `assumeRole`) whose value is `null`.
+fn null_text_fields(v: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let is_null = |m: &crate::model::Map, k: &str| matches!(m.get(k), Some(Value::Null));
+    let Some(top) = v.as_object() else { return out };
+    for k in ["description", "assumeRole"] {
+        if is_null(top, k) {
+            out.push(k.to_string());
+        }
+    }
+    if let Some(params) = top.get("parameters").and_then(Value::as_object) {
+        for (name, p) in params {
+            if p.as_object().is_some_and(|p| is_null(p, "description")) {
+                out.push(format!("parameters.{name}.description"));
+            }
+        }
+    }
+    fn steps(list: Option<&Value>, base: &str, out: &mut Vec<String>) {
+        for (i, s) in list.and_then(Value::as_array).into_iter().flatten().enumerate() {
+            let Some(m) = s.as_object() else { continue };
+            if matches!(m.get("description"), Some(Value::Null)) {
+                out.push(format!("{base}[{i}].description"));
+            }
+            steps(m.get("inputs").and_then(|i| i.get("Steps")), &format!("{base}[{i}].inputs.Steps"), out);
+        }
+    }
+    steps(top.get("mainSteps"), "mainSteps", &mut out);
+    out
 }
 
 /// Reads a document from a JSON value; errors name the field path.

@@ -2,7 +2,7 @@
 //! every message and hint is pinned in one snapshot.
 
 use runbook_dsl::read;
-use runbook_dsl::validate::{validate, CODES};
+use runbook_dsl::validate::{validate, validate_parsed, CODES};
 
 const HEAD: &str = "schemaVersion: '0.3'\nassumeRole: '{{ AutomationAssumeRole }}'\nparameters:\n  AutomationAssumeRole:\n    type: String\n    allowedPattern: '^arn:aws:iam::\\d{12}:role/[\\w+=,.@/-]+$'\n";
 
@@ -32,6 +32,7 @@ fn cases() -> Vec<(&'static str, String)> {
         ("E006", format!("{HEAD}runtimeConfig: {{}}\nmainSteps:\n{p}")),
         ("E007", format!("schemaVersion: '0.3'\nassumeRole: '{{{{ssm:/automation/role}}}}'\nmainSteps:\n{p}")),
         ("E008", format!("{HEAD}mainSteps:\n{p}outputs:\n  - Nope.Out\n")),
+        ("E009", format!("{HEAD}description:\nmainSteps:\n{p}")),
         ("E010", params("  Bad_Name:\n    type: String\n    allowedPattern: '^x$'\n")),
         ("E011", params("  Count:\n    type: Integer\n    default: three\n")),
         ("E012", params("  Id:\n    type: String\n    default: abc\n    allowedPattern: '^[0-9]+$'\n")),
@@ -161,8 +162,9 @@ fn every_code_has_a_case_that_finds_it() {
     let mut report = String::new();
     for (code, text) in &cases {
         let parsed = read::parse(text).unwrap_or_else(|e| panic!("{code}: the test document does not read: {e}"));
-        let found: Vec<_> = validate(&parsed.document).into_iter().filter(|d| d.code == *code).collect();
-        assert!(!found.is_empty(), "{code} not found in its document; found {:?}", validate(&parsed.document));
+        let all = validate_parsed(&parsed);
+        let found: Vec<_> = all.iter().filter(|d| d.code == *code).collect();
+        assert!(!found.is_empty(), "{code} not found in its document; found {all:?}");
         for d in found {
             let pos = parsed.locate(&d.field).expect("every field is located in its document");
             report.push_str(&format!("{}:{}: {d}\n", pos.line, pos.column));

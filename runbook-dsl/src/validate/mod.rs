@@ -92,6 +92,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("E006", Severity::Error, "unknown top-level key"),
     ("E007", Severity::Error, "assumeRole is not a role ARN or a String parameter reference"),
     ("E008", Severity::Error, "document output names an unknown step or output"),
+    ("E009", Severity::Error, "text field written as null (read documents only)"),
     ("E010", Severity::Error, "parameter name not letters and digits"),
     ("E011", Severity::Error, "parameter default does not match the parameter type"),
     ("E012", Severity::Error, "parameter default does not match allowedPattern"),
@@ -157,6 +158,34 @@ pub fn validate(doc: &Document) -> Vec<Diagnostic> {
     flow::check(&cx, &mut out);
     refs::check(&cx, &mut out);
     lints::check(&cx, &mut out);
+    out.sort_by_key(|d| d.severity);
+    out
+}
+
+/// [`validate`] for a document read from text, plus what only the text shows (a text field
+/// written as `null`, E009). `runbook validate` uses this.
+///
+/// ```
+/// let p = runbook_dsl::read::parse("schemaVersion: '0.3'\ndescription:\nmainSteps:\n  - name: A\n    action: aws:pause\n    inputs: {}\n").unwrap();
+/// let codes: Vec<&str> = runbook_dsl::validate::validate_parsed(&p).iter().map(|d| d.code).collect();
+/// assert!(codes.contains(&"E009"));
+/// ```
+pub fn validate_parsed(parsed: &crate::read::Parsed) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = parsed
+        .nulls
+        .iter()
+        .map(|f| {
+            let key = f.rsplit('.').next().unwrap_or(f);
+            diag(
+                "E009",
+                None,
+                f.clone(),
+                format!("`{key}` is null; AWS's schema expects text"),
+                format!("remove `{key}` or give it text (an empty value in YAML is null; write '' for empty text)"),
+            )
+        })
+        .collect();
+    out.extend(validate(&parsed.document));
     out.sort_by_key(|d| d.severity);
     out
 }

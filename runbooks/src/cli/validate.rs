@@ -6,7 +6,7 @@
 
 use clap::Args as ClapArgs;
 use runbook_dsl::read;
-use runbook_dsl::validate::{validate, Diagnostic, Severity};
+use runbook_dsl::validate::{validate_parsed, Diagnostic, Severity};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -96,7 +96,7 @@ pub fn check(paths: &[PathBuf], errors_only: bool, out: &mut dyn Write, err: &mu
                 }
             };
             sum.files += 1;
-            for d in validate(&parsed.document) {
+            for d in validate_parsed(&parsed) {
                 match d.severity {
                     Severity::Error => sum.errors += 1,
                     Severity::Warning if errors_only => continue,
