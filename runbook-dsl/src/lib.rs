@@ -19,8 +19,10 @@
 
 pub mod builder;
 pub mod emit;
+pub mod iam;
 pub mod model;
 pub mod read;
+pub mod remediation;
 pub mod yaml;
 
 /// Everything a runbook author needs in one import.

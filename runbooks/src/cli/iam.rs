@@ -1,7 +1,15 @@
 //! `runbook iam`: print the least-privilege IAM policy a document needs.
+//!
+//! One file prints its policy JSON; several files (or a folder) print one JSON object mapping
+//! each path to its policy. What could not be derived goes to stderr as notes (declare it with
+//! `runbook_dsl::iam::Grants` beside the runbook). `--review` prints, instead of JSON, each step
+//! with its actions and where they come from. Child runbooks started with
+//! `aws:executeAutomation` are followed when they are in the catalog.
 
 use clap::Args as ClapArgs;
-use std::path::PathBuf;
+use runbook_dsl::iam::{self, Derivation, Grants};
+use runbook_dsl::read;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Arguments of `runbook iam`.
@@ -10,10 +18,102 @@ pub struct Args {
     /// Files or folders of YAML/JSON documents.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// Print each step's actions and their origin instead of the policy JSON.
+    #[arg(long)]
+    pub review: bool,
+}
+
+/// Every `.yaml`, `.yml` and `.json` file under the given paths, sorted within each folder.
+pub fn document_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| format!("{}: cannot read the folder: {e}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(&p, out)?;
+            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")) {
+                out.push(p);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut out)?;
+        } else if p.exists() {
+            out.push(p.clone());
+        } else {
+            return Err(format!("{}: no such file or folder", p.display()));
+        }
+    }
+    Ok(out)
+}
+
+/// The catalog's runbooks as a library for child lookups (empty when the catalog does not build).
+pub fn catalog_library() -> iam::Library {
+    let mut lib = iam::Library::new();
+    if let Ok(entries) = crate::catalog() {
+        for e in entries {
+            lib.insert(e.name.clone(), e.document, Grants::new());
+        }
+    }
+    lib
+}
+
+/// The derivation for one file.
+pub fn derive_file(path: &Path, library: &iam::Library) -> Result<Derivation, String> {
+    let doc = read::from_path(path).map_err(|e| e.to_string())?;
+    iam::derive(&doc, &Grants::new(), library).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Runs the subcommand.
-pub fn run(_args: Args) -> ExitCode {
-    eprintln!("runbook iam: not available yet");
-    ExitCode::from(2)
+pub fn run(args: Args) -> ExitCode {
+    let files = match document_files(&args.paths) {
+        Ok(f) if !f.is_empty() => f,
+        Ok(_) => {
+            eprintln!("runbook iam: no .yaml, .yml or .json documents in the given paths");
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("runbook iam: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let library = catalog_library();
+    let mut policies = serde_json::Map::new();
+    let mut failed = false;
+    for f in &files {
+        match derive_file(f, &library) {
+            Ok(d) => {
+                for n in &d.notes {
+                    eprintln!("{}: note: {n}", f.display());
+                }
+                if args.review {
+                    println!("== {}\n{}", f.display(), d.review());
+                }
+                policies.insert(f.display().to_string(), d.policy());
+            }
+            Err(e) => {
+                eprintln!("runbook iam: {e}");
+                failed = true;
+            }
+        }
+    }
+    if !args.review && !policies.is_empty() {
+        let out = if files.len() == 1 {
+            policies.into_iter().next().map(|(_, p)| p).unwrap_or_default()
+        } else {
+            serde_json::Value::Object(policies)
+        };
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    }
+    if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
