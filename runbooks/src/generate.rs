@@ -23,6 +23,7 @@ pub type Plan = BTreeMap<String, String>;
 /// ```
 pub fn plan() -> Result<Plan, String> {
     let entries = catalog().map_err(|e| e.to_string())?;
+    crate::wiring::files(&entries)?;
     Ok(plan_for(&entries))
 }
 
@@ -32,6 +33,8 @@ pub fn plan_for(entries: &[CatalogEntry]) -> Plan {
     for e in entries {
         plan.insert(format!("{}.yaml", e.name), emit::to_yaml(&e.document));
     }
+    // Policies and CloudFormation templates (`plan` has already reported wiring problems).
+    plan.extend(crate::wiring::files(entries).unwrap_or_default());
     plan
 }
 

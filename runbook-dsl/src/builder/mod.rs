@@ -6,4 +6,4 @@ pub mod refs;
 mod runbook;
 
 pub use param_spec::ParamSpec;
-pub use runbook::{BuildError, Runbook, StepRef};
+pub use runbook::{BuildError, Runbook, StepRef, ASSUME_ROLE_PARAM};

@@ -121,7 +121,8 @@ pub fn needs(action: &str, inputs: &Map) -> Needs {
             }
         }
         "aws:createStack" | "aws:deleteStack" => {
-            let verb = if action == "aws:createStack" { "cloudformation:CreateStack" } else { "cloudformation:DeleteStack" };
+            let verb =
+                if action == "aws:createStack" { "cloudformation:CreateStack" } else { "cloudformation:DeleteStack" };
             n.act(&[verb, "cloudformation:DescribeStacks"]);
             if inputs.contains_key("RoleARN") {
                 n.pass_role_to.push("cloudformation.amazonaws.com".into());
@@ -147,9 +148,9 @@ pub fn needs(action: &str, inputs: &Map) -> Needs {
             }
             match literal(inputs.get("DocumentName")) {
                 Some(name) => n.child = Some((name.to_string(), own_role)),
-                None => n.notes.push(
-                    "DocumentName is not a literal: the child runbook's permissions are not included".into(),
-                ),
+                None => n
+                    .notes
+                    .push("DocumentName is not a literal: the child runbook's permissions are not included".into()),
             }
         }
         "aws:executeStateMachine" => {
@@ -179,7 +180,11 @@ fn api_call(n: &mut Needs, inputs: &Map) {
         n.notes.push("Service or Api is not a literal: no permissions derived; declare them on the step".into());
         return;
     };
-    let params: Map = inputs.iter().filter(|(k, _)| !API_OWN_INPUTS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let params: Map = inputs
+        .iter()
+        .filter(|(k, _)| !API_OWN_INPUTS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     n.sources.push(format!("{service}.{api}"));
     n.actions.extend(services::primary_actions(service, api));
     n.actions.extend(services::side_actions(service, api, &params));

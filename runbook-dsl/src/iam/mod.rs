@@ -98,7 +98,11 @@ impl Grants {
     }
 
     /// Declares AWS calls a step makes (`("s3", "PutBucketPolicy")`), mapped like API steps.
-    pub fn calls<A: Into<String>, B: Into<String>>(mut self, step: &str, calls: impl IntoIterator<Item = (A, B)>) -> Self {
+    pub fn calls<A: Into<String>, B: Into<String>>(
+        mut self,
+        step: &str,
+        calls: impl IntoIterator<Item = (A, B)>,
+    ) -> Self {
         self.entry(step, "").calls.extend(calls.into_iter().map(|(a, b)| (a.into(), b.into())));
         self
     }
@@ -281,7 +285,9 @@ fn derive_into(doc: &Document, grants: &Grants, library: &Library, visiting: &mu
         }
         if let Some((child, own_role)) = &needs.child {
             match library.docs.get(child) {
-                Some(_) if *own_role => sp.sources.push(format!("child {child} runs with its own AutomationAssumeRole")),
+                Some(_) if *own_role => {
+                    sp.sources.push(format!("child {child} runs with its own AutomationAssumeRole"))
+                }
                 Some(_) if visiting.contains(child) => {
                     out.notes.push(format!("step `{}`: child {child} starts itself again (a cycle)", step.name))
                 }
@@ -361,10 +367,12 @@ impl Derivation {
         }
         for s in &self.steps {
             if let Some(r) = &s.replaced {
-                statements.push(json!({"Sid": sid("Override", &s.step), "Effect": "Allow", "Action": r, "Resource": "*"}));
+                statements
+                    .push(json!({"Sid": sid("Override", &s.step), "Effect": "Allow", "Action": r, "Resource": "*"}));
             }
             if !s.added.is_empty() {
-                statements.push(json!({"Sid": sid("Added", &s.step), "Effect": "Allow", "Action": s.added, "Resource": "*"}));
+                statements
+                    .push(json!({"Sid": sid("Added", &s.step), "Effect": "Allow", "Action": s.added, "Resource": "*"}));
             }
         }
         for p in self.pass_role_to() {
@@ -392,7 +400,12 @@ impl Derivation {
         let mut out = String::new();
         for s in &self.steps {
             let eff: Vec<String> = s.effective().into_iter().collect();
-            out.push_str(&format!("{} ({}): {}", s.step, s.action, if eff.is_empty() { "-".into() } else { eff.join(", ") }));
+            out.push_str(&format!(
+                "{} ({}): {}",
+                s.step,
+                s.action,
+                if eff.is_empty() { "-".into() } else { eff.join(", ") }
+            ));
             if !s.sources.is_empty() {
                 out.push_str(&format!(" [from {}]", s.sources.join(", ")));
             }
@@ -437,10 +450,15 @@ mod tests {
         let mut rb = Runbook::new("t");
         rb.assume_role();
         let id: Param<Str> = rb.param("InstanceId", ParamSpec::new("i"));
-        rb.add(Step::new("Describe", ExecuteAwsApi::new("ec2", "DescribeInstances").param("InstanceIds", vec![id.value()])));
+        rb.add(Step::new(
+            "Describe",
+            ExecuteAwsApi::new("ec2", "DescribeInstances").param("InstanceIds", vec![id.value()]),
+        ));
         rb.add(Step::new(
             "Fix",
-            ExecuteScript::new("python3.11").handler("h").script("import boto3\ndef h(e, c):\n    boto3.client(service)\n"),
+            ExecuteScript::new("python3.11")
+                .handler("h")
+                .script("import boto3\ndef h(e, c):\n    boto3.client(service)\n"),
         ));
         rb.add(Step::new("Child", ExecuteAutomation::new("ChildRunbook")));
         rb.build().unwrap()

@@ -58,7 +58,10 @@ pub fn boto3_calls(script: &str) -> ScriptCalls {
         &CHAINED,
         r#"\bclient\(\s*(?:service_name\s*=\s*)?\\?["']([A-Za-z0-9-]+)\\?["'][^()]*\)\s*\.\s*([a-z_][a-z0-9_]*)\s*\("#,
     );
-    let computed = re(&COMPUTED, r#"\b(?:boto3|session|Session\([^)]*\))\.client\(\s*(?:service_name\s*=\s*)?([A-Za-z_]\w*)\s*[,)]"#);
+    let computed = re(
+        &COMPUTED,
+        r#"\b(?:boto3|session|Session\([^)]*\))\.client\(\s*(?:service_name\s*=\s*)?([A-Za-z_]\w*)\s*[,)]"#,
+    );
     let resource = re(&RESOURCE, r"\bresource\(\s*\\?[\x22']([A-Za-z0-9-]+)");
     let paginator = re(&PAGINATOR, r#"^\s*\\?["']([a-z_][a-z0-9_]*)\\?["']"#);
 
@@ -144,13 +147,7 @@ mod tests {
             \x20   waiter = s3.get_waiter('bucket_exists')\n";
         assert_eq!(
             calls(script),
-            [
-                "s3.put_bucket_policy",
-                "s3.list_objects_v2",
-                "iam.get_role",
-                "sts.get_caller_identity",
-                "s3.put_object"
-            ]
+            ["s3.put_bucket_policy", "s3.list_objects_v2", "iam.get_role", "sts.get_caller_identity", "s3.put_object"]
         );
         assert!(boto3_calls(script).notes.is_empty());
     }

@@ -285,9 +285,8 @@ pub fn side_actions(service: &str, api: &str, params: &Map) -> Vec<String> {
     let client = service.trim().to_ascii_lowercase();
     let key = op_key(api);
     let tagged = params.keys().any(|k| matches!(k.to_ascii_lowercase().as_str(), "tags" | "tagspecifications"));
-    let creates = ["create", "run", "copy", "allocate", "register", "put", "import", "start"]
-        .iter()
-        .any(|w| key.starts_with(w));
+    let creates =
+        ["create", "run", "copy", "allocate", "register", "put", "import", "start"].iter().any(|w| key.starts_with(w));
     if !(tagged && creates) {
         return Vec::new();
     }
@@ -334,7 +333,9 @@ fn carries_role(key: &str, value: &Value) -> bool {
     named
         || match value {
             Value::Object(m) => m.iter().any(|(k, v)| carries_role(k, v)),
-            Value::Array(a) => a.iter().any(|v| v.as_object().is_some_and(|m| m.iter().any(|(k, v)| carries_role(k, v)))),
+            Value::Array(a) => {
+                a.iter().any(|v| v.as_object().is_some_and(|m| m.iter().any(|(k, v)| carries_role(k, v))))
+            }
             _ => false,
         }
 }
