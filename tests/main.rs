@@ -1,3 +1,5 @@
 //! Cross-crate tests. One test binary, one module per concern.
 
 mod freshness;
+mod iam_oracle;
+mod iam_snapshots;
