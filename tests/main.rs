@@ -3,3 +3,5 @@
 mod freshness;
 mod iam_oracle;
 mod iam_snapshots;
+mod oracle;
+mod yaml11;
