@@ -123,6 +123,13 @@ pub fn files(entries: &[CatalogEntry]) -> Result<Vec<(String, String)>, String> 
             ));
         }
         match derivation(e, &library) {
+            Ok(d) if d.policy_size() > iam::INLINE_POLICY_LIMIT => problems.push(format!(
+                "runbook {}: its policy is {} characters; IAM allows {} in a role's inline policies \
+                 (split the runbook, or start the heavy part as a child runbook with its own role)",
+                e.name,
+                d.policy_size(),
+                iam::INLINE_POLICY_LIMIT
+            )),
             Ok(d) => prepared.push((e, b, d.policy(), d.policy_json())),
             Err(msg) => problems.push(msg),
         }
@@ -146,6 +153,43 @@ pub fn files(entries: &[CatalogEntry]) -> Result<Vec<(String, String)>, String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::ConfigTarget;
+    use runbook_dsl::prelude::*;
+
+    fn entry(name: &str, resource_id_param: &'static str, steps: usize) -> CatalogEntry {
+        let mut rb = Runbook::new("t");
+        rb.assume_role();
+        let _: Param<Str> = rb.param("BucketName", ParamSpec::new("b"));
+        for i in 0..steps {
+            rb.add(Step::new(format!("S{i}"), ExecuteAwsApi::new("ec2", format!("DescribeSomethingNumber{i}"))));
+        }
+        CatalogEntry {
+            name: name.to_string(),
+            document: rb.build().unwrap(),
+            target: ConfigTarget {
+                config_rule: "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED",
+                resource_type: "AWS::S3::Bucket",
+                resource_id_param,
+            },
+            approval: false,
+        }
+    }
+
+    #[test]
+    fn wiring_problems_name_the_runbook_and_stop_emit() {
+        let err = files(&[entry("Ok", "BucketName", 1), entry("Broken", "Bucket", 1)]).unwrap_err();
+        assert!(err.contains("runbook Broken: remediation binding"), "{err}");
+        assert!(err.contains("the RESOURCE_ID parameter `Bucket` is not a parameter of the runbook"), "{err}");
+        assert!(!err.contains("runbook Ok"), "{err}");
+    }
+
+    #[test]
+    fn a_policy_over_the_inline_limit_is_refused() {
+        let err = files(&[entry("Huge", "BucketName", 400)]).unwrap_err();
+        assert!(err.contains("runbook Huge: its policy is"), "{err}");
+        assert!(err.contains("IAM allows 10240"), "{err}");
+        assert!(files(&[entry("Small", "BucketName", 3)]).is_ok());
+    }
 
     #[test]
     fn approval_variants_are_manual_and_share_the_settings() {

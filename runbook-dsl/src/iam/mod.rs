@@ -37,6 +37,9 @@ use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+/// IAM's limit on the inline policies of a role, in characters without white space.
+pub const INLINE_POLICY_LIMIT: usize = 10_240;
+
 /// What the author states explicitly for one step.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StepGrant {
@@ -385,6 +388,11 @@ impl Derivation {
             }));
         }
         json!({"Version": "2012-10-17", "Statement": statements})
+    }
+
+    /// The size IAM counts against [`INLINE_POLICY_LIMIT`]: the policy without white space.
+    pub fn policy_size(&self) -> usize {
+        serde_json::to_string(&self.policy()).map(|s| s.len()).unwrap_or(0)
     }
 
     /// The policy as pretty JSON with a trailing newline.

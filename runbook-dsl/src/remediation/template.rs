@@ -133,6 +133,8 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
         }
     }
 
+    // Runbook parameters left to the deployer: (is a list, description, runbooks using it).
+    let mut open: indexmap::IndexMap<String, (bool, String, Vec<&str>)> = indexmap::IndexMap::new();
     let id = |d: &Deployable, what: &str| {
         if catalog {
             format!("{}{what}", logical_id(d.name, false))
@@ -234,13 +236,9 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
             }
             for (name, p) in b.open_parameters(d.document) {
                 let list = p.ty.data_type() == DataType::StringList;
-                parameters.entry(name.clone()).or_insert_with(|| {
-                    let text = p.description.as_deref().unwrap_or("A parameter of the runbook.");
-                    json!({
-                        "Type": if list { "CommaDelimitedList" } else { "String" },
-                        "Description": cut(&format!("{text} (runbook parameter {name})"), 4000),
-                    })
-                });
+                let text = p.description.as_deref().unwrap_or("A parameter of the runbook.");
+                let (_, _, users) = open.entry(name.clone()).or_insert_with(|| (list, text.to_string(), Vec::new()));
+                users.push(d.name);
                 let values = if list { json!({"Ref": name}) } else { json!([{"Ref": name}]) };
                 params.insert(name.clone(), json!({"StaticValue": {"Values": values}}));
             }
@@ -282,6 +280,15 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
         }
     }
 
+    for (name, (list, text, users)) in open {
+        parameters.insert(
+            name.clone(),
+            json!({
+                "Type": if list { "CommaDelimitedList" } else { "String" },
+                "Description": cut(&format!("{text} (parameter {name} of {})", users.join(", ")), 4000),
+            }),
+        );
+    }
     resources.insert(
         "FailureTopic".into(),
         json!({"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": "Remediation runbook failures"}}),

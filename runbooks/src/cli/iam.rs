@@ -117,3 +117,45 @@ pub fn run(args: Args) -> ExitCode {
         ExitCode::SUCCESS
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("runbook-iam-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
+    #[test]
+    fn imported_documents_get_their_policy() {
+        let dir = temp_dir("imported");
+        let file = dir.join("imported.json");
+        let doc = r#"{"schemaVersion": "0.3", "mainSteps": [
+            {"name": "Block", "action": "aws:executeAwsApi",
+             "inputs": {"Service": "s3", "Api": "put_public_access_block", "Bucket": "b"}},
+            {"name": "Start", "action": "aws:executeAutomation",
+             "inputs": {"DocumentName": "Remediate-EC2-StopInstance"}}]}"#;
+        std::fs::write(&file, doc).expect("write");
+        let d = derive_file(&file, &catalog_library()).expect("derives");
+        let actions = d.actions();
+        assert!(actions.contains("s3:PutBucketPublicAccessBlock"), "{actions:?}");
+        assert!(actions.contains("ssm:StartAutomationExecution"));
+        assert!(actions.contains("ec2:StopInstances"), "the catalog child's needs are included: {actions:?}");
+        assert_eq!(document_files(std::slice::from_ref(&dir)).expect("lists"), vec![file]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn unreadable_input_is_an_error_naming_the_file() {
+        let dir = temp_dir("bad");
+        let file = dir.join("bad.yaml");
+        std::fs::write(&file, "schemaVersion: '0.3'\nmainSteps: [\n").expect("write");
+        let err = derive_file(&file, &iam::Library::new()).unwrap_err();
+        assert!(err.contains("bad.yaml"), "{err}");
+        let missing = document_files(&[dir.join("nope.yaml")]).unwrap_err();
+        assert!(missing.contains("no such file or folder"), "{missing}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
