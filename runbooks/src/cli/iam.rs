@@ -23,7 +23,18 @@ pub struct Args {
     pub review: bool,
 }
 
-/// Every `.yaml`, `.yml` and `.json` file under the given paths, sorted within each folder.
+/// Whether a file found in a folder is taken for a document: `.yaml`, `.yml` or `.json`, but not
+/// the policies (`*.policy.json`) and CloudFormation templates (`*.template.yaml`) that `emit`
+/// writes beside the runbooks.
+fn is_document_name(p: &Path) -> bool {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json"))
+        && !name.ends_with(".policy.json")
+        && !name.ends_with(".template.yaml")
+}
+
+/// Every document file under the given paths (see `is_document_name`; files named explicitly
+/// are always taken), sorted within each folder.
 pub fn document_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -34,7 +45,7 @@ pub fn document_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
         for p in entries {
             if p.is_dir() {
                 walk(&p, out)?;
-            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")) {
+            } else if is_document_name(&p) {
                 out.push(p);
             }
         }
@@ -143,6 +154,7 @@ mod tests {
         assert!(actions.contains("s3:PutBucketPublicAccessBlock"), "{actions:?}");
         assert!(actions.contains("ssm:StartAutomationExecution"));
         assert!(actions.contains("ec2:StopInstances"), "the catalog child's needs are included: {actions:?}");
+        std::fs::write(dir.join("imported.policy.json"), "{}").expect("write");
         assert_eq!(document_files(std::slice::from_ref(&dir)).expect("lists"), vec![file]);
         let _ = std::fs::remove_dir_all(&dir);
     }
