@@ -122,6 +122,13 @@ pub fn files(entries: &[CatalogEntry]) -> Result<Vec<(String, String)>, String> 
                 err.problems.join("\n  - ")
             ));
         }
+        if !e.document.files.is_empty() {
+            problems.push(format!(
+                "runbook {}: it has `files` attachments, which the generated template cannot upload; \
+                 inline the scripts (aws:executeScript `Script`)",
+                e.name
+            ));
+        }
         match derivation(e, &library) {
             Ok(d) if d.policy_size() > iam::INLINE_POLICY_LIMIT => problems.push(format!(
                 "runbook {}: its policy is {} characters; IAM allows {} in a role's inline policies \

@@ -72,29 +72,36 @@ pub fn boto3_calls(script: &str) -> ScriptCalls {
             out.calls.push(pair);
         }
     };
-    let mut clients: Vec<(String, String)> = Vec::new();
+    // Each client variable with its assignments, in script order: a call belongs to the
+    // assignment before it (the same name may hold another client in another function).
+    let mut clients: Vec<(String, Vec<(usize, String)>)> = Vec::new();
     for c in assign.captures_iter(script) {
+        let pos = c.get(0).map_or(0, |m| m.start());
         let (var, svc) = (c[1].to_string(), c[2].to_string());
-        clients.retain(|(v, _)| *v != var);
-        clients.push((var, svc));
+        match clients.iter_mut().find(|(v, _)| *v == var) {
+            Some((_, assigned)) => assigned.push((pos, svc)),
+            None => clients.push((var, vec![(pos, svc)])),
+        }
     }
     // Calls in the order they appear in the script, over every client variable.
     let mut found: Vec<(usize, String, String)> = Vec::new();
-    for (var, svc) in &clients {
+    for (var, assigned) in &clients {
         let call = Regex::new(&format!(r"(?:^|[^\w.]){}\s*\.\s*([a-z_][a-z0-9_]*)\s*\(", regex::escape(var)));
         let Ok(call) = call else { continue };
         for m in call.captures_iter(script) {
             let (Some(whole), method) = (m.get(0), &m[1]) else { continue };
+            let at = whole.start();
+            let svc = assigned.iter().rev().find(|(pos, _)| *pos < at).unwrap_or(&assigned[0]).1.clone();
             if method == "get_paginator" {
                 if let Some(p) = paginator.captures(&script[whole.end()..]) {
-                    found.push((whole.start(), svc.clone(), p[1].to_string()));
+                    found.push((at, svc, p[1].to_string()));
                 }
             } else if let Some((_, ops)) = TRANSFER.iter().find(|(t, _)| *t == method).filter(|_| svc == "s3") {
                 for op in *ops {
-                    found.push((whole.start(), svc.clone(), op.to_string()));
+                    found.push((at, svc.clone(), op.to_string()));
                 }
             } else if !NOT_OPERATIONS.contains(&method) {
-                found.push((whole.start(), svc.clone(), method.to_string()));
+                found.push((at, svc, method.to_string()));
             }
         }
     }
@@ -165,6 +172,13 @@ mod tests {
         assert_eq!(found.notes.len(), 2, "{:?}", found.notes);
         assert!(found.notes[0].contains("`service`"));
         assert!(found.notes[1].contains("boto3.resource('s3')"));
+    }
+
+    #[test]
+    fn a_reused_variable_name_follows_its_latest_assignment() {
+        let script = "def a():\n    c = boto3.client('ec2')\n    c.stop_instances()\n\
+                      def b():\n    c = boto3.client('s3')\n    c.get_bucket_acl()\n";
+        assert_eq!(calls(script), ["ec2.stop_instances", "s3.get_bucket_acl"]);
     }
 
     #[test]
