@@ -1,5 +1,6 @@
 //! Cross-crate tests. One test binary, one module per concern.
 
+mod diagram;
 mod freshness;
 mod iam_oracle;
 mod iam_snapshots;

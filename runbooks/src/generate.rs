@@ -5,7 +5,7 @@
 //! runbook produces any more is deleted.
 
 use crate::catalog::{catalog, CatalogEntry};
-use runbook_dsl::emit;
+use runbook_dsl::{diagram, docs_page, emit};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
@@ -35,6 +35,16 @@ pub fn plan_for(entries: &[CatalogEntry]) -> Plan {
     }
     // Policies and CloudFormation templates (`plan` has already reported wiring problems).
     plan.extend(crate::wiring::files(entries).unwrap_or_default());
+    // Review material: a flow diagram and a documentation page per runbook, and the index.
+    let sources: Vec<String> = entries.iter().map(|e| format!("{}.yaml", e.name)).collect();
+    let actions = crate::wiring::iam_actions(entries);
+    let pages: Vec<_> =
+        entries.iter().zip(&sources).zip(&actions).map(|((e, src), a)| e.page(Some(src), a.as_deref())).collect();
+    for page in &pages {
+        plan.insert(format!("{}.mmd", page.name), diagram::to_mermaid(page.document));
+        plan.insert(format!("{}.md", page.name), docs_page::render(page));
+    }
+    plan.insert("index.md".to_string(), docs_page::index(&pages));
     plan
 }
 

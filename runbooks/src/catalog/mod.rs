@@ -5,6 +5,7 @@ use runbook_dsl::model::Document;
 use std::fmt;
 
 mod ec2_stop_instance;
+mod page;
 mod s3_default_encryption;
 
 /// A catalog runbook: its document name, the document, and the AWS Config finding it fixes.

@@ -33,35 +33,11 @@ fn is_document_name(p: &Path) -> bool {
         && !name.ends_with(".template.yaml")
 }
 
-/// Every document file under the given paths (see `is_document_name`; files named explicitly
-/// are always taken), sorted within each folder.
+/// The documents named by `paths` ([`super::graph::document_files`]), without the policies and
+/// templates found in folders.
 pub fn document_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| format!("{}: cannot read the folder: {e}", dir.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                walk(&p, out)?;
-            } else if is_document_name(&p) {
-                out.push(p);
-            }
-        }
-        Ok(())
-    }
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            walk(p, &mut out)?;
-        } else if p.exists() {
-            out.push(p.clone());
-        } else {
-            return Err(format!("{}: no such file or folder", p.display()));
-        }
-    }
-    Ok(out)
+    let files = super::graph::document_files(paths)?;
+    Ok(files.into_iter().filter(|f| paths.contains(f) || is_document_name(f)).collect())
 }
 
 /// The catalog's runbooks as a library for child lookups (empty when the catalog does not build).
