@@ -214,6 +214,10 @@ fn valid_action(a: &str) -> bool {
     }
 }
 
+fn is_pass_role(a: &str) -> bool {
+    a.eq_ignore_ascii_case("iam:PassRole")
+}
+
 fn check_grants(doc: &Document, grants: &Grants) -> Vec<String> {
     let names: BTreeSet<&str> = doc.all_steps().iter().map(|s| s.name.as_str()).collect();
     let mut problems = Vec::new();
@@ -222,7 +226,7 @@ fn check_grants(doc: &Document, grants: &Grants) -> Vec<String> {
             problems.push(format!("grant for step `{step}`: the runbook has no such step (check the name)"));
         }
         for a in g.add.iter().chain(g.replace.iter().flatten()) {
-            if a.eq_ignore_ascii_case("iam:PassRole") {
+            if is_pass_role(a) {
                 problems.push(format!(
                     "step `{step}`: grant iam:PassRole with Grants::pass_role(step, \"<service>.amazonaws.com\", reason) \
                      so it carries an iam:PassedToService condition"
@@ -322,11 +326,17 @@ fn derive_into(doc: &Document, grants: &Grants, library: &Library, visiting: &mu
             sp.pass_role_to.extend(g.pass_role_to.iter().cloned());
             sp.reason = g.reason.clone();
         }
-        // Only well-formed action names without wildcards ever reach a policy.
-        let bad: Vec<String> = sp.derived.iter().filter(|a| !valid_action(a)).cloned().collect();
+        // Only well-formed action names without wildcards ever reach a policy, and iam:PassRole
+        // only through `pass_role_to` (which carries the iam:PassedToService condition).
+        let bad: Vec<String> = sp.derived.iter().filter(|a| !valid_action(a) || is_pass_role(a)).cloned().collect();
         for a in bad {
             sp.derived.remove(&a);
-            out.notes.push(format!("step `{}`: `{a}` is not a valid action name; left out", step.name));
+            let why = if is_pass_role(&a) {
+                "is only granted with an iam:PassedToService condition; use Grants::pass_role"
+            } else {
+                "is not a valid action name"
+            };
+            out.notes.push(format!("step `{}`: `{a}` {why}; left out", step.name));
         }
         out.steps.push(sp);
     }
@@ -547,6 +557,14 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_declared_pass_role_call_never_becomes_an_unconditioned_action() {
+        let grants = Grants::new().calls("Fix", [("iam", "PassRole")]);
+        let d = derive(&doc(), &grants, &Library::new()).unwrap();
+        assert!(!d.actions().iter().any(|a| is_pass_role(a)), "{:?}", d.actions());
+        assert!(d.notes.iter().any(|n| n.contains("use Grants::pass_role")), "{:?}", d.notes);
     }
 
     #[test]
