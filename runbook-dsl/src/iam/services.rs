@@ -308,21 +308,42 @@ pub fn side_actions(service: &str, api: &str, params: &Map) -> Vec<String> {
 /// assert_eq!(passed_to("ec2", "AssociateIamInstanceProfile", params.as_object().unwrap()), vec!["ec2.amazonaws.com"]);
 /// ```
 pub fn passed_to(service: &str, api: &str, params: &Map) -> Vec<String> {
-    if !params.iter().any(|(k, v)| carries_role(k, v)) {
-        return Vec::new();
+    let mut keys = Vec::new();
+    for (k, v) in params {
+        role_keys(k, v, &mut keys);
     }
     let client = service.trim().to_ascii_lowercase();
     let key = op_key(api);
-    let principal = PASS_ROLE_TO
+    let by_call = PASS_ROLE_TO
         .iter()
         .find(|(c, op, _)| *c == client && op_key(op) == key)
         .or_else(|| PASS_ROLE_TO.iter().find(|(c, op, _)| *c == client && *op == "*"))
         .map(|(_, _, p)| p.to_string())
         .unwrap_or_else(|| format!("{}.amazonaws.com", prefix(&client)));
-    vec![principal]
+    let mut out: Vec<String> = Vec::new();
+    for k in keys {
+        let principal = PASS_ROLE_BY_KEY
+            .iter()
+            .find(|(rk, _)| *rk == k)
+            .map(|(_, p)| p.to_string())
+            .unwrap_or_else(|| by_call.clone());
+        if !out.contains(&principal) {
+            out.push(principal);
+        }
+    }
+    out
 }
 
-fn carries_role(key: &str, value: &Value) -> bool {
+/// Role parameters handed to a service other than the one called: (parameter, lower case;
+/// principal).
+const PASS_ROLE_BY_KEY: &[(&str, &str)] = &[
+    ("monitoringrolearn", "monitoring.rds.amazonaws.com"),
+    ("cloudwatchlogsrolearn", "cloudtrail.amazonaws.com"),
+    ("automationassumerole", "ssm.amazonaws.com"),
+];
+
+/// The role-carrying parameter names (lower case) in a value, at any depth.
+fn role_keys(key: &str, value: &Value, out: &mut Vec<String>) {
     let k = key.to_ascii_lowercase();
     let named = k.ends_with("rolearn")
         || k.ends_with("role_arn")
@@ -330,14 +351,17 @@ fn carries_role(key: &str, value: &Value) -> bool {
             k.as_str(),
             "role" | "servicerole" | "iaminstanceprofile" | "deliverlogspermissionarn" | "automationassumerole"
         );
-    named
-        || match value {
-            Value::Object(m) => m.iter().any(|(k, v)| carries_role(k, v)),
-            Value::Array(a) => {
-                a.iter().any(|v| v.as_object().is_some_and(|m| m.iter().any(|(k, v)| carries_role(k, v))))
-            }
-            _ => false,
+    if named {
+        out.push(k);
+        return;
+    }
+    match value {
+        Value::Object(m) => m.iter().for_each(|(k, v)| role_keys(k, v, out)),
+        Value::Array(a) => {
+            a.iter().filter_map(Value::as_object).for_each(|m| m.iter().for_each(|(k, v)| role_keys(k, v, out)))
         }
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -393,5 +417,7 @@ mod tests {
         let p = json!({"RemediationConfigurations": [{"Parameters": {"AutomationAssumeRole": {}}}]});
         assert_eq!(passed_to("config", "PutRemediationConfigurations", p.as_object().unwrap()), ["ssm.amazonaws.com"]);
         assert!(passed_to("ec2", "StopInstances", json!({"InstanceIds": ["i-1"]}).as_object().unwrap()).is_empty());
+        let p = json!({"DBInstanceIdentifier": "db", "MonitoringRoleArn": "arn", "DomainIAMRoleName": "x"});
+        assert_eq!(passed_to("rds", "ModifyDBInstance", p.as_object().unwrap()), ["monitoring.rds.amazonaws.com"]);
     }
 }
