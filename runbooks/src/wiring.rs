@@ -107,15 +107,17 @@ pub fn derivation(entry: &CatalogEntry, library: &Library) -> Result<Derivation,
         .map_err(|e| format!("runbook {}: IAM grants:\n  - {}", entry.name, e.problems.join("\n  - ")))
 }
 
-/// The IAM actions of each runbook's role, for its documentation page: the policy's actions,
-/// plus `iam:PassRole` when a role is passed; `None` when the runbook's grants do not check.
+/// The IAM actions of each runbook's role, for its documentation page: the policy's actions
+/// (KMS ones included), plus `iam:PassRole` when a role is passed; `None` when the runbook's grants do not check.
 pub fn iam_actions(entries: &[CatalogEntry]) -> Vec<Option<Vec<String>>> {
     let library = library(entries);
     entries
         .iter()
         .map(|e| {
             derivation(e, &library).ok().map(|d| {
-                let mut actions: Vec<String> = d.actions().into_iter().collect();
+                let mut actions: std::collections::BTreeSet<String> = d.actions();
+                actions.extend(d.kms_via().into_values().flatten());
+                let mut actions: Vec<String> = actions.into_iter().collect();
                 if !d.pass_role_to().is_empty() {
                     actions.push("iam:PassRole".to_string());
                 }

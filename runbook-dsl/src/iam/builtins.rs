@@ -18,6 +18,8 @@ pub struct Needs {
     pub actions: Vec<String>,
     /// Service principals a role is passed to (`iam:PassRole` with `iam:PassedToService`).
     pub pass_role_to: Vec<String>,
+    /// KMS actions allowed only through a service (`kms:ViaService`): (service, actions).
+    pub kms_via: Vec<(String, Vec<String>)>,
     /// Where the actions come from, for review: `ec2.DescribeInstances`, `script: s3.put_object`.
     pub sources: Vec<String>,
     /// What could not be derived and must be declared on the step.
@@ -92,14 +94,7 @@ pub fn needs(action: &str, inputs: &Map) -> Needs {
         "aws:copyImage" => {
             n.act(&["ec2:CopyImage", "ec2:DescribeImages"]);
             if inputs.contains_key("KmsKeyId") {
-                n.act(&[
-                    "kms:CreateGrant",
-                    "kms:Decrypt",
-                    "kms:DescribeKey",
-                    "kms:GenerateDataKeyWithoutPlaintext",
-                    "kms:ReEncryptFrom",
-                    "kms:ReEncryptTo",
-                ]);
+                n.kms_via.push(("ec2".into(), services::EBS_KMS.iter().map(|a| a.to_string()).collect()));
             }
         }
         "aws:deleteImage" => n.act(&["ec2:DescribeImages", "ec2:DeregisterImage", "ec2:DeleteSnapshot"]),
@@ -189,6 +184,7 @@ fn api_call(n: &mut Needs, inputs: &Map) {
     n.actions.extend(services::primary_actions(service, api));
     n.actions.extend(services::side_actions(service, api, &params));
     n.pass_role_to.extend(services::passed_to(service, api, &params));
+    n.kms_via.extend(services::kms_via(service, api, &params));
 }
 
 fn script_calls(n: &mut Needs, inputs: &Map) {
@@ -269,6 +265,10 @@ mod tests {
         );
         assert_eq!(n.actions, ["ec2:RunInstances", "ec2:CreateTags"]);
         assert_eq!(n.pass_role_to, ["ec2.amazonaws.com"]);
+        let copy = of("aws:executeAwsApi", json!({"Service": "ec2", "Api": "CopySnapshot", "KmsKeyId": "k"}));
+        assert_eq!(copy.actions, ["ec2:CopySnapshot"]);
+        assert_eq!(copy.kms_via[0].0, "ec2");
+        assert!(of("aws:executeAwsApi", json!({"Service": "ec2", "Api": "CopySnapshot"})).kms_via.is_empty());
         let templated = of("aws:executeAwsApi", json!({"Service": "{{ Service }}", "Api": "Describe"}));
         assert!(templated.actions.is_empty());
         assert_eq!(templated.notes.len(), 1);

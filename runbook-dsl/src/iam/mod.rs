@@ -161,6 +161,8 @@ pub struct StepPermissions {
     pub replaced: Option<BTreeSet<String>>,
     /// Service principals the step passes a role to.
     pub pass_role_to: BTreeSet<String>,
+    /// KMS actions the step needs through a service (`kms:ViaService`), by service.
+    pub kms_via: BTreeMap<String, BTreeSet<String>>,
     /// Where the derived actions come from (`s3.GetBucketEncryption`, `script: ...`, `child ...`).
     pub sources: Vec<String>,
     /// Why the explicit grant exists.
@@ -284,6 +286,7 @@ fn derive_into(doc: &Document, grants: &Grants, library: &Library, visiting: &mu
             action: step.action.name().to_string(),
             derived: needs.actions.iter().cloned().collect(),
             pass_role_to: needs.pass_role_to.iter().cloned().collect(),
+            kms_via: needs.kms_via.iter().map(|(v, a)| (v.clone(), a.iter().cloned().collect())).collect(),
             sources: needs.sources.clone(),
             ..Default::default()
         };
@@ -306,6 +309,9 @@ fn derive_into(doc: &Document, grants: &Grants, library: &Library, visiting: &mu
                     for c in &sub.steps {
                         sp.derived.extend(c.effective());
                         sp.pass_role_to.extend(c.pass_role_to.iter().cloned());
+                        for (via, actions) in &c.kms_via {
+                            sp.kms_via.entry(via.clone()).or_default().extend(actions.iter().cloned());
+                        }
                     }
                     sp.sources.push(format!("child {child}"));
                     out.notes.extend(sub.notes.into_iter().map(|n| format!("child {child}: {n}")));
@@ -363,13 +369,25 @@ impl Derivation {
         self.steps.iter().flat_map(StepPermissions::effective).collect()
     }
 
+    /// KMS actions by the service they are used through (`kms:ViaService`).
+    pub fn kms_via(&self) -> BTreeMap<String, BTreeSet<String>> {
+        let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for s in &self.steps {
+            for (via, actions) in &s.kms_via {
+                out.entry(via.clone()).or_default().extend(actions.iter().cloned());
+            }
+        }
+        out
+    }
+
     /// Every service a role is passed to.
     pub fn pass_role_to(&self) -> BTreeSet<String> {
         self.steps.iter().flat_map(|s| s.pass_role_to.iter().cloned()).collect()
     }
 
     /// The IAM policy document: one statement with the derived actions, one per step with an
-    /// explicit grant (`Added<Step>`, `Override<Step>`), one `iam:PassRole` per service
+    /// explicit grant (`Added<Step>`, `Override<Step>`), one per service that uses a KMS key for
+    /// the runbook (`KmsVia<Service>`, with `kms:ViaService`), one `iam:PassRole` per service
     /// principal with its `iam:PassedToService` condition.
     pub fn policy(&self) -> Value {
         let mut statements = Vec::new();
@@ -387,6 +405,15 @@ impl Derivation {
                 statements
                     .push(json!({"Sid": sid("Added", &s.step), "Effect": "Allow", "Action": s.added, "Resource": "*"}));
             }
+        }
+        for (via, actions) in self.kms_via() {
+            statements.push(json!({
+                "Sid": sid("KmsVia", &via),
+                "Effect": "Allow",
+                "Action": actions,
+                "Resource": "*",
+                "Condition": {"StringLike": {"kms:ViaService": format!("{via}.*.amazonaws.com")}},
+            }));
         }
         for p in self.pass_role_to() {
             statements.push(json!({
@@ -443,6 +470,9 @@ impl Derivation {
                     s.added.iter().cloned().collect::<Vec<_>>().join(", "),
                     s.reason
                 ));
+            }
+            for (via, actions) in &s.kms_via {
+                out.push_str(&format!(" KMS via {via}: {}", actions.iter().cloned().collect::<Vec<_>>().join(", ")));
             }
             if !s.pass_role_to.is_empty() {
                 out.push_str(&format!(
@@ -565,6 +595,20 @@ mod tests {
         let d = derive(&doc(), &grants, &Library::new()).unwrap();
         assert!(!d.actions().iter().any(|a| is_pass_role(a)), "{:?}", d.actions());
         assert!(d.notes.iter().any(|n| n.contains("use Grants::pass_role")), "{:?}", d.notes);
+    }
+
+    #[test]
+    fn kms_actions_are_granted_only_through_the_service_using_the_key() {
+        let mut rb = Runbook::new("t");
+        let key: Param<Str> = rb.param("KmsKeyId", ParamSpec::new("k"));
+        rb.add(Step::new("Copy", ExecuteAwsApi::new("ec2", "CopySnapshot").param("KmsKeyId", &key)));
+        let d = derive_document(&rb.build().unwrap());
+        let p = d.policy();
+        let kms = p["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == "KmsViaEc2").expect("a KMS statement");
+        assert_eq!(kms["Condition"], json!({"StringLike": {"kms:ViaService": "ec2.*.amazonaws.com"}}));
+        assert!(kms["Action"].as_array().unwrap().contains(&json!("kms:CreateGrant")));
+        assert_eq!(p["Statement"][0]["Action"], json!(["ec2:CopySnapshot"]), "no KMS action without the condition");
+        assert!(d.review().contains("KMS via ec2: kms:CreateGrant"), "{}", d.review());
     }
 
     #[test]

@@ -298,6 +298,40 @@ pub fn side_actions(service: &str, api: &str, params: &Map) -> Vec<String> {
     vec![action.unwrap_or_else(|| format!("{p}:TagResource"))]
 }
 
+/// KMS actions a call needs on a customer managed key given as `KmsKeyId` / `KmsKeyArn`, as
+/// `(service the key is used through, actions)`: the policy grants them only with the
+/// `kms:ViaService` condition `<service>.*.amazonaws.com`. EBS (ec2) uses grants and data keys
+/// for encrypted volumes and snapshots; RDS creates a grant.
+///
+/// ```
+/// use runbook_dsl::iam::services::kms_via;
+/// let p = serde_json::json!({"SourceSnapshotId": "snap-1", "Encrypted": true, "KmsKeyId": "{{ KmsKeyId }}"});
+/// let (via, actions) = kms_via("ec2", "CopySnapshot", p.as_object().unwrap()).unwrap();
+/// assert_eq!(via, "ec2");
+/// assert!(actions.contains(&"kms:CreateGrant".to_string()));
+/// ```
+pub fn kms_via(service: &str, _api: &str, params: &Map) -> Option<(String, Vec<String>)> {
+    if !params.keys().any(|k| matches!(k.to_ascii_lowercase().as_str(), "kmskeyid" | "kmskeyarn")) {
+        return None;
+    }
+    let actions: &[&str] = match prefix(service).as_str() {
+        "ec2" => &EBS_KMS,
+        "rds" => &["kms:CreateGrant", "kms:DescribeKey"],
+        _ => return None,
+    };
+    Some((prefix(service), actions.iter().map(|a| a.to_string()).collect()))
+}
+
+/// What EC2 needs on a customer managed key to encrypt volumes, snapshots and images.
+pub const EBS_KMS: [&str; 6] = [
+    "kms:CreateGrant",
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+];
+
 /// The service principals a call hands a role to (for `iam:PassRole` with
 /// `iam:PassedToService`), found from parameters that carry a role: `*RoleArn`, `RoleARN`,
 /// `ServiceRole`, `IamInstanceProfile`, `DeliverLogsPermissionArn`, at any depth.

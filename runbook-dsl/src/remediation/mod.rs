@@ -99,6 +99,9 @@ pub struct Binding {
     pub static_values: IndexMap<String, Vec<String>>,
 }
 
+/// The resource type of account-level rules (periodic checks of the account's settings).
+pub const ACCOUNT_RESOURCE_TYPE: &str = "AWS::::Account";
+
 /// Largest `MaximumAutomaticAttempts`.
 pub const MAX_AUTOMATIC_ATTEMPTS: u32 = 25;
 /// Largest `RetryAttemptSeconds` (about 31 days).
@@ -176,12 +179,13 @@ impl Binding {
             ));
         }
         let rt = self.resource_type.split("::").collect::<Vec<_>>();
-        if rt.len() != 3
-            || rt[0] != "AWS"
-            || rt[1..].iter().any(|s| s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric()))
-        {
+        let shaped = rt.len() == 3
+            && rt[0] == "AWS"
+            && rt[1..].iter().all(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric()));
+        if !shaped && self.resource_type != ACCOUNT_RESOURCE_TYPE {
             p.push(format!(
-                "ResourceType `{}` is not a Config resource type (expected `AWS::Service::Resource`, e.g. `AWS::S3::Bucket`)",
+                "ResourceType `{}` is not a Config resource type (expected `AWS::Service::Resource`, e.g. \
+                 `AWS::S3::Bucket`, or `AWS::::Account` for account-level rules)",
                 self.resource_type
             ));
         }
@@ -319,6 +323,8 @@ mod tests {
             .concurrent_execution_rate_percentage(100)
             .error_percentage(1);
         assert_eq!(edges.check(&doc()), Ok(()));
+        let account = Binding::new("MULTI_REGION_CLOUD_TRAIL_ENABLED", "AWS::::Account", "BucketName");
+        assert_eq!(account.check(&doc()), Ok(()));
     }
 
     #[test]

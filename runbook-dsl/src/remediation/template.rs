@@ -12,7 +12,9 @@
 //!
 //! A template holding several runbooks for the same Config rule (the catalog's automatic and
 //! approval variants) creates the rule once and lets the deployer choose which runbook remediates
-//! it (parameter `<Rule>Runbook`): a rule has one remediation configuration.
+//! it (parameter `<Rule>Runbook`): a rule has one remediation configuration. Required runbook
+//! parameters the binding leaves open become template parameters: `<Rule><Parameter>` in the
+//! catalog template, except `Approvers`, one list for every approval runbook.
 //!
 //! Templates are plain JSON values with intrinsic functions in their long form
 //! (`{"Ref": ...}`, `{"Fn::GetAtt": [...]}`), written as YAML with [`to_yaml`].
@@ -21,6 +23,10 @@ use super::{Binding, ConfigRule};
 use crate::model::{DataType, Document, Map, Value};
 use crate::yaml;
 use serde_json::json;
+
+/// The runbook parameter that the catalog template shares between runbooks (one list of
+/// approvers for every approval runbook); other open parameters are per rule.
+pub const SHARED_APPROVERS: &str = "Approvers";
 
 /// Automation statuses that notify the failure topic.
 pub const FAILED_STATUSES: [&str; 3] = ["Failed", "TimedOut", "Cancelled"];
@@ -133,8 +139,9 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
         }
     }
 
-    // Runbook parameters left to the deployer: (is a list, description, runbooks using it).
-    let mut open: indexmap::IndexMap<String, (bool, String, Vec<&str>)> = indexmap::IndexMap::new();
+    // Runbook parameters left to the deployer, by template parameter name: (is a list, runbook
+    // parameter name, description, runbooks using it).
+    let mut open: indexmap::IndexMap<String, (bool, String, String, Vec<&str>)> = indexmap::IndexMap::new();
     let id = |d: &Deployable, what: &str| {
         if catalog {
             format!("{}{what}", logical_id(d.name, false))
@@ -148,21 +155,23 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
             if catalog { format!("{}Rule", logical_id(rule.as_str(), true)) } else { "ConfigRule".to_string() };
         let rule_name: Value = match rule {
             ConfigRule::Managed(identifier) => {
-                let mut types: Vec<&str> = group.iter().map(|d| d.binding.resource_type.as_str()).collect();
+                // Account-level rules are periodic checks of the account: no resource scope.
+                let mut types: Vec<&str> = group
+                    .iter()
+                    .map(|d| d.binding.resource_type.as_str())
+                    .filter(|t| *t != super::ACCOUNT_RESOURCE_TYPE)
+                    .collect();
                 types.dedup();
                 let by: Vec<&str> = group.iter().map(|d| d.name).collect();
-                resources.insert(
-                    rule_id.clone(),
-                    json!({
-                        "Type": "AWS::Config::ConfigRule",
-                        "Properties": {
-                            "ConfigRuleName": rule.rule_name(),
-                            "Description": cut(&format!("AWS managed rule {identifier}, remediated by {}.", by.join(" or ")), 256),
-                            "Source": {"Owner": "AWS", "SourceIdentifier": identifier},
-                            "Scope": {"ComplianceResourceTypes": types},
-                        }
-                    }),
-                );
+                let mut props = json!({
+                    "ConfigRuleName": rule.rule_name(),
+                    "Description": cut(&format!("AWS managed rule {identifier}, remediated by {}.", by.join(" or ")), 256),
+                    "Source": {"Owner": "AWS", "SourceIdentifier": identifier},
+                });
+                if !types.is_empty() {
+                    props["Scope"] = json!({"ComplianceResourceTypes": types});
+                }
+                resources.insert(rule_id.clone(), json!({"Type": "AWS::Config::ConfigRule", "Properties": props}));
                 json!({"Ref": rule_id})
             }
             ConfigRule::Custom(name) => Value::String(name.clone()),
@@ -237,9 +246,18 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
             for (name, p) in b.open_parameters(d.document) {
                 let list = p.ty.data_type() == DataType::StringList;
                 let text = p.description.as_deref().unwrap_or("A parameter of the runbook.");
-                let (_, _, users) = open.entry(name.clone()).or_insert_with(|| (list, text.to_string(), Vec::new()));
+                // In the catalog, a runbook parameter is a template parameter per rule (the
+                // same name may mean different things in two runbooks), except the approvers,
+                // shared by every approval runbook.
+                let cfn_name = if catalog && name != SHARED_APPROVERS {
+                    format!("{}{name}", logical_id(rule.as_str(), true))
+                } else {
+                    name.clone()
+                };
+                let (_, _, _, users) =
+                    open.entry(cfn_name.clone()).or_insert_with(|| (list, name.clone(), text.to_string(), Vec::new()));
                 users.push(d.name);
-                let values = if list { json!({"Ref": name}) } else { json!([{"Ref": name}]) };
+                let values = if list { json!({"Ref": cfn_name}) } else { json!([{"Ref": cfn_name}]) };
                 params.insert(name.clone(), json!({"StaticValue": {"Values": values}}));
             }
             let mut rem = json!({
@@ -280,9 +298,14 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
         }
     }
 
-    for (name, (list, text, users)) in open {
+    for (cfn_name, (list, name, text, users)) in open {
+        let text = if catalog && name == SHARED_APPROVERS {
+            "Who may approve the changes of the approval runbooks: IAM user names, user or role ARNs (1 to 10)."
+        } else {
+            text.as_str()
+        };
         parameters.insert(
-            name.clone(),
+            cfn_name,
             json!({
                 "Type": if list { "CommaDelimitedList" } else { "String" },
                 "Description": cut(&format!("{text} (parameter {name} of {})", users.join(", ")), 4000),
@@ -402,6 +425,37 @@ mod tests {
         assert_eq!(pattern["detail"]["Status"], json!(["Failed", "TimedOut", "Cancelled"]));
         assert_eq!(r["FailureRule"]["Properties"]["Targets"][0]["Arn"], json!({"Ref": "FailureTopic"}));
         assert!(t["Description"].as_str().unwrap().starts_with("Encrypt: Encrypt a bucket. Deploys"));
+    }
+
+    #[test]
+    fn open_parameters_are_per_rule_in_the_catalog_and_approvers_shared() {
+        let mut rb = Runbook::new("t");
+        rb.assume_role();
+        let _: Param<Str> = rb.param("BucketName", ParamSpec::new("The bucket."));
+        let _: Param<Str> = rb.param("LogBucket", ParamSpec::new("Where logs go."));
+        rb.add(Step::new("P", Pause::new()));
+        let d = rb.build().unwrap();
+        let manual = doc(true);
+        let b = Binding::new("my-rule", "AWS::S3::Bucket", "BucketName");
+        let other = Binding::new("OTHER_RULE", "AWS::S3::Bucket", "BucketName");
+        let p = json!({"Version": "2012-10-17", "Statement": []});
+        let t = catalog_template(&[
+            Deployable { name: "Logs", document: &d, binding: &b, policy: &p },
+            Deployable { name: "Approve", document: &manual, binding: &other, policy: &p },
+        ]);
+        assert_eq!(t["Parameters"]["MyRuleLogBucket"]["Type"], "String");
+        assert!(t["Parameters"]["MyRuleLogBucket"]["Description"]
+            .as_str()
+            .unwrap()
+            .contains("(parameter LogBucket of Logs)"));
+        assert_eq!(
+            t["Resources"]["LogsRemediation"]["Properties"]["Parameters"]["LogBucket"]["StaticValue"]["Values"],
+            json!([{"Ref": "MyRuleLogBucket"}])
+        );
+        assert!(t["Parameters"].get("LogBucket").is_none());
+        assert_eq!(t["Parameters"]["Approvers"]["Type"], "CommaDelimitedList");
+        let single = runbook_template(&Deployable { name: "Logs", document: &d, binding: &b, policy: &p });
+        assert_eq!(single["Parameters"]["LogBucket"]["Type"], "String", "a runbook's own template keeps the name");
     }
 
     #[test]
