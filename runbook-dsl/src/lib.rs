@@ -21,6 +21,7 @@ pub mod builder;
 pub mod emit;
 pub mod model;
 pub mod read;
+pub mod simulate;
 pub mod yaml;
 
 /// Everything a runbook author needs in one import.
