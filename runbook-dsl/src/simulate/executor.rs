@@ -28,11 +28,13 @@ struct Shared<'s, 'a> {
     regex: HashMap<String, Result<regex::Regex, String>>,
 }
 
-/// A step's inputs prepared once per run: the action inputs as written, and the parsed flow
-/// parts of `aws:branch` and `aws:loop`.
-struct Prepared<'d> {
+/// A step prepared once per document: the action inputs as written, whether they hold
+/// references, and the parsed flow parts of `aws:branch` and `aws:loop`.
+#[derive(Clone, Debug)]
+pub(crate) struct Prepared<'d> {
     step: &'d Step,
     inputs: Map,
+    refs: bool,
     branch: Option<Result<Branch, String>>,
     body: Option<Result<LoopBody<'d>, String>>,
 }
@@ -40,7 +42,7 @@ struct Prepared<'d> {
 /// A loop's nested steps and its do-while condition.
 type LoopBody<'d> = (Vec<Prepared<'d>>, Option<Condition>);
 
-fn prepare(steps: &[Step]) -> Vec<Prepared<'_>> {
+pub(crate) fn prepare(steps: &[Step]) -> Vec<Prepared<'_>> {
     steps
         .iter()
         .map(|step| {
@@ -61,7 +63,8 @@ fn prepare(steps: &[Step]) -> Vec<Prepared<'_>> {
                     _ => Err(typed_error()),
                 }
             });
-            Prepared { step, inputs, branch, body }
+            let refs = has_refs(&inputs);
+            Prepared { step, inputs, refs, branch, body }
         })
         .collect()
 }
@@ -115,13 +118,20 @@ pub(crate) fn run(sim: &Simulation) -> Trace {
         children: 0,
         regex: HashMap::new(),
     };
-    let mut trace = run_doc(&mut shared, sim.doc, &sim.params, EXECUTION_ID.to_string(), 0);
+    let mut trace = run_doc(&mut shared, sim.doc, Some(&sim.prepared), &sim.params, EXECUTION_ID.to_string(), 0);
     trace.calls = std::mem::take(&mut shared.calls);
     trace
 }
 
 /// Runs one document; the trace's `calls` are left empty (the caller owns the call list).
-fn run_doc(shared: &mut Shared, doc: &Document, given: &Map, execution_id: String, depth: usize) -> Trace {
+fn run_doc(
+    shared: &mut Shared,
+    doc: &Document,
+    prepared: Option<&[Prepared]>,
+    given: &Map,
+    execution_id: String,
+    depth: usize,
+) -> Trace {
     let started = shared.clock.now();
     let params = match start_params(shared, doc, given) {
         Ok(p) => p,
@@ -149,9 +159,16 @@ fn run_doc(shared: &mut Shared, doc: &Document, given: &Map, execution_id: Strin
         depth,
         cancelling: None,
     };
-    let main = prepare(&doc.main_steps);
+    let owned;
+    let main = match prepared {
+        Some(p) => p,
+        None => {
+            owned = prepare(&doc.main_steps);
+            &owned[..]
+        }
+    };
     let mut failure = None;
-    let mut status = match auto.run_list(&main, 0, None) {
+    let mut status = match auto.run_list(main, 0, None) {
         ListEnd::Completed | ListEnd::Stopped => auto.critical.unwrap_or(Status::Success),
         ListEnd::Jump(target) => {
             failure = Some(format!("a step jumps to `{target}`, which is not a step of mainSteps"));
@@ -162,7 +179,7 @@ fn run_doc(shared: &mut Shared, doc: &Document, given: &Map, execution_id: Strin
                 auto.cancelling = Some(auto.shared.clock.now() + CANCEL_WINDOW);
                 match main.iter().position(|p| p.step.name == target) {
                     Some(i) => {
-                        auto.run_list(&main, i, None);
+                        auto.run_list(main, i, None);
                     }
                     None => failure = Some(format!("onCancel names `{target}`, which is not a step of mainSteps")),
                 }
@@ -314,20 +331,16 @@ impl Auto<'_, '_, '_> {
         let mut child = None;
         for attempt in 1..=max {
             self.steps[index].attempts = attempt;
-            let resolved = if p.inputs.is_empty() || !has_refs(&p.inputs) {
-                Ok(Value::Object(p.inputs.clone()))
-            } else {
-                self.scope().resolve(&Value::Object(p.inputs.clone()))
-            };
+            let resolved = if p.refs { self.scope().resolve_map(&p.inputs) } else { Ok(p.inputs.clone()) };
             let outcome = match resolved {
-                Err(e) => Attempt::Fail(e),
+                Err(e) => {
+                    self.steps[index].inputs = Value::Object(p.inputs.clone());
+                    Attempt::Fail(e)
+                }
                 Ok(inputs) => {
-                    self.steps[index].inputs = inputs.clone();
-                    let inputs = match inputs {
-                        Value::Object(m) => m,
-                        _ => Map::new(),
-                    };
-                    self.attempt(p, &inputs, timeout, iteration, &mut child)
+                    let outcome = self.attempt(p, &inputs, timeout, iteration, &mut child);
+                    self.steps[index].inputs = Value::Object(inputs);
+                    outcome
                 }
             };
             match outcome {
@@ -750,7 +763,7 @@ impl Auto<'_, '_, '_> {
         };
         self.shared.children += 1;
         let id = format!("00000000-0000-4000-8000-{:012}", self.shared.children + 1);
-        let trace = run_doc(self.shared, doc, &params, id.clone(), self.depth + 1);
+        let trace = run_doc(self.shared, doc, None, &params, id.clone(), self.depth + 1);
         let mut o = Map::new();
         o.insert(
             "Output".into(),
@@ -989,13 +1002,14 @@ fn validate(shared: &mut Shared, name: &str, v: &Value, p: &Parameter) -> Result
         }
     }
     if let Some(pattern) = &p.allowed_pattern {
-        let re = match shared.sim.patterns.get(pattern) {
-            Some(r) => r.clone(),
+        let sim = shared.sim;
+        let re = match sim.patterns.get(pattern) {
+            Some(r) => r,
             None => shared
                 .regex
                 .entry(pattern.clone())
                 .or_insert_with(|| regex::Regex::new(pattern).map_err(|e| e.to_string()))
-                .clone()
+                .as_ref()
                 .map_err(|e| format!("parameter {name}: allowedPattern `{pattern}` is not a valid regex: {e}"))?,
         };
         for x in &items {

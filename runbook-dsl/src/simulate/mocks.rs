@@ -1,8 +1,9 @@
 //! Scripted AWS: API mocks by service and operation (optionally matching the input), with
 //! successive responses or errors, and step mocks that stand in for a whole step.
 
-use super::trace::same_name;
+use super::trace::normalized;
 use crate::model::{Map, Value};
+use std::collections::HashMap;
 use std::fmt;
 
 /// One scripted answer.
@@ -241,11 +242,28 @@ pub(crate) enum Answer {
 pub(crate) struct MockState<'a> {
     mocks: &'a [Mock],
     used: Vec<usize>,
+    /// API mocks with responses by normalized `service api`, in declaration order.
+    by_api: HashMap<String, Vec<usize>>,
+}
+
+fn api_key(service: &str, api: &str) -> String {
+    let mut k = normalized(service);
+    k.push(' ');
+    k.push_str(&normalized(api));
+    k
 }
 
 impl<'a> MockState<'a> {
     pub(crate) fn new(mocks: &'a [Mock]) -> Self {
-        MockState { mocks, used: vec![0; mocks.len()] }
+        let mut by_api: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, m) in mocks.iter().enumerate() {
+            if let Target::Api { service, api } = &m.target {
+                if !m.responses.is_empty() {
+                    by_api.entry(api_key(service, api)).or_default().push(i);
+                }
+            }
+        }
+        MockState { mocks, used: vec![0; mocks.len()], by_api }
     }
 
     fn next(&mut self, i: usize) -> &'a Response {
@@ -258,13 +276,10 @@ impl<'a> MockState<'a> {
     /// Answers an API call.
     pub(crate) fn call(&mut self, service: &str, api: &str, input: &Value) -> Answer {
         let mut fallback = None;
-        let mut any = false;
-        for (i, m) in self.mocks.iter().enumerate() {
-            let Target::Api { service: s, api: a } = &m.target else { continue };
-            if !same_name(s, service) || !same_name(a, api) || m.responses.is_empty() {
-                continue;
-            }
-            any = true;
+        let candidates = self.by_api.get(&api_key(service, api));
+        let any = candidates.is_some();
+        for &i in candidates.map(Vec::as_slice).unwrap_or_default() {
+            let m = &self.mocks[i];
             match &m.when {
                 Some(w) if contains(input, w) => return self.answer(i, api),
                 Some(_) => {}

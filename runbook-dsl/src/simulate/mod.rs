@@ -76,6 +76,8 @@ pub struct Simulation<'a> {
     pub(crate) python: String,
     /// `allowedPattern`s of the document's parameters, compiled once.
     pub(crate) patterns: HashMap<String, regex::Regex>,
+    /// The document's steps, prepared once.
+    pub(crate) prepared: Vec<executor::Prepared<'a>>,
 }
 
 impl<'a> Simulation<'a> {
@@ -99,6 +101,7 @@ impl<'a> Simulation<'a> {
                 .filter_map(|p| p.allowed_pattern.as_ref())
                 .filter_map(|p| regex::Regex::new(p).ok().map(|r| (p.clone(), r)))
                 .collect(),
+            prepared: executor::prepare(&doc.main_steps),
         }
     }
     /// Gives a parameter. Text is converted to the declared type the way the console does

@@ -48,15 +48,18 @@ impl Scope<'_> {
                 }
                 a.iter().map(|x| self.resolve(x)).collect::<Result<Vec<_>, _>>().map(Value::Array)
             }
-            Value::Object(m) => {
-                let mut out = Map::new();
-                for (k, x) in m {
-                    out.insert(k.clone(), self.resolve(x)?);
-                }
-                Ok(Value::Object(out))
-            }
+            Value::Object(m) => self.resolve_map(m).map(Value::Object),
             other => Ok(other.clone()),
         }
+    }
+
+    /// Resolves every reference in the values of a map.
+    pub(crate) fn resolve_map(&self, m: &Map) -> Result<Map, String> {
+        let mut out = Map::with_capacity(m.len());
+        for (k, x) in m {
+            out.insert(k.clone(), self.resolve(x)?);
+        }
+        Ok(out)
     }
 
     fn resolve_str(&self, s: &str) -> Result<Value, String> {

@@ -197,8 +197,10 @@ impl Trace {
 /// Service and operation names compare without case and without `_` (`GetBucketEncryption`
 /// equals `get_bucket_encryption`).
 pub(crate) fn same_name(a: &str, b: &str) -> bool {
-    fn norm(s: &str) -> impl Iterator<Item = char> + '_ {
-        s.chars().filter(|c| *c != '_' && *c != '-').flat_map(char::to_lowercase)
-    }
-    norm(a).eq(norm(b))
+    normalized(a) == normalized(b)
+}
+
+/// A service or operation name without case, `_` and `-`.
+pub(crate) fn normalized(s: &str) -> String {
+    s.chars().filter(|c| *c != '_' && *c != '-').map(|c| c.to_ascii_lowercase()).collect()
 }
