@@ -4,7 +4,8 @@
 // the same 22-step runbook, the same mocked responses, 20 steps executed per run.
 // Run from a copy of ../shared/peers/cdk-ssm-documents with node_modules installed (`npm ci`):
 //   cp runbook-dsl/benches/simulate_peer.js /tmp/peer-sim/ && node /tmp/peer-sim/simulate_peer.js
-// Prints one JSON line per round (each about one second) and the median steps per second.
+// Prints one JSON line per round (each about one second) and the median steps per second, per
+// wall-clock second and per second of the process's CPU time (process.cpuUsage), as the Rust bench.
 
 const realLog = console.log;
 console.log = () => {}; // the simulator logs every step; silence it as simulate.js does
@@ -115,14 +116,20 @@ say(JSON.stringify({ check: ResponseCode[first.responseCode], executedSteps: fir
 if (stepsPerRun !== 20) { say('unexpected path'); process.exit(1); }
 
 const rates = [];
+const cpuRates = [];
 for (let round = 0; round < 7; round++) {
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   let runs = 0;
   while (Number(process.hrtime.bigint() - t0) / 1e9 < 1.0) { once(); runs++; }
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  const rate = (runs * stepsPerRun) / secs;
-  say(JSON.stringify({ round, runs, steps: runs * stepsPerRun, seconds: +secs.toFixed(3), steps_per_second: Math.round(rate), us_per_run: +(secs * 1e6 / runs).toFixed(1) }));
-  rates.push(rate);
+  const c = process.cpuUsage(c0);
+  const cpu = (c.user + c.system) / 1e6;
+  const steps = runs * stepsPerRun;
+  say(JSON.stringify({ round, runs, steps, wall_s: +secs.toFixed(3), cpu_s: +cpu.toFixed(2), steps_per_wall_s: Math.round(steps / secs), steps_per_cpu_s: Math.round(steps / cpu), us_per_run_cpu: +(cpu * 1e6 / runs).toFixed(1) }));
+  rates.push(steps / secs);
+  cpuRates.push(steps / cpu);
 }
 rates.sort((a, b) => a - b);
-say(`median steps/s: ${Math.round(rates[3])} (${stepsPerRun} steps per run)`);
+cpuRates.sort((a, b) => a - b);
+say(`median steps/s: ${Math.round(rates[3])} per wall-clock second, ${Math.round(cpuRates[3])} per CPU second (${stepsPerRun} steps per run)`);

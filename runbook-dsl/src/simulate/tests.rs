@@ -341,6 +341,21 @@ fn cancel_runs_the_on_cancel_workflow_and_ends_cancelled() {
 }
 
 #[test]
+fn the_cancellation_workflow_stops_after_two_minutes() {
+    let d = doc(r#"
+mainSteps:
+  - {name: Hold, action: aws:pause, inputs: {}, onCancel: 'step:Undo'}
+  - {name: Undo, action: aws:executeAwsApi, inputs: {Service: s3, Api: DeleteThing}}
+  - {name: SlowUndo, action: aws:sleep, inputs: {Duration: PT5M}}
+  - {name: TooLate, action: aws:executeAwsApi, inputs: {Service: s3, Api: DeleteOther}}
+"#);
+    let t = Simulation::new(&d).mock(api_ok("s3", "DeleteThing")).mock(api_ok("s3", "DeleteOther")).cancel_at("Hold").run();
+    assert_eq!(t.status, Status::Cancelled);
+    assert_eq!(t.executed(), ["Hold", "Undo", "SlowUndo"]);
+    assert!(t.calls_to("s3", "DeleteOther").is_empty());
+}
+
+#[test]
 fn timeouts_run_on_the_virtual_clock() {
     let d = doc(r#"
 mainSteps:
