@@ -2,3 +2,4 @@
 
 mod freshness;
 mod simulate_catalog;
+mod simulate_corpus;

@@ -26,6 +26,7 @@ struct Shared<'s, 'a> {
     executions: usize,
     children: usize,
     regex: HashMap<String, Result<regex::Regex, String>>,
+    warnings: Vec<String>,
 }
 
 /// A step prepared once per document: the action inputs as written, whether they hold
@@ -117,9 +118,11 @@ pub(crate) fn run(sim: &Simulation) -> Trace {
         executions: 0,
         children: 0,
         regex: HashMap::new(),
+        warnings: Vec::new(),
     };
     let mut trace = run_doc(&mut shared, sim.doc, Some(&sim.prepared), &sim.params, EXECUTION_ID.to_string(), 0);
     trace.calls = std::mem::take(&mut shared.calls);
+    trace.warnings = std::mem::take(&mut shared.warnings);
     trace
 }
 
@@ -143,6 +146,7 @@ fn run_doc(
                 outputs: Map::new(),
                 failure: Some(format!("the automation would not start: {e}")),
                 elapsed_seconds: 0,
+                warnings: Vec::new(),
             }
         }
     };
@@ -216,6 +220,7 @@ fn run_doc(
         outputs,
         failure,
         elapsed_seconds: auto.shared.clock.now() - started,
+        warnings: Vec::new(),
     }
 }
 
@@ -1003,19 +1008,30 @@ fn validate(shared: &mut Shared, name: &str, v: &Value, p: &Parameter) -> Result
     }
     if let Some(pattern) = &p.allowed_pattern {
         let sim = shared.sim;
-        let re = match sim.patterns.get(pattern) {
-            Some(r) => r,
+        let compiled = match sim.patterns.get(pattern) {
+            Some(r) => Ok(r),
             None => shared
                 .regex
                 .entry(pattern.clone())
                 .or_insert_with(|| regex::Regex::new(pattern).map_err(|e| e.to_string()))
-                .as_ref()
-                .map_err(|e| format!("parameter {name}: allowedPattern `{pattern}` is not a valid regex: {e}"))?,
+                .as_ref(),
         };
-        for x in &items {
-            let t = as_text(x).unwrap_or_else(|| x.to_string());
-            if !re.is_match(&t) {
-                return Err(format!("parameter {name}: `{t}` does not match allowedPattern `{pattern}`"));
+        match compiled {
+            Ok(re) => {
+                for x in &items {
+                    let t = as_text(x).unwrap_or_else(|| x.to_string());
+                    if !re.is_match(&t) {
+                        return Err(format!("parameter {name}: `{t}` does not match allowedPattern `{pattern}`"));
+                    }
+                }
+            }
+            Err(_) => {
+                // AWS checks patterns with Java regex; lookaround and backreferences (used in
+                // AWS-owned runbooks) are not in Rust's engine. Say so instead of guessing.
+                shared.warnings.push(format!(
+                    "parameter {name}: allowedPattern `{pattern}` uses regex syntax the simulator cannot check \
+                     (lookaround or backreferences); the value was not checked against it"
+                ));
             }
         }
     }

@@ -57,6 +57,21 @@ fn parameters_get_defaults_types_and_validation() {
     assert!(rejected(Simulation::new(&d).param("Bucket", "bb1").param("Other", "x")).contains("Other is not declared"));
 }
 
+#[test]
+fn a_java_only_pattern_is_not_checked_and_the_trace_says_so() {
+    let d = doc(r#"
+parameters:
+  Name: {type: String, allowedPattern: '^(?!.*--)[a-z][a-z0-9-]{0,62}(?<!-)$'}
+mainSteps:
+  - {name: Hold, action: aws:pause, inputs: {}}
+"#);
+    let t = Simulation::new(&d).param("Name", "a--b").resume_pauses().run();
+    assert_eq!(t.status, Status::Success);
+    assert_eq!(t.warnings.len(), 1);
+    assert!(t.warnings[0].contains("cannot check (lookaround or backreferences)"), "{:?}", t.warnings);
+    assert!(t.to_json()["warnings"].is_array());
+}
+
 // ---- substitution and outputs ----
 
 #[test]
@@ -349,7 +364,8 @@ mainSteps:
   - {name: SlowUndo, action: aws:sleep, inputs: {Duration: PT5M}}
   - {name: TooLate, action: aws:executeAwsApi, inputs: {Service: s3, Api: DeleteOther}}
 "#);
-    let t = Simulation::new(&d).mock(api_ok("s3", "DeleteThing")).mock(api_ok("s3", "DeleteOther")).cancel_at("Hold").run();
+    let t =
+        Simulation::new(&d).mock(api_ok("s3", "DeleteThing")).mock(api_ok("s3", "DeleteOther")).cancel_at("Hold").run();
     assert_eq!(t.status, Status::Cancelled);
     assert_eq!(t.executed(), ["Hold", "Undo", "SlowUndo"]);
     assert!(t.calls_to("s3", "DeleteOther").is_empty());

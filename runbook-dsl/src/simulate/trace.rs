@@ -144,6 +144,9 @@ pub struct Trace {
     pub failure: Option<String>,
     /// Virtual seconds the run took.
     pub elapsed_seconds: u64,
+    /// What the simulator could not check, e.g. an `allowedPattern` in Java regex syntax that
+    /// Rust's regex engine does not have (lookaround, backreferences).
+    pub warnings: Vec<String>,
 }
 
 impl Trace {
@@ -168,7 +171,7 @@ impl Trace {
     }
 
     /// The trace as JSON: `{"status", "steps", "calls", "outputs"}`, plus `failure` when the run
-    /// did not start or stopped early, and `elapsedSeconds`.
+    /// did not start or stopped early, `elapsedSeconds`, and `warnings` when there are some.
     ///
     /// ```
     /// use runbook_dsl::prelude::*;
@@ -190,6 +193,9 @@ impl Trace {
             m.insert("failure".into(), Value::String(f.clone()));
         }
         m.insert("elapsedSeconds".into(), json!(self.elapsed_seconds));
+        if !self.warnings.is_empty() {
+            m.insert("warnings".into(), json!(self.warnings));
+        }
         Value::Object(m)
     }
 }

@@ -51,7 +51,10 @@ pub struct Args {
 
 /// A problem that stops the command before or instead of a run (exit code 2).
 #[derive(Debug)]
-pub struct UsageError(pub String);
+pub struct UsageError(
+    /// What is wrong, naming the file or option and the fix.
+    pub String,
+);
 
 impl std::fmt::Display for UsageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
