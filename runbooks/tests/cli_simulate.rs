@@ -69,6 +69,7 @@ fn fixes_an_unencrypted_bucket_and_prints_the_trace() {
     ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     insta::assert_snapshot!(serde_json::to_string_pretty(&out.json).unwrap());
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -89,6 +90,7 @@ fn a_rejected_approval_fails_without_changes() {
 
     let out = simulate(&[&base[..], &approvers, &["--approve"]].concat());
     assert_eq!((out.code, out.json["status"].as_str()), (0, Some("Success")));
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -135,6 +137,7 @@ fn bad_input_is_reported_with_file_place_and_fix() {
 
     let out = simulate(&[d, "--param", "BucketName=b-1", "--param", ROLE, "--cancel-at", "Nope"]);
     assert!(out.code == 2 && out.stderr.contains("has no step named Nope"), "{}", out.stderr);
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -186,4 +189,33 @@ outputs: [Report.Line]
     let both = write(&dir, "both.yaml", &with_mock);
     let out = simulate(&[parent.to_str().unwrap(), "--param", "Bucket=my-bucket", "--mocks", both.to_str().unwrap()]);
     assert_eq!(out.json["outputs"]["Report.Line"], "mocked");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn cancel_at_stops_before_the_change() {
+    let dir = scratch("cancel");
+    let mocks = write(
+        &dir,
+        "mocks.yaml",
+        "- service: ec2\n  api: DescribeInstances\n  response: {Reservations: [{Instances: [{State: {Name: running}}]}]}\n",
+    );
+    let doc = generated("Remediate-EC2-StopInstance");
+    let out = simulate(&[
+        doc.to_str().unwrap(),
+        "--param",
+        "InstanceId=i-0123456789abcdef0",
+        "--param",
+        ROLE,
+        "--mocks",
+        mocks.to_str().unwrap(),
+        "--cancel-at",
+        "StopInstance",
+    ]);
+    assert_eq!((out.code, out.json["status"].as_str()), (1, Some("Cancelled")), "{}", out.stderr);
+    let names: Vec<&str> = out.json["steps"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["DescribeInstance", "CheckState", "StopInstance"]);
+    assert_eq!(out.json["steps"][2]["status"], "Cancelled");
+    assert!(out.json["calls"].as_array().unwrap().iter().all(|c| c["api"] == "DescribeInstances"));
+    let _ = std::fs::remove_dir_all(dir);
 }

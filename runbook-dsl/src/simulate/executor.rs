@@ -334,6 +334,8 @@ impl Auto<'_, '_, '_> {
         let mut failure = None;
         let mut outputs = Map::new();
         let mut child = None;
+        // With retries, the step only counts as timed out when every try timed out.
+        let mut all_timed_out = true;
         for attempt in 1..=max {
             self.steps[index].attempts = attempt;
             let resolved = if p.refs { self.scope().resolve_map(&p.inputs) } else { Ok(p.inputs.clone()) };
@@ -360,15 +362,17 @@ impl Auto<'_, '_, '_> {
                         Err(e) => {
                             result = (Status::Failed, None);
                             failure = Some(e);
+                            all_timed_out = false;
                         }
                     }
                 }
                 Attempt::Fail(e) => {
                     result = (Status::Failed, None);
                     failure = Some(e);
+                    all_timed_out = false;
                 }
                 Attempt::TimedOut(e) => {
-                    result = (Status::TimedOut, None);
+                    result = (if all_timed_out { Status::TimedOut } else { Status::Failed }, None);
                     failure = Some(e);
                 }
                 Attempt::Leave(end, status) => {

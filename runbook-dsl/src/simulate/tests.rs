@@ -393,11 +393,27 @@ mainSteps:
         .mock(
             Mock::api("rds", "DescribeDBInstances")
                 .responds(creating.clone())
-                .then_responds(creating)
+                .then_responds(creating.clone())
                 .then_responds(json!({"DBInstances": [{"DBInstanceStatus": "available"}]})),
         )
         .run();
     assert_eq!((t.status, t.elapsed_seconds, t.calls.len()), (Status::Success, 10, 3));
+
+    // With retries, a step is TimedOut only when every try timed out.
+    let d = doc(r#"
+mainSteps:
+  - name: Wait
+    action: aws:waitForAwsResourceProperty
+    timeoutSeconds: 10
+    maxAttempts: 2
+    inputs: {Service: rds, Api: DescribeDBInstances, PropertySelector: '$.DBInstances[0].DBInstanceStatus', DesiredValues: [available]}
+"#);
+    let failing_then_slow =
+        Mock::api("rds", "DescribeDBInstances").error("Throttling", "slow").then_responds(creating.clone());
+    let t = Simulation::new(&d).mock(failing_then_slow).run();
+    assert_eq!((t.status, t.step("Wait").unwrap().attempts), (Status::Failed, 2));
+    let t = Simulation::new(&d).mock(Mock::api("rds", "DescribeDBInstances").responds(creating.clone())).run();
+    assert_eq!((t.status, t.elapsed_seconds), (Status::TimedOut, 20));
 
     let d = doc("mainSteps:\n  - {name: Nap, action: aws:sleep, timeoutSeconds: 30, inputs: {Duration: PT1M}, onFailure: 'step:After', isCritical: false}\n  - {name: After, action: aws:pause, inputs: {}}\n");
     let t = Simulation::new(&d).resume_pauses().run();
