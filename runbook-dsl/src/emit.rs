@@ -25,7 +25,9 @@ use crate::yaml;
 /// assert_eq!(yaml, "schemaVersion: '0.3'\ndescription: Pause.\nmainSteps:\n  - name: Wait\n    action: aws:pause\n    inputs: {}\n");
 /// ```
 pub fn to_yaml(doc: &Document) -> String {
-    yaml::to_string(&doc.to_value())
+    // Written straight from the model's Serialize implementation; a document always has a
+    // YAML form (string keys only), so the error case cannot arise from a `Document`.
+    yaml::to_string_from(doc).unwrap_or_default()
 }
 
 /// The document as canonical JSON (two-space indent, trailing newline).

@@ -18,6 +18,8 @@
 //! ```
 
 pub mod builder;
+pub mod diagram;
+pub mod docs_page;
 pub mod emit;
 pub mod model;
 pub mod read;

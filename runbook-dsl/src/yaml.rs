@@ -6,7 +6,7 @@
 //! `1:30`, `.inf`) is quoted. Multi-line strings are block literals (`|`, `|-`, `|+`).
 //! Reading goes through `serde_yaml` into a JSON value with key order preserved.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::fmt::Write;
 
 /// Writes a value as block-style YAML with two-space indentation and a trailing newline.
@@ -17,70 +17,423 @@ use std::fmt::Write;
 /// assert_eq!(y, "a: 'yes'\nb:\n  - '1:30'\n  - x\nc: |\n  one\n  two\n");
 /// ```
 pub fn to_string(v: &Value) -> String {
+    to_string_from(v).unwrap_or_default()
+}
+
+/// Writes anything serializable as block-style YAML, straight from its `Serialize`
+/// implementation (no intermediate value). Map keys must be strings or numbers.
+///
+/// ```
+/// use serde_json::json;
+/// let v = json!({"k": [1, {"x": true}], "e": {}});
+/// assert_eq!(runbook_dsl::yaml::to_string_from(&v).unwrap(), runbook_dsl::yaml::to_string(&v));
+/// ```
+pub fn to_string_from<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, WriteError> {
     let mut out = String::new();
-    match v {
-        Value::Object(m) if !m.is_empty() => write_map(&mut out, m, 0),
-        Value::Array(a) if !a.is_empty() => write_seq(&mut out, a, 0),
-        scalar => {
-            write_scalar(&mut out, scalar, 0);
-            out.push('\n');
+    value.serialize(Emitter { out: &mut out, slot: Slot::Top })?;
+    Ok(out)
+}
+
+/// A value that YAML (as we write it) cannot hold, such as a map key that is a list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WriteError(String);
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for WriteError {}
+
+impl serde::ser::Error for WriteError {
+    fn custom<T: std::fmt::Display>(msg: T) -> Self {
+        WriteError(msg.to_string())
+    }
+}
+
+/// Where the next value goes.
+#[derive(Clone, Copy)]
+enum Slot {
+    /// The document itself.
+    Top,
+    /// After `key:` of a map whose keys sit at this indentation.
+    MapValue(usize),
+    /// After `- ` of a sequence whose dashes sit at this indentation.
+    SeqItem(usize),
+}
+
+impl Slot {
+    /// Indentation of a nested block's lines (and of block literal lines).
+    fn child(self) -> usize {
+        match self {
+            Slot::Top => 0,
+            Slot::MapValue(i) | Slot::SeqItem(i) => i + 2,
         }
     }
-    out
+    /// What comes before a scalar in this slot.
+    fn scalar_prefix(self) -> &'static str {
+        match self {
+            Slot::MapValue(_) => " ",
+            _ => "",
+        }
+    }
 }
 
 fn indent(out: &mut String, n: usize) {
-    out.extend(std::iter::repeat_n(' ', n));
-}
-
-fn write_map(out: &mut String, m: &Map<String, Value>, ind: usize) {
-    let mut first = true;
-    for (k, v) in m {
-        if !first {
-            indent(out, ind);
-        }
-        first = false;
-        write_key(out, k);
-        out.push(':');
-        write_value_after_key(out, v, ind);
+    const SPACES: &str = "                                                                ";
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        left -= k;
     }
 }
 
-/// After `key:` (or `- ` for sequences the caller handles): nested blocks go on new lines.
-fn write_value_after_key(out: &mut String, v: &Value, ind: usize) {
-    match v {
-        Value::Object(m) if !m.is_empty() => {
-            out.push('\n');
-            indent(out, ind + 2);
-            write_map(out, m, ind + 2);
-        }
-        Value::Array(a) if !a.is_empty() => {
-            out.push('\n');
-            indent(out, ind + 2);
-            write_seq(out, a, ind + 2);
-        }
-        scalar => {
-            out.push(' ');
-            write_scalar(out, scalar, ind + 2);
-            out.push('\n');
-        }
+struct Emitter<'a> {
+    out: &'a mut String,
+    slot: Slot,
+}
+
+impl Emitter<'_> {
+    fn scalar(self, text: &str) -> Result<(), WriteError> {
+        self.out.push_str(self.slot.scalar_prefix());
+        self.out.push_str(text);
+        self.out.push('\n');
+        Ok(())
+    }
+    fn string(self, s: &str) -> Result<(), WriteError> {
+        self.out.push_str(self.slot.scalar_prefix());
+        write_string(self.out, s, self.slot.child().max(2));
+        self.out.push('\n');
+        Ok(())
     }
 }
 
-fn write_seq(out: &mut String, a: &[Value], ind: usize) {
-    for (i, v) in a.iter().enumerate() {
-        if i > 0 {
-            indent(out, ind);
+/// A map or a sequence being written; lines are opened lazily so that an empty one is `{}`/`[]`.
+struct Block<'a> {
+    out: &'a mut String,
+    slot: Slot,
+    count: usize,
+    seq: bool,
+}
+
+impl<'a> Block<'a> {
+    fn new(out: &'a mut String, slot: Slot, seq: bool) -> Self {
+        Block { out, slot, count: 0, seq }
+    }
+
+    /// Starts a line for the next entry or item.
+    fn open_line(&mut self) {
+        let child = self.slot.child();
+        if self.count == 0 {
+            if let Slot::MapValue(_) = self.slot {
+                self.out.push('\n');
+                indent(self.out, child);
+            }
+        } else {
+            indent(self.out, child);
         }
-        out.push_str("- ");
-        match v {
-            Value::Object(m) if !m.is_empty() => write_map(out, m, ind + 2),
-            Value::Array(inner) if !inner.is_empty() => write_seq(out, inner, ind + 2),
-            scalar => {
-                write_scalar(out, scalar, ind + 2);
-                out.push('\n');
+        self.count += 1;
+    }
+
+    fn item<T: serde::Serialize + ?Sized>(&mut self, value: &T) -> Result<(), WriteError> {
+        self.open_line();
+        self.out.push_str("- ");
+        let slot = Slot::SeqItem(self.slot.child());
+        value.serialize(Emitter { out: self.out, slot })
+    }
+
+    fn key<T: serde::Serialize + ?Sized>(&mut self, key: &T) -> Result<(), WriteError> {
+        let k = key.serialize(KeyName)?;
+        self.open_line();
+        write_key(self.out, &k);
+        self.out.push(':');
+        Ok(())
+    }
+
+    fn value<T: serde::Serialize + ?Sized>(&mut self, value: &T) -> Result<(), WriteError> {
+        let slot = Slot::MapValue(self.slot.child());
+        value.serialize(Emitter { out: self.out, slot })
+    }
+
+    fn finish(self) -> Result<(), WriteError> {
+        if self.count == 0 {
+            self.out.push_str(self.slot.scalar_prefix());
+            self.out.push_str(if self.seq { "[]\n" } else { "{}\n" });
+        }
+        Ok(())
+    }
+}
+
+macro_rules! seq_impls {
+    ($($tr:ident :: $m:ident),*) => {$(
+        impl serde::ser::$tr for Block<'_> {
+            type Ok = ();
+            type Error = WriteError;
+            fn $m<T: serde::Serialize + ?Sized>(&mut self, value: &T) -> Result<(), WriteError> {
+                self.item(value)
+            }
+            fn end(self) -> Result<(), WriteError> {
+                self.finish()
             }
         }
+    )*};
+}
+seq_impls!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
+
+impl serde::ser::SerializeMap for Block<'_> {
+    type Ok = ();
+    type Error = WriteError;
+    fn serialize_key<T: serde::Serialize + ?Sized>(&mut self, key: &T) -> Result<(), WriteError> {
+        self.key(key)
+    }
+    fn serialize_value<T: serde::Serialize + ?Sized>(&mut self, value: &T) -> Result<(), WriteError> {
+        self.value(value)
+    }
+    fn end(self) -> Result<(), WriteError> {
+        self.finish()
+    }
+}
+
+macro_rules! struct_impls {
+    ($($tr:ident),*) => {$(
+        impl serde::ser::$tr for Block<'_> {
+            type Ok = ();
+            type Error = WriteError;
+            fn serialize_field<T: serde::Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), WriteError> {
+                self.key(key)?;
+                self.value(value)
+            }
+            fn end(self) -> Result<(), WriteError> {
+                self.finish()
+            }
+        }
+    )*};
+}
+struct_impls!(SerializeStruct, SerializeStructVariant);
+
+impl<'a> serde::Serializer for Emitter<'a> {
+    type Ok = ();
+    type Error = WriteError;
+    type SerializeSeq = Block<'a>;
+    type SerializeTuple = Block<'a>;
+    type SerializeTupleStruct = Block<'a>;
+    type SerializeTupleVariant = Block<'a>;
+    type SerializeMap = Block<'a>;
+    type SerializeStruct = Block<'a>;
+    type SerializeStructVariant = Block<'a>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), WriteError> {
+        self.scalar(if v { "true" } else { "false" })
+    }
+    fn serialize_i8(self, v: i8) -> Result<(), WriteError> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), WriteError> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), WriteError> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), WriteError> {
+        self.scalar(&v.to_string())
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), WriteError> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), WriteError> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), WriteError> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), WriteError> {
+        self.scalar(&v.to_string())
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), WriteError> {
+        self.serialize_f64(v.into())
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), WriteError> {
+        // serde_json's formatting keeps a `.0` on whole numbers, so a float stays a float.
+        match serde_json::Number::from_f64(v) {
+            Some(n) => self.scalar(&n.to_string()),
+            None => self.scalar("null"),
+        }
+    }
+    fn serialize_char(self, v: char) -> Result<(), WriteError> {
+        self.string(v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_str(self, v: &str) -> Result<(), WriteError> {
+        self.string(v)
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<(), WriteError> {
+        Err(WriteError("bytes cannot be written as YAML text".into()))
+    }
+    fn serialize_none(self) -> Result<(), WriteError> {
+        self.scalar("null")
+    }
+    fn serialize_some<T: serde::Serialize + ?Sized>(self, value: &T) -> Result<(), WriteError> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), WriteError> {
+        self.scalar("null")
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), WriteError> {
+        self.scalar("null")
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<(), WriteError> {
+        self.string(variant)
+    }
+    fn serialize_newtype_struct<T: serde::Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), WriteError> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: serde::Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), WriteError> {
+        use serde::ser::SerializeMap;
+        let mut m = Block::new(self.out, self.slot, false);
+        m.serialize_entry(variant, value)?;
+        m.end()
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Block<'a>, WriteError> {
+        Ok(Block::new(self.out, self.slot, true))
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Block<'a>, WriteError> {
+        Ok(Block::new(self.out, self.slot, true))
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Block<'a>, WriteError> {
+        Ok(Block::new(self.out, self.slot, true))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Block<'a>, WriteError> {
+        Err(WriteError("tuple variants have no YAML form here".into()))
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Block<'a>, WriteError> {
+        Ok(Block::new(self.out, self.slot, false))
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Block<'a>, WriteError> {
+        Ok(Block::new(self.out, self.slot, false))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Block<'a>, WriteError> {
+        Err(WriteError("struct variants have no YAML form here".into()))
+    }
+}
+
+/// Turns a map key into its text: strings as they are, numbers and booleans as written.
+struct KeyName;
+
+macro_rules! key_display {
+    ($($m:ident: $t:ty),*) => {$(
+        fn $m(self, v: $t) -> Result<String, WriteError> {
+            Ok(v.to_string())
+        }
+    )*};
+}
+
+impl serde::Serializer for KeyName {
+    type Ok = String;
+    type Error = WriteError;
+    type SerializeSeq = serde::ser::Impossible<String, WriteError>;
+    type SerializeTuple = serde::ser::Impossible<String, WriteError>;
+    type SerializeTupleStruct = serde::ser::Impossible<String, WriteError>;
+    type SerializeTupleVariant = serde::ser::Impossible<String, WriteError>;
+    type SerializeMap = serde::ser::Impossible<String, WriteError>;
+    type SerializeStruct = serde::ser::Impossible<String, WriteError>;
+    type SerializeStructVariant = serde::ser::Impossible<String, WriteError>;
+    key_display!(serialize_bool: bool, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
+        serialize_u8: u8, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64, serialize_f32: f32,
+        serialize_f64: f64, serialize_char: char, serialize_str: &str);
+    fn serialize_bytes(self, _: &[u8]) -> Result<String, WriteError> {
+        Err(WriteError("a map key must be a string".into()))
+    }
+    fn serialize_none(self) -> Result<String, WriteError> {
+        Err(WriteError("a map key must be a string".into()))
+    }
+    fn serialize_some<T: serde::Serialize + ?Sized>(self, v: &T) -> Result<String, WriteError> {
+        v.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<String, WriteError> {
+        Err(WriteError("a map key must be a string".into()))
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<String, WriteError> {
+        Err(WriteError("a map key must be a string".into()))
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<String, WriteError> {
+        Ok(variant.to_string())
+    }
+    fn serialize_newtype_struct<T: serde::Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        v: &T,
+    ) -> Result<String, WriteError> {
+        v.serialize(self)
+    }
+    fn serialize_newtype_variant<T: serde::Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<String, WriteError> {
+        Err(WriteError("a map key must be a string".into()))
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, WriteError> {
+        Err(WriteError("a map key must be a string, not a list".into()))
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, WriteError> {
+        Err(WriteError("a map key must be a string, not a list".into()))
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, WriteError> {
+        Err(WriteError("a map key must be a string, not a list".into()))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, WriteError> {
+        Err(WriteError("a map key must be a string, not a list".into()))
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, WriteError> {
+        Err(WriteError("a map key must be a string, not a map".into()))
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, WriteError> {
+        Err(WriteError("a map key must be a string, not a map".into()))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, WriteError> {
+        Err(WriteError("a map key must be a string, not a map".into()))
     }
 }
 
@@ -89,20 +442,6 @@ fn write_key(out: &mut String, k: &str) {
         write_double_quoted(out, k);
     } else {
         write_inline_string(out, k);
-    }
-}
-
-/// A scalar, an empty map or an empty list; `ind` is the indentation of block literal lines.
-fn write_scalar(out: &mut String, v: &Value, ind: usize) {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => {
-            let _ = write!(out, "{n}");
-        }
-        Value::String(s) => write_string(out, s, ind),
-        Value::Array(_) => out.push_str("[]"),
-        Value::Object(_) => out.push_str("{}"),
     }
 }
 
@@ -115,7 +454,7 @@ fn write_string(out: &mut String, s: &str, ind: usize) {
 }
 
 fn write_inline_string(out: &mut String, s: &str) {
-    if s.chars().any(needs_escape) {
+    if has_escapes(s) {
         write_double_quoted(out, s);
     } else if is_plain_safe(s) {
         out.push_str(s);
@@ -124,6 +463,12 @@ fn write_inline_string(out: &mut String, s: &str) {
         out.push_str(&s.replace('\'', "''"));
         out.push('\'');
     }
+}
+
+/// Whether the string holds a character only a double-quoted scalar can carry (fast path for
+/// ASCII text).
+fn has_escapes(s: &str) -> bool {
+    s.bytes().any(|b| !(0x20..0x7f).contains(&b)) && s.chars().any(needs_escape)
 }
 
 fn needs_escape(c: char) -> bool {
@@ -192,19 +537,22 @@ fn write_block_literal(out: &mut String, s: &str, ind: usize) {
 /// and YAML 1.2 readers. Conservative: when in doubt, quote.
 pub fn is_plain_safe(s: &str) -> bool {
     let Some(first) = s.chars().next() else { return false };
-    if s != s.trim() {
-        return false;
-    }
     if !(first.is_alphabetic() || matches!(first, '_' | '/' | '$' | '^' | '(')) {
         return false;
     }
-    if s.contains(": ") || s.contains(" #") || s.ends_with(':') {
+    if s.ends_with(|c: char| c.is_whitespace() || c == ':') {
         return false;
     }
-    if s.chars().any(|c| {
-        matches!(c, '#' | '\'' | '"' | '`' | '|' | '>' | '!' | '%' | '&' | '*' | '[' | ']' | '{' | '}' | ',' | '@')
-    }) {
-        return false;
+    // One pass over the bytes: indicators anywhere, `: ` and ` #` pairs. (`#` is refused
+    // anywhere, which covers ` #`.) Multi-byte characters never match these ASCII bytes.
+    let bytes = s.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'#' | b'\'' | b'"' | b'`' | b'|' | b'>' | b'!' | b'%' | b'&' | b'*' | b'[' | b']' | b'{' | b'}' | b','
+            | b'@' => return false,
+            b':' if bytes.get(i + 1).is_some_and(|n| n.is_ascii_whitespace()) => return false,
+            _ => {}
+        }
     }
     !resolves_to_non_string(s)
 }

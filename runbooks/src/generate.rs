@@ -5,7 +5,7 @@
 //! runbook produces any more is deleted.
 
 use crate::catalog::{catalog, CatalogEntry};
-use runbook_dsl::emit;
+use runbook_dsl::{diagram, docs_page, emit};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
@@ -32,6 +32,15 @@ pub fn plan_for(entries: &[CatalogEntry]) -> Plan {
     for e in entries {
         plan.insert(format!("{}.yaml", e.name), emit::to_yaml(&e.document));
     }
+    // Review material: a flow diagram and a documentation page per runbook, and the index.
+    // IAM actions: `None` ("(not derived)") until the policy derivation lands.
+    let sources: Vec<String> = entries.iter().map(|e| format!("{}.yaml", e.name)).collect();
+    let pages: Vec<_> = entries.iter().zip(&sources).map(|(e, src)| e.page(Some(src), None)).collect();
+    for page in &pages {
+        plan.insert(format!("{}.mmd", page.name), diagram::to_mermaid(page.document));
+        plan.insert(format!("{}.md", page.name), docs_page::render(page));
+    }
+    plan.insert("index.md".to_string(), docs_page::index(&pages));
     plan
 }
 

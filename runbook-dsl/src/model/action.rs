@@ -82,12 +82,10 @@ macro_rules! actions {
 
             /// The `inputs` map as written in the document.
             pub fn inputs(&self) -> Result<Map, String> {
-                let v = match self {
-                    $(Action::$variant(i) => serde_json::to_value(i),)*
-                    Action::Other { inputs, .. } => return Ok(inputs.clone()),
+                if let Action::Other { inputs, .. } = self {
+                    return Ok(inputs.clone());
                 }
-                .map_err(|e| e.to_string())?;
-                match v {
+                match serde_json::to_value(self).map_err(|e| e.to_string())? {
                     Value::Object(m) => Ok(m),
                     other => Err(format!("inputs must be a map, got {other}")),
                 }
@@ -125,6 +123,16 @@ macro_rules! actions {
             /// Outputs the action produces without a declaration.
             pub fn predefined_outputs(&self) -> &'static [(&'static str, DataType)] {
                 self.kind().map(ActionKind::predefined_outputs).unwrap_or(&[])
+            }
+        }
+
+        /// Serializes as the `inputs` map.
+        impl serde::Serialize for Action {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    $(Action::$variant(i) => i.serialize(s),)*
+                    Action::Other { inputs, .. } => inputs.serialize(s),
+                }
             }
         }
 

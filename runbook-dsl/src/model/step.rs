@@ -276,7 +276,7 @@ impl Step {
     }
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawStep {
     name: String,
@@ -306,24 +306,44 @@ struct RawStep {
 }
 
 impl Serialize for Step {
+    /// Writes the keys in canonical order straight from the typed fields (no intermediate copy).
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let inputs = self.action.inputs().map_err(serde::ser::Error::custom)?;
-        RawStep {
-            name: self.name.clone(),
-            action: self.action.name().to_string(),
-            description: self.description.clone(),
-            max_attempts: self.max_attempts,
-            timeout_seconds: self.timeout_seconds,
-            on_failure: self.on_failure.clone(),
-            on_cancel: self.on_cancel.clone(),
-            is_critical: self.is_critical,
-            inputs,
-            outputs: self.outputs.clone(),
-            next_step: self.next_step.clone(),
-            is_end: self.is_end,
-            extra: self.extra.clone(),
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("name", &self.name)?;
+        m.serialize_entry("action", self.action.name())?;
+        if let Some(v) = &self.description {
+            m.serialize_entry("description", v)?;
         }
-        .serialize(s)
+        if let Some(v) = &self.max_attempts {
+            m.serialize_entry("maxAttempts", v)?;
+        }
+        if let Some(v) = &self.timeout_seconds {
+            m.serialize_entry("timeoutSeconds", v)?;
+        }
+        if let Some(v) = &self.on_failure {
+            m.serialize_entry("onFailure", v)?;
+        }
+        if let Some(v) = &self.on_cancel {
+            m.serialize_entry("onCancel", v)?;
+        }
+        if let Some(v) = &self.is_critical {
+            m.serialize_entry("isCritical", v)?;
+        }
+        m.serialize_entry("inputs", &self.action)?;
+        if !self.outputs.is_empty() {
+            m.serialize_entry("outputs", &self.outputs)?;
+        }
+        if let Some(v) = &self.next_step {
+            m.serialize_entry("nextStep", v)?;
+        }
+        if let Some(v) = &self.is_end {
+            m.serialize_entry("isEnd", v)?;
+        }
+        for (k, v) in &self.extra {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
     }
 }
 

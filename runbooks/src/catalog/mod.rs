@@ -4,8 +4,17 @@ use runbook_dsl::builder::BuildError;
 use runbook_dsl::model::Document;
 use std::fmt;
 
+mod cloudtrail_multi_region;
+mod common;
+mod ebs_encrypt_volume;
+mod ebs_encryption_by_default;
 mod ec2_stop_instance;
+mod kms_key_rotation;
+mod page;
+mod rds_encrypt_instance;
+mod rds_public_access;
 mod s3_default_encryption;
+mod security_group_open_ingress;
 
 /// A catalog runbook: its document name, the document, and the AWS Config finding it fixes.
 #[derive(Clone, Debug)]
@@ -60,6 +69,13 @@ type Builder = fn(bool) -> Result<Document, BuildError>;
 const REMEDIATIONS: &[(&str, ConfigTarget, Builder)] = &[
     ("Remediate-EC2-StopInstance", ec2_stop_instance::TARGET, ec2_stop_instance::build),
     ("Remediate-S3-EnableDefaultEncryption", s3_default_encryption::TARGET, s3_default_encryption::build),
+    ("Remediate-EC2-RevokeOpenIngress", security_group_open_ingress::TARGET, security_group_open_ingress::build),
+    ("Remediate-EBS-EnableEncryptionByDefault", ebs_encryption_by_default::TARGET, ebs_encryption_by_default::build),
+    ("Remediate-CloudTrail-EnableMultiRegionTrail", cloudtrail_multi_region::TARGET, cloudtrail_multi_region::build),
+    ("Remediate-EBS-EncryptVolume", ebs_encrypt_volume::TARGET, ebs_encrypt_volume::build),
+    ("Remediate-KMS-EnableKeyRotation", kms_key_rotation::TARGET, kms_key_rotation::build),
+    ("Remediate-RDS-EncryptInstance", rds_encrypt_instance::TARGET, rds_encrypt_instance::build),
+    ("Remediate-RDS-DisablePublicAccess", rds_public_access::TARGET, rds_public_access::build),
 ];
 
 /// Builds every catalog runbook, both variants of each; the first failure is returned with the
