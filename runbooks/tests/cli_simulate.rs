@@ -182,7 +182,9 @@ outputs: [Report.Line]
     ]);
     assert_eq!(out.code, 0, "{}\n{}", out.stderr, out.json);
     assert_eq!(out.json["outputs"]["Report.Line"], "my-bucket Success");
-    assert_eq!(out.json["steps"][0]["child"]["steps"][1]["name"], "PutEncryption");
+    assert_eq!(out.json["steps"][0]["child"]["status"], "Success");
+    let apis: Vec<&str> = out.json["calls"].as_array().unwrap().iter().map(|c| c["api"].as_str().unwrap()).collect();
+    assert_eq!(apis, ["GetBucketEncryption", "PutBucketEncryption", "GetBucketEncryption"], "the child's calls");
 
     let script = write(&dir, "mocked.yaml", "- step: Report\n  outputs: {Payload: {line: mocked}}\n");
     let with_mock = [&S3_MOCKS[1..], &std::fs::read_to_string(&script).unwrap()].concat();
@@ -193,12 +195,13 @@ outputs: [Report.Line]
 }
 
 #[test]
-fn cancel_at_stops_before_the_change() {
+fn cancel_at_runs_the_on_cancel_undo_instead_of_the_change() {
     let dir = scratch("cancel");
     let mocks = write(
         &dir,
         "mocks.yaml",
-        "- service: ec2\n  api: DescribeInstances\n  response: {Reservations: [{Instances: [{State: {Name: running}}]}]}\n",
+        "- service: ec2\n  api: DescribeInstances\n  response: {Reservations: [{Instances: [{State: {Name: running}}]}]}\n\
+         - service: ec2\n  api: StartInstances\n  response: {}\n",
     );
     let doc = generated("Remediate-EC2-StopInstance");
     let out = simulate(&[
@@ -214,8 +217,9 @@ fn cancel_at_stops_before_the_change() {
     ]);
     assert_eq!((out.code, out.json["status"].as_str()), (1, Some("Cancelled")), "{}", out.stderr);
     let names: Vec<&str> = out.json["steps"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["DescribeInstance", "CheckState", "StopInstance"]);
+    assert_eq!(names, ["DescribeInstance", "CheckState", "StopInstance", "UndoStop"]);
     assert_eq!(out.json["steps"][2]["status"], "Cancelled");
-    assert!(out.json["calls"].as_array().unwrap().iter().all(|c| c["api"] == "DescribeInstances"));
+    let apis: Vec<&str> = out.json["calls"].as_array().unwrap().iter().map(|c| c["api"].as_str().unwrap()).collect();
+    assert_eq!(apis, ["DescribeInstances", "StartInstances"], "the stop is never called; onCancel starts it");
     let _ = std::fs::remove_dir_all(dir);
 }
