@@ -453,6 +453,20 @@ fn extra_scenarios(name: &str) -> Vec<Scenario> {
                 (t.calls_to("ec2", "StartInstances").len() == 1).then_some(()).ok_or("the undo did not start the instance".into())
             }),
         }],
+        "Remediate-EBS-EncryptVolume" => vec![Scenario {
+            name: "the swap is rejected: the new volume and both snapshots are deleted, the instance is untouched",
+            mocks: ebs_encrypt_volume().noncompliant,
+            approval: Some(false),
+            status: Status::Failed,
+            check: Box::new(|t| {
+                let count = |api: &str| t.calls_to("ec2", api).len();
+                let cleaned = (count("DeleteVolume"), count("DeleteSnapshot"));
+                let touched = count("StopInstances") + count("DetachVolume") + count("AttachVolume");
+                (cleaned == (1, 2) && touched == 0)
+                    .then_some(())
+                    .ok_or(format!("deleted (volumes, snapshots) {cleaned:?}, instance/attachment calls {touched}"))
+            }),
+        }],
         _ => Vec::new(),
     }
 }
