@@ -5,4 +5,6 @@ mod freshness;
 mod iam_oracle;
 mod iam_snapshots;
 mod oracle;
+mod simulate_catalog;
+mod simulate_corpus;
 mod yaml11;

@@ -25,6 +25,7 @@ pub mod iam;
 pub mod model;
 pub mod read;
 pub mod remediation;
+pub mod simulate;
 pub mod yaml;
 
 /// Everything a runbook author needs in one import.
