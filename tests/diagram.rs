@@ -25,7 +25,9 @@ fn nodes_and_edges(text: &str) -> (Vec<String>, Vec<(String, String)>) {
 fn catalog_diagrams_and_pages_match_their_snapshots() {
     let catalog = runbooks::catalog().expect("the catalog builds");
     let sources: Vec<String> = catalog.iter().map(|e| format!("{}.yaml", e.name)).collect();
-    let pages: Vec<_> = catalog.iter().zip(&sources).map(|(e, s)| e.page(Some(s), None)).collect();
+    let actions = runbooks::wiring::iam_actions(&catalog);
+    let pages: Vec<_> =
+        catalog.iter().zip(&sources).zip(&actions).map(|((e, s), a)| e.page(Some(s), a.as_deref())).collect();
     for page in &pages {
         insta::assert_snapshot!(format!("{}.mmd", page.name), diagram::to_mermaid(page.document));
         insta::assert_snapshot!(format!("{}.md", page.name), docs_page::render(page));

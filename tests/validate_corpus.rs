@@ -113,8 +113,12 @@ fn runbook_validate_lines_and_exit_codes() {
     let good = "schemaVersion: '0.3'\nmainSteps:\n  - name: A\n    action: aws:pause\n    inputs: {}\n";
     std::fs::write(dir.join("good.yaml"), good).unwrap();
     std::fs::write(dir.join("notes.txt"), "not a document").unwrap();
+    std::fs::write(dir.join("role.policy.json"), "{\"Version\": \"2012-10-17\", \"Statement\": []}").unwrap();
     let (sum, out, _) = run_cli(std::slice::from_ref(&dir));
-    assert_eq!((sum.files, sum.errors, sum.warnings, sum.exit_code()), (1, 0, 1, 0), "{out}");
+    assert_eq!((sum.files, sum.skipped, sum.errors, sum.warnings, sum.exit_code()), (1, 1, 0, 1, 0), "{out}");
+    // Named on the command line, it is checked (and is not a document).
+    let (sum, _, err) = run_cli(&[dir.join("role.policy.json")]);
+    assert_eq!((sum.unreadable, sum.exit_code()), (1, 2), "{err}");
 
     std::fs::write(sub.join("bad.json"), "{\"schemaVersion\": \"0.3\",\n \"mainSteps\": [\n  {\"name\": \"A\", \"action\": \"aws:pause\", \"inputs\": {},\n   \"nextStep\": \"Gone\"}]}\n").unwrap();
     let (sum, out, _) = run_cli(std::slice::from_ref(&dir));

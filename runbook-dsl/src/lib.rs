@@ -21,8 +21,11 @@ pub mod builder;
 pub mod diagram;
 pub mod docs_page;
 pub mod emit;
+pub mod iam;
 pub mod model;
 pub mod read;
+pub mod remediation;
+pub mod simulate;
 pub mod validate;
 pub mod yaml;
 

@@ -27,6 +27,7 @@ pub fn plan() -> Result<Plan, String> {
     if !errors.is_empty() {
         return Err(format!("the catalog has validation errors:\n{}", errors.join("\n")));
     }
+    crate::wiring::files(&entries)?;
     Ok(plan_for(&entries))
 }
 
@@ -47,10 +48,13 @@ pub fn plan_for(entries: &[CatalogEntry]) -> Plan {
     for e in entries {
         plan.insert(format!("{}.yaml", e.name), emit::to_yaml(&e.document));
     }
+    // Policies and CloudFormation templates (`plan` has already reported wiring problems).
+    plan.extend(crate::wiring::files(entries).unwrap_or_default());
     // Review material: a flow diagram and a documentation page per runbook, and the index.
-    // IAM actions: `None` ("(not derived)") until the policy derivation lands.
     let sources: Vec<String> = entries.iter().map(|e| format!("{}.yaml", e.name)).collect();
-    let pages: Vec<_> = entries.iter().zip(&sources).map(|(e, src)| e.page(Some(src), None)).collect();
+    let actions = crate::wiring::iam_actions(entries);
+    let pages: Vec<_> =
+        entries.iter().zip(&sources).zip(&actions).map(|((e, src), a)| e.page(Some(src), a.as_deref())).collect();
     for page in &pages {
         plan.insert(format!("{}.mmd", page.name), diagram::to_mermaid(page.document));
         plan.insert(format!("{}.md", page.name), docs_page::render(page));

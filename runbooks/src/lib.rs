@@ -9,5 +9,6 @@
 pub mod catalog;
 pub mod cli;
 pub mod generate;
+pub mod wiring;
 
 pub use catalog::{catalog, CatalogEntry, CatalogError};

@@ -8,4 +8,4 @@ mod runbook;
 
 pub use flow::{Approval, Cond, LoopRef, Typed};
 pub use param_spec::ParamSpec;
-pub use runbook::{BuildError, Runbook, StepRef};
+pub use runbook::{BuildError, Runbook, StepRef, ASSUME_ROLE_PARAM};

@@ -1,5 +1,6 @@
-//! `runbook validate PATH...`: check YAML and JSON documents, files or folders (recursive),
-//! with the same validator `emit` uses. One line per finding:
+//! `runbook validate PATH...`: check YAML and JSON documents, files or folders (recursive;
+//! files in folders that are not Automation documents are skipped), with the same validator
+//! `emit` uses. One line per finding:
 //! `PATH:LINE:COL: error[CODE] step=NAME field=PATH: message (hint: ...)`.
 //! Exit 0 when there are no errors, 1 when there are, 2 when a file cannot be read or parsed
 //! (the other files are still checked).
@@ -33,6 +34,8 @@ pub struct Summary {
     pub warnings: usize,
     /// Files that could not be read or parsed.
     pub unreadable: usize,
+    /// Files in folders that are not Automation documents (no `schemaVersion` nor `mainSteps`).
+    pub skipped: usize,
 }
 
 impl Summary {
@@ -67,6 +70,17 @@ pub fn documents(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// Whether a file found in a folder is meant as an Automation document: it reads as a map with
+/// `schemaVersion` or `mainSteps` (a file that does not read at all counts, to be reported).
+fn is_automation_document(path: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else { return true };
+    match runbook_dsl::yaml::from_str(&text) {
+        Ok(serde_json::Value::Object(m)) => m.contains_key("schemaVersion") || m.contains_key("mainSteps"),
+        Ok(_) => false,
+        Err(_) => true,
+    }
+}
+
 /// One finding as a line: `PATH:LINE:COL: error[CODE] step=NAME field=PATH: message (hint: ...)`.
 pub fn format_line(file: &Path, parsed: &read::Parsed, d: &Diagnostic) -> String {
     let pos = parsed.locate(&d.field).map(|p| (p.line, p.column)).unwrap_or((1, 1));
@@ -86,7 +100,14 @@ pub fn check(paths: &[PathBuf], errors_only: bool, out: &mut dyn Write, err: &mu
                 continue;
             }
         };
+        let walked = root.is_dir();
         for file in files {
+            // In a folder, files that are not Automation documents (CloudFormation templates,
+            // IAM policies) are skipped; a file named on the command line is always checked.
+            if walked && !is_automation_document(&file) {
+                sum.skipped += 1;
+                continue;
+            }
             let parsed = match read::parse_path(&file) {
                 Ok(p) => p,
                 Err(e) => {
@@ -116,8 +137,8 @@ pub fn run(args: Args) -> ExitCode {
     let sum = check(&args.paths, args.errors_only, &mut out, &mut err);
     let _ = writeln!(
         err,
-        "runbook validate: {} documents, {} errors, {} warnings, {} unreadable",
-        sum.files, sum.errors, sum.warnings, sum.unreadable
+        "runbook validate: {} documents, {} errors, {} warnings, {} unreadable, {} other files skipped",
+        sum.files, sum.errors, sum.warnings, sum.unreadable, sum.skipped
     );
     ExitCode::from(sum.exit_code())
 }

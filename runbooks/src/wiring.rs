@@ -1,0 +1,233 @@
+//! The catalog wired to AWS Config: each runbook's remediation binding (its [`ConfigTarget`]
+//! plus the settings below), its explicit IAM grants, its derived least-privilege policy, and the
+//! files `emit` writes for them: `<name>.policy.json`, `<name>.template.yaml` and
+//! `catalog.template.yaml`.
+//!
+//! ```
+//! let entries = runbooks::catalog().unwrap();
+//! let files = runbooks::wiring::files(&entries).unwrap();
+//! assert!(files.iter().any(|(name, _)| name == "Remediate-S3-EnableDefaultEncryption.policy.json"));
+//! assert!(files.iter().any(|(name, _)| name == "catalog.template.yaml"));
+//! ```
+//!
+//! [`ConfigTarget`]: crate::catalog::ConfigTarget
+
+use crate::catalog::CatalogEntry;
+use runbook_dsl::iam::{self, Derivation, Grants, Library};
+use runbook_dsl::remediation::template::{self, Deployable};
+use runbook_dsl::remediation::Binding;
+
+/// The file holding the template for the whole catalog.
+pub const CATALOG_TEMPLATE: &str = "catalog.template.yaml";
+
+/// Remediation settings that differ from AWS Config's defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// `MaximumAutomaticAttempts` (1–25).
+    pub maximum_automatic_attempts: u32,
+    /// `RetryAttemptSeconds` (1–2,678,000).
+    pub retry_attempt_seconds: u64,
+    /// `ConcurrentExecutionRatePercentage` (1–100).
+    pub concurrent_execution_rate_percentage: u32,
+    /// `ErrorPercentage` (1–100).
+    pub error_percentage: u32,
+}
+
+/// AWS Config's defaults.
+pub const DEFAULT_SETTINGS: Settings = Settings {
+    maximum_automatic_attempts: 5,
+    retry_attempt_seconds: 60,
+    concurrent_execution_rate_percentage: 10,
+    error_percentage: 50,
+};
+
+/// Settings per remediation (both variants), by base name; others use [`DEFAULT_SETTINGS`].
+const SETTINGS: &[(&str, Settings)] = &[
+    // Stopping instances disrupts workloads: few attempts, a window long enough for a stop to
+    // finish, and halt early when runs fail.
+    (
+        "Remediate-EC2-StopInstance",
+        Settings {
+            maximum_automatic_attempts: 3,
+            retry_attempt_seconds: 900,
+            concurrent_execution_rate_percentage: 10,
+            error_percentage: 10,
+        },
+    ),
+    // Turning on default encryption is harmless and fast: more at once.
+    (
+        "Remediate-S3-EnableDefaultEncryption",
+        Settings {
+            maximum_automatic_attempts: 5,
+            retry_attempt_seconds: 300,
+            concurrent_execution_rate_percentage: 25,
+            error_percentage: 20,
+        },
+    ),
+];
+
+/// The settings of a catalog runbook.
+pub fn settings(entry: &CatalogEntry) -> Settings {
+    let base = entry.name.strip_suffix("-WithApproval").unwrap_or(&entry.name);
+    SETTINGS.iter().find(|(n, _)| *n == base).map(|(_, s)| *s).unwrap_or(DEFAULT_SETTINGS)
+}
+
+/// The remediation binding: the entry's Config target, automatic unless the runbook asks for
+/// approval, with its settings.
+pub fn binding(entry: &CatalogEntry) -> Binding {
+    let s = settings(entry);
+    Binding::new(entry.target.config_rule, entry.target.resource_type, entry.target.resource_id_param)
+        .automatic(!entry.approval)
+        .maximum_automatic_attempts(s.maximum_automatic_attempts)
+        .retry_attempt_seconds(s.retry_attempt_seconds)
+        .concurrent_execution_rate_percentage(s.concurrent_execution_rate_percentage)
+        .error_percentage(s.error_percentage)
+}
+
+/// Explicit IAM grants of a catalog runbook (calls a script makes that the scan cannot see,
+/// additions, overrides). Every grant shows up in the generated policy as its own statement.
+pub fn grants(entry: &CatalogEntry) -> Grants {
+    // No catalog runbook needs one yet: every step's permissions are derived.
+    let _ = entry;
+    Grants::new()
+}
+
+/// The catalog as a library, so that `aws:executeAutomation` steps include their children.
+pub fn library(entries: &[CatalogEntry]) -> Library {
+    let mut lib = Library::new();
+    for e in entries {
+        lib.insert(e.name.clone(), e.document.clone(), grants(e));
+    }
+    lib
+}
+
+/// The derived permissions of a catalog runbook.
+pub fn derivation(entry: &CatalogEntry, library: &Library) -> Result<Derivation, String> {
+    iam::derive(&entry.document, &grants(entry), library)
+        .map_err(|e| format!("runbook {}: IAM grants:\n  - {}", entry.name, e.problems.join("\n  - ")))
+}
+
+/// The IAM actions of each runbook's role, for its documentation page: the policy's actions
+/// (KMS ones included), plus `iam:PassRole` when a role is passed; `None` when the runbook's grants do not check.
+pub fn iam_actions(entries: &[CatalogEntry]) -> Vec<Option<Vec<String>>> {
+    let library = library(entries);
+    entries
+        .iter()
+        .map(|e| {
+            derivation(e, &library).ok().map(|d| {
+                let mut actions: std::collections::BTreeSet<String> = d.actions();
+                actions.extend(d.kms_via().into_values().flatten());
+                let mut actions: Vec<String> = actions.into_iter().collect();
+                if !d.pass_role_to().is_empty() {
+                    actions.push("iam:PassRole".to_string());
+                }
+                actions
+            })
+        })
+        .collect()
+}
+
+/// The policy and template of every runbook, and the catalog template, by file name; or every
+/// binding and grant problem, naming the runbook.
+pub fn files(entries: &[CatalogEntry]) -> Result<Vec<(String, String)>, String> {
+    let library = library(entries);
+    let mut problems = Vec::new();
+    let mut prepared = Vec::new();
+    for e in entries {
+        let b = binding(e);
+        if let Err(err) = b.check(&e.document) {
+            problems.push(format!(
+                "runbook {}: remediation binding (runbooks/src/wiring.rs, target in its catalog module):\n  - {}",
+                e.name,
+                err.problems.join("\n  - ")
+            ));
+        }
+        if !e.document.files.is_empty() {
+            problems.push(format!(
+                "runbook {}: it has `files` attachments, which the generated template cannot upload; \
+                 inline the scripts (aws:executeScript `Script`)",
+                e.name
+            ));
+        }
+        match derivation(e, &library) {
+            Ok(d) if d.policy_size() > iam::INLINE_POLICY_LIMIT => problems.push(format!(
+                "runbook {}: its policy is {} characters; IAM allows {} in a role's inline policies \
+                 (split the runbook, or start the heavy part as a child runbook with its own role)",
+                e.name,
+                d.policy_size(),
+                iam::INLINE_POLICY_LIMIT
+            )),
+            Ok(d) => prepared.push((e, b, d.policy(), d.policy_json())),
+            Err(msg) => problems.push(msg),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems.join("\n"));
+    }
+    let mut out = Vec::new();
+    let deployables: Vec<Deployable> = prepared
+        .iter()
+        .map(|(e, b, policy, _)| Deployable { name: &e.name, document: &e.document, binding: b, policy })
+        .collect();
+    for (d, (_, _, _, policy_json)) in deployables.iter().zip(&prepared) {
+        out.push((format!("{}.policy.json", d.name), policy_json.clone()));
+        out.push((format!("{}.template.yaml", d.name), template::to_yaml(&template::runbook_template(d))));
+    }
+    out.push((CATALOG_TEMPLATE.to_string(), template::to_yaml(&template::catalog_template(&deployables))));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::ConfigTarget;
+    use runbook_dsl::prelude::*;
+
+    fn entry(name: &str, resource_id_param: &'static str, steps: usize) -> CatalogEntry {
+        let mut rb = Runbook::new("t");
+        rb.assume_role();
+        let _: Param<Str> = rb.param("BucketName", ParamSpec::new("b"));
+        for i in 0..steps {
+            rb.add(Step::new(format!("S{i}"), ExecuteAwsApi::new("ec2", format!("DescribeSomethingNumber{i}"))));
+        }
+        CatalogEntry {
+            name: name.to_string(),
+            document: rb.build().unwrap(),
+            target: ConfigTarget {
+                config_rule: "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED",
+                resource_type: "AWS::S3::Bucket",
+                resource_id_param,
+            },
+            approval: false,
+        }
+    }
+
+    #[test]
+    fn wiring_problems_name_the_runbook_and_stop_emit() {
+        let err = files(&[entry("Ok", "BucketName", 1), entry("Broken", "Bucket", 1)]).unwrap_err();
+        assert!(err.contains("runbook Broken: remediation binding"), "{err}");
+        assert!(err.contains("the RESOURCE_ID parameter `Bucket` is not a parameter of the runbook"), "{err}");
+        assert!(!err.contains("runbook Ok"), "{err}");
+    }
+
+    #[test]
+    fn a_policy_over_the_inline_limit_is_refused() {
+        let err = files(&[entry("Huge", "BucketName", 400)]).unwrap_err();
+        assert!(err.contains("runbook Huge: its policy is"), "{err}");
+        assert!(err.contains("IAM allows 10240"), "{err}");
+        assert!(files(&[entry("Small", "BucketName", 3)]).is_ok());
+    }
+
+    #[test]
+    fn approval_variants_are_manual_and_share_the_settings() {
+        let entries = crate::catalog().unwrap();
+        for e in &entries {
+            let b = binding(e);
+            assert_eq!(b.automatic, !e.approval, "{}", e.name);
+            assert_eq!(b.rule.as_str(), e.target.config_rule);
+            assert_eq!(b.check(&e.document), Ok(()), "{}", e.name);
+        }
+        let stop = entries.iter().find(|e| e.name == "Remediate-EC2-StopInstance-WithApproval").unwrap();
+        assert_eq!(binding(stop).maximum_automatic_attempts, 3);
+    }
+}
