@@ -16,6 +16,9 @@ pub struct Key {
     pub name: String,
     /// Where the user wrote it.
     pub span: Span,
+    /// Written as a string: taken verbatim, for APIs whose parameters are not PascalCase
+    /// (AWS Config's `resourceType`).
+    pub quoted: bool,
 }
 
 /// Nested input data.
@@ -36,10 +39,10 @@ pub enum Data {
 fn parse_key(input: ParseStream) -> syn::Result<Key> {
     if input.peek(LitStr) {
         let s: LitStr = input.parse()?;
-        Ok(Key { name: s.value(), span: s.span() })
+        Ok(Key { name: s.value(), span: s.span(), quoted: true })
     } else {
         let i: Ident = input.call(syn::ext::IdentExt::parse_any)?;
-        Ok(Key { name: i.to_string(), span: i.span() })
+        Ok(Key { name: i.to_string(), span: i.span(), quoted: false })
     }
 }
 
@@ -169,8 +172,8 @@ pub struct ScriptCall {
     pub runtime: LitStr,
     /// The Python function.
     pub handler: Option<LitStr>,
-    /// The inline script.
-    pub script: LitStr,
+    /// The inline script: a string literal (checked) or a constant.
+    pub script: Expr,
     /// `InputPayload`.
     pub input: Vec<(Key, Data)>,
     /// Declared outputs.
@@ -230,8 +233,15 @@ pub fn check_outputs(outputs: &[OutputSpec], errors: &mut Errors) {
 
 fn check_keys(entries: &[(Key, Data)], top: bool, errors: &mut Errors) {
     for (i, (k, v)) in entries.iter().enumerate() {
-        if top && !is_pascal(&k.name) {
-            errors.at(k.span, format!("API parameters are PascalCase, as the API names them: `{}`", k.name));
+        if top && !k.quoted && !is_pascal(&k.name) {
+            errors.at(
+                k.span,
+                format!(
+                    "API parameters are PascalCase, as the API names them: `{}` (quote the key, \"{}\", for an \
+                     API that names its parameters otherwise)",
+                    k.name, k.name
+                ),
+            );
         }
         if entries[..i].iter().any(|(p, _)| p.name == k.name) {
             errors.at(k.span, format!("key `{}` is given twice", k.name));
@@ -296,7 +306,11 @@ impl ScriptCall {
         match (&self.handler, python) {
             (None, true) => errors.spanned(&self.runtime, "a Python script needs `handler = \"function\"`"),
             (Some(h), true) => {
-                if !self.script.value().contains(&format!("def {}(", h.value())) {
+                let text = match &self.script {
+                    Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. }) => Some(s.value()),
+                    _ => None,
+                };
+                if text.is_some_and(|t| !t.contains(&format!("def {}(", h.value()))) {
                     errors.spanned(h, format!("the script defines no function `{}`", h.value()));
                 }
             }

@@ -571,7 +571,7 @@ pub fn expand(flow: &Flow) -> TokenStream {
             let var = format_ident!("__when_{}", e.name.text, span = Span::mixed_site());
             match &e.when {
                 Some(When::Bool(b)) => quote!(let #var: bool = #b;),
-                Some(When::Let(p, x)) => quote!(let #var: bool = ::core::matches!(#x, #p);),
+                Some(When::Let(p, x)) => quote!(#[allow(unused_variables)] let #var: bool = ::core::matches!(#x, #p);),
                 None => quote!(),
             }
         })

@@ -439,7 +439,15 @@ pub fn generate(input: &DeriveInput, parsed: &Parsed, defaults: &[Option<Literal
         quote!(::core::unreachable!())
     };
     let errors = parsed.errors.to_compile_error();
+    let idents = parsed.fields.iter().map(|f| &f.ident);
     quote! {
+        impl #ident {
+            // The struct describes parameters and is never built; this keeps its fields "read".
+            #[allow(dead_code)]
+            fn __runbook_parameter_fields(&self) {
+                let _ = (#(&self.#idents,)*);
+            }
+        }
         #errors
         #[doc = #struct_doc]
         #[derive(Clone, Debug)]

@@ -4,7 +4,9 @@ use runbook_dsl::builder::BuildError;
 use runbook_dsl::model::Document;
 use std::fmt;
 
+mod approvers;
 mod ec2_stop_instance;
+mod s3_bucket_versioning;
 mod s3_default_encryption;
 
 /// A catalog runbook: its document name, the document, and the AWS Config finding it fixes.
@@ -60,6 +62,7 @@ type Builder = fn(bool) -> Result<Document, BuildError>;
 const REMEDIATIONS: &[(&str, ConfigTarget, Builder)] = &[
     ("Remediate-EC2-StopInstance", ec2_stop_instance::TARGET, ec2_stop_instance::build),
     ("Remediate-S3-EnableDefaultEncryption", s3_default_encryption::TARGET, s3_default_encryption::build),
+    ("Remediate-S3-EnableBucketVersioning", s3_bucket_versioning::TARGET, s3_bucket_versioning::build),
 ];
 
 /// Builds every catalog runbook, both variants of each; the first failure is returned with the
