@@ -590,7 +590,9 @@ pub fn expand(flow: &Flow) -> TokenStream {
                 resolve_data(&mut ck, order, &s.input, |r| s.action(r))
             }
             Body::Approve(who, msg) => {
-                let who = ck.value(who, order).unwrap_or_default();
+                let who = rewrite_refs(&mut ck, order, who);
+                let msg = rewrite_refs(&mut ck, order, msg);
+                let who = ck.value(&who, order).unwrap_or_default();
                 quote!(::runbook_dsl::model::actions::Approve::new(#who).message(#msg).min_required_approvals(1))
             }
             Body::Branch(arms, default) => {
@@ -608,7 +610,10 @@ pub fn expand(flow: &Flow) -> TokenStream {
                 });
                 quote!(::runbook_dsl::model::actions::Branch::new(::std::vec![#(#choices),*]) #d)
             }
-            Body::Expr(x) => quote_spanned!(x.span()=> #x),
+            Body::Expr(x) => {
+                let x = rewrite_refs(&mut ck, order, x);
+                quote_spanned!(x.span()=> #x)
+            }
         };
         let mut setters = Vec::new();
         if let Some(d) = &e.doc {
@@ -735,6 +740,27 @@ pub fn expand(flow: &Flow) -> TokenStream {
         #(#when_vars)*
         #(#code)*
     }}
+}
+
+/// Rewrites `Step.Output` inside a Rust expression (a step body, approvers, message) into the
+/// output's handle, checking each reference.
+fn rewrite_refs(ck: &mut Checker, at: usize, e: &Expr) -> Expr {
+    struct V<'c, 'a> {
+        ck: &'c mut Checker<'a>,
+        at: usize,
+    }
+    impl syn::visit_mut::VisitMut for V<'_, '_> {
+        fn visit_expr_mut(&mut self, e: &mut Expr) {
+            if let Ok(Some((var, _))) = self.ck.output_ref(e, self.at) {
+                *e = syn::parse_quote!(#var);
+                return;
+            }
+            syn::visit_mut::visit_expr_mut(self, e);
+        }
+    }
+    let mut e = e.clone();
+    syn::visit_mut::VisitMut::visit_expr_mut(&mut V { ck, at }, &mut e);
+    e
 }
 
 /// Checks the `Step.Output` references in input data and returns the tokens of the action

@@ -6,6 +6,8 @@ use std::fmt;
 
 mod approvers;
 mod ec2_stop_instance;
+mod iam_attach_managed_policy;
+mod s3_block_public_access;
 mod s3_bucket_versioning;
 mod s3_default_encryption;
 
@@ -63,6 +65,8 @@ const REMEDIATIONS: &[(&str, ConfigTarget, Builder)] = &[
     ("Remediate-EC2-StopInstance", ec2_stop_instance::TARGET, ec2_stop_instance::build),
     ("Remediate-S3-EnableDefaultEncryption", s3_default_encryption::TARGET, s3_default_encryption::build),
     ("Remediate-S3-EnableBucketVersioning", s3_bucket_versioning::TARGET, s3_bucket_versioning::build),
+    ("Remediate-S3-BlockPublicAccess", s3_block_public_access::TARGET, s3_block_public_access::build),
+    ("Remediate-IAM-AttachManagedPolicy", iam_attach_managed_policy::TARGET, iam_attach_managed_policy::build),
 ];
 
 /// Builds every catalog runbook, both variants of each; the first failure is returned with the
