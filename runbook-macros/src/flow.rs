@@ -329,7 +329,17 @@ fn step_of(e: &Expr) -> Option<(&Ident, &Ident)> {
 }
 
 fn handle_var(step: &str, out: &str) -> Ident {
-    format_ident!("__out_{}_{}", step, out, span = Span::mixed_site())
+    format_ident!("__out_{}_{}", ident_part(step), ident_part(out), span = Span::mixed_site())
+}
+
+/// A generated identifier `{prefix}{name}`, valid even when `name` is not (an error is
+/// reported for the name itself).
+fn var(prefix: &str, name: &str) -> Ident {
+    format_ident!("{}{}", prefix, ident_part(name), span = Span::mixed_site())
+}
+
+fn ident_part(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
 }
 
 fn lit_kind(e: &Expr) -> Option<Ty> {
@@ -467,11 +477,10 @@ impl<'a> Checker<'a> {
             (o, t) => {
                 let what = if o.starts_with("Numeric") { "numeric comparison" } else { "string comparison" };
                 let what = if o == "==" || o == "!=" { "comparison" } else { what };
-                self.errors.at(
-                    lhs.span(),
-                    format!("a {what} of a {} value: `{}` is {}", t.ssm_name(), lhs.to_token_stream(), t.ssm_name()),
-                );
                 let _ = op_span;
+                let shown = lhs.to_token_stream().to_string().replace(" . ", ".");
+                self.errors
+                    .spanned(lhs, format!("a {what} of a {} value: `{shown}` is {}", t.ssm_name(), t.ssm_name()));
                 return Err(());
             }
         };
@@ -568,7 +577,7 @@ pub fn expand(flow: &Flow) -> TokenStream {
         .iter()
         .filter(|e| e.when.is_some())
         .map(|e| {
-            let var = format_ident!("__when_{}", e.name.text, span = Span::mixed_site());
+            let var = var("__when_", &e.name.text);
             match &e.when {
                 Some(When::Bool(b)) => quote!(let #var: bool = #b;),
                 Some(When::Let(p, x)) => quote!(#[allow(unused_variables)] let #var: bool = ::core::matches!(#x, #p);),
@@ -696,7 +705,7 @@ pub fn expand(flow: &Flow) -> TokenStream {
             setters.push(quote!(.is_end(true)));
         }
         let outs = outputs_of(&e.body);
-        let step_var = format_ident!("__step_{}", stepname, span = Span::mixed_site());
+        let step_var = var("__step_", stepname);
         let decls = outs.iter().map(|o| {
             let var = handle_var(stepname, &o.name.to_string());
             let marker = o.ty.unwrap_or(Ty::Str).marker();
@@ -711,7 +720,7 @@ pub fn expand(flow: &Flow) -> TokenStream {
         code.push(match &e.when {
             None => add,
             Some(When::Bool(_)) => {
-                let var = format_ident!("__when_{}", stepname, span = Span::mixed_site());
+                let var = var("__when_", stepname);
                 quote!(if #var { #add })
             }
             Some(When::Let(p, x)) => quote!(if let #p = #x { #add }),
@@ -803,7 +812,7 @@ fn target_expr(ck: &Checker, main: &[Entry], name: &str) -> TokenStream {
     if main[i].when.is_none() {
         return quote!(#name);
     }
-    let var = format_ident!("__when_{}", name, span = Span::mixed_site());
+    let var = var("__when_", name);
     let next = main.get(i + 1).map(|n| target_expr(ck, main, &n.name.text)).unwrap_or_else(|| quote!(#name));
     quote!(if #var { #name } else { #next })
 }

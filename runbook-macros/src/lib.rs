@@ -11,6 +11,8 @@ mod call;
 mod common;
 mod flow;
 mod params;
+#[cfg(test)]
+mod tests;
 
 use proc_macro::TokenStream;
 
