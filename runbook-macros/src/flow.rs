@@ -609,12 +609,12 @@ pub fn expand(flow: &Flow) -> TokenStream {
                 for (cond, target) in arms {
                     ck.check_target(target);
                     let c = ck.condition(cond, order).unwrap_or_default();
-                    let t = target_expr(&ck, &flow.steps, &target.text);
+                    let t = target_expr(&flow.steps, &target.text);
                     choices.push(quote!(::runbook_dsl::model::actions::Choice::new(#t, #c)));
                 }
                 let d = default.as_ref().map(|t| {
                     ck.check_target(t);
-                    let t = target_expr(&ck, &flow.steps, &t.text);
+                    let t = target_expr(&flow.steps, &t.text);
                     quote!(.default(#t))
                 });
                 quote!(::runbook_dsl::model::actions::Branch::new(::std::vec![#(#choices),*]) #d)
@@ -645,7 +645,7 @@ pub fn expand(flow: &Flow) -> TokenStream {
                 Opt::Next(t) => {
                     ends = true;
                     ck.check_target(t);
-                    let t = target_expr(&ck, &flow.steps, &t.text);
+                    let t = target_expr(&flow.steps, &t.text);
                     quote!(.next_step(#t))
                 }
                 Opt::OnFailure(a) => {
@@ -655,7 +655,7 @@ pub fn expand(flow: &Flow) -> TokenStream {
                         FailureAct::Continue(_) => quote!(::runbook_dsl::model::OnFailure::Continue),
                         FailureAct::Step(t) => {
                             ck.check_target(t);
-                            let t = target_expr(&ck, &flow.steps, &t.text);
+                            let t = target_expr(&flow.steps, &t.text);
                             quote!(::runbook_dsl::model::OnFailure::step(#t))
                         }
                     };
@@ -679,7 +679,7 @@ pub fn expand(flow: &Flow) -> TokenStream {
                                     );
                                 }
                             }
-                            let t = target_expr(&ck, &flow.steps, &t.text);
+                            let t = target_expr(&flow.steps, &t.text);
                             quote!(::runbook_dsl::model::OnCancel::step(#t))
                         }
                     };
@@ -807,13 +807,13 @@ fn collect_exprs<'d>(d: &'d Data, out: &mut Vec<&'d Expr>) {
 }
 
 /// The tokens of a jump target: a conditional step that is absent jumps to the next step.
-fn target_expr(ck: &Checker, main: &[Entry], name: &str) -> TokenStream {
+fn target_expr(main: &[Entry], name: &str) -> TokenStream {
     let Some(i) = main.iter().position(|e| e.name.text == name) else { return quote!(#name) };
     if main[i].when.is_none() {
         return quote!(#name);
     }
     let var = var("__when_", name);
-    let next = main.get(i + 1).map(|n| target_expr(ck, main, &n.name.text)).unwrap_or_else(|| quote!(#name));
+    let next = main.get(i + 1).map(|n| target_expr(main, &n.name.text)).unwrap_or_else(|| quote!(#name));
     quote!(if #var { #name } else { #next })
 }
 

@@ -3,7 +3,7 @@
 //! for a role, `AIDA...` for a user), not its name; the runbook resolves the name through AWS
 //! Config's resource inventory. Written with the macros.
 
-use super::approvers::Approval;
+use super::shared::Approval;
 use super::ConfigTarget;
 use runbook_dsl::builder::BuildError;
 use runbook_dsl::prelude::*;
@@ -106,4 +106,27 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         outputs ResolveRole.RoleName, ListRolePolicies.PolicyArns, ResolveUser.UserName, ListUserPolicies.PolicyArns;
     }
     rb.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::shared::checks;
+
+    #[test]
+    fn is_a_complete_remediation_for_roles_and_users() {
+        let (auto, manual) = (super::build(false).expect("builds"), super::build(true).expect("builds"));
+        for doc in [&auto, &manual] {
+            checks::parameters(doc, "IAMResourceId");
+            for kind in ["Role", "User"] {
+                checks::undo(doc, &format!("Attach{kind}Policy"), &format!("Detach{kind}Policy"));
+                checks::verified(doc, &format!("Verify{kind}Policy"), &format!("Detach{kind}Policy"));
+            }
+        }
+        for kind in ["Role", "User"] {
+            let (check, ok) = (format!("Check{kind}Policy"), format!("{kind}AlreadyAttached"));
+            checks::idempotent(&auto, &check, &ok, &format!("Attach{kind}Policy"));
+            checks::idempotent(&manual, &check, &ok, &format!("Approve{kind}Change"));
+            checks::approval_variants(&auto, &manual, &format!("Approve{kind}Change"), &format!("Attach{kind}Policy"));
+        }
+    }
 }

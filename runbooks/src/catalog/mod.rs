@@ -4,12 +4,12 @@ use runbook_dsl::builder::BuildError;
 use runbook_dsl::model::Document;
 use std::fmt;
 
-mod approvers;
 mod ec2_stop_instance;
 mod iam_attach_managed_policy;
 mod s3_block_public_access;
 mod s3_bucket_versioning;
 mod s3_default_encryption;
+mod shared;
 
 /// A catalog runbook: its document name, the document, and the AWS Config finding it fixes.
 #[derive(Clone, Debug)]

@@ -2,7 +2,7 @@
 //! (`S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED`). Config passes the bucket name as the resource
 //! id. Written with the macros.
 
-use super::approvers::Approval;
+use super::shared::Approval;
 use super::ConfigTarget;
 use runbook_dsl::builder::BuildError;
 use runbook_dsl::prelude::*;
@@ -142,4 +142,25 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         outputs ReadPublicAccessBlock.Previous, ReadPublicAccessBlock.Plan;
     }
     rb.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::shared::checks;
+
+    #[test]
+    fn is_a_complete_remediation() {
+        let (auto, manual) = (super::build(false).expect("builds"), super::build(true).expect("builds"));
+        for doc in [&auto, &manual] {
+            checks::parameters(doc, "BucketName");
+            checks::undo(doc, "PutPublicAccessBlock", "RestorePublicAccessBlock");
+            for flag in ["BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"] {
+                checks::verified(doc, &format!("Verify{flag}"), "RestorePublicAccessBlock");
+            }
+            assert_eq!(doc.outputs, vec!["ReadPublicAccessBlock.Previous", "ReadPublicAccessBlock.Plan"]);
+        }
+        checks::idempotent(&auto, "CheckPublicAccessBlock", "AlreadyBlocked", "PutPublicAccessBlock");
+        checks::idempotent(&manual, "CheckPublicAccessBlock", "AlreadyBlocked", "ApproveChange");
+        checks::approval_variants(&auto, &manual, "ApproveChange", "PutPublicAccessBlock");
+    }
 }

@@ -2,7 +2,7 @@
 //! (`S3_BUCKET_VERSIONING_ENABLED`). Config passes the bucket name as the resource id. Written
 //! with the macros (`#[derive(Parameters)]`, `script!`, `api!`, `flow!`).
 
-use super::approvers::Approval;
+use super::shared::Approval;
 use super::ConfigTarget;
 use runbook_dsl::builder::BuildError;
 use runbook_dsl::prelude::*;
@@ -83,4 +83,23 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         outputs ReadVersioning.Status, ReadVersioning.Plan;
     }
     rb.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::shared::checks;
+
+    #[test]
+    fn is_a_complete_remediation() {
+        let (auto, manual) = (super::build(false).expect("builds"), super::build(true).expect("builds"));
+        for doc in [&auto, &manual] {
+            checks::parameters(doc, "BucketName");
+            checks::undo(doc, "EnableVersioning", "SuspendVersioning");
+            checks::verified(doc, "VerifyVersioning", "SuspendVersioning");
+            assert_eq!(doc.outputs, vec!["ReadVersioning.Status", "ReadVersioning.Plan"]);
+        }
+        checks::idempotent(&auto, "CheckVersioning", "AlreadyEnabled", "EnableVersioning");
+        checks::idempotent(&manual, "CheckVersioning", "AlreadyEnabled", "ApproveChange");
+        checks::approval_variants(&auto, &manual, "ApproveChange", "EnableVersioning");
+    }
 }
