@@ -413,7 +413,7 @@ impl<'a> Checker<'a> {
                         return Err(());
                     }
                 };
-                let cmp = self.compare(&b.left, op, &b.right, b.op.span(), at)?;
+                let cmp = self.compare(&b.left, op, &b.right, at)?;
                 Ok(if op == "!=" { quote!(#c::Not(::std::boxed::Box::new(#cmp))) } else { cmp })
             }
             Expr::MethodCall(m) => {
@@ -423,7 +423,7 @@ impl<'a> Checker<'a> {
                     ("one_of", Some(Expr::Array(a)), 1) => {
                         let mut alts = Vec::new();
                         for v in &a.elems {
-                            alts.push(self.compare(&m.receiver, "==", v, m.method.span(), at)?);
+                            alts.push(self.compare(&m.receiver, "==", v, at)?);
                         }
                         Ok(quote!(#c::Or(::std::vec![#(#alts),*])))
                     }
@@ -434,7 +434,7 @@ impl<'a> Checker<'a> {
                             "contains" => "Contains",
                             _ => "EqualsIgnoreCase",
                         };
-                        self.compare(&m.receiver, op, a, m.method.span(), at)
+                        self.compare(&m.receiver, op, a, at)
                     }
                     _ => {
                         self.errors.spanned(
@@ -448,12 +448,12 @@ impl<'a> Checker<'a> {
             other => {
                 // A Boolean reference on its own: `X` means `X == true`.
                 let t: Expr = syn::parse_quote!(true);
-                self.compare(other, "==", &t, other.span(), at)
+                self.compare(other, "==", &t, at)
             }
         }
     }
 
-    fn compare(&mut self, lhs: &Expr, op: &str, rhs: &Expr, op_span: Span, at: usize) -> Result<Tokens, ()> {
+    fn compare(&mut self, lhs: &Expr, op: &str, rhs: &Expr, at: usize) -> Result<Tokens, ()> {
         let rhs_kind = lit_kind(rhs);
         let known = self.output_ref(lhs, at)?;
         // The operand type: the declared output's, else what the literal says.
@@ -477,7 +477,6 @@ impl<'a> Checker<'a> {
             (o, t) => {
                 let what = if o.starts_with("Numeric") { "numeric comparison" } else { "string comparison" };
                 let what = if o == "==" || o == "!=" { "comparison" } else { what };
-                let _ = op_span;
                 let shown = lhs.to_token_stream().to_string().replace(" . ", ".");
                 self.errors
                     .spanned(lhs, format!("a {what} of a {} value: `{shown}` is {}", t.ssm_name(), t.ssm_name()));
@@ -535,6 +534,35 @@ impl<'a> Checker<'a> {
         }
     }
 }
+
+/// The action type a body builds, as far as the macro can see: `Approve` for `approve(...)`,
+/// the type at the root of an expression such as `Sleep::for_duration(..)`.
+fn action_type(b: &Body) -> Option<String> {
+    fn root(e: &Expr) -> Option<String> {
+        match e {
+            Expr::MethodCall(m) => root(&m.receiver),
+            Expr::Call(c) => root(&c.func),
+            Expr::Paren(p) => root(&p.expr),
+            Expr::Path(p) if p.path.segments.len() >= 2 => {
+                Some(p.path.segments[p.path.segments.len() - 2].ident.to_string())
+            }
+            _ => None,
+        }
+    }
+    match b {
+        Body::Approve(..) => Some("Approve".into()),
+        Body::Api(_) => Some("ExecuteAwsApi".into()),
+        Body::Script(_) => Some("ExecuteScript".into()),
+        Body::Branch(..) => Some("Branch".into()),
+        Body::Expr(e) => root(e),
+    }
+}
+
+/// Actions that cannot be the target of `onCancel: step:...`.
+const NOT_CANCEL_TARGETS: &[&str] =
+    &["Approve", "CopyImage", "CreateImage", "CreateStack", "CreateTags", "Pause", "RunInstances", "Sleep"];
+/// Actions on which `onCancel` is not supported.
+const NO_ON_CANCEL: &[&str] = &["Loop", "UpdateVariable"];
 
 fn outputs_of(b: &Body) -> Vec<&OutputSpec> {
     match b {
@@ -663,6 +691,9 @@ pub fn expand(flow: &Flow) -> TokenStream {
                 }
                 Opt::OnCancel(a) => {
                     cancel = true;
+                    if let Some(t) = action_type(&e.body).filter(|t| NO_ON_CANCEL.contains(&t.as_str())) {
+                        ck.errors.at(e.name.span, format!("onCancel is not supported on {t} steps"));
+                    }
                     let v = match a {
                         FailureAct::Abort => quote!(::runbook_dsl::model::OnCancel::Abort),
                         FailureAct::Continue(s) => {
@@ -671,13 +702,9 @@ pub fn expand(flow: &Flow) -> TokenStream {
                         }
                         FailureAct::Step(t) => {
                             ck.check_target(t);
-                            if let Some(s) = ck.find(&t.text) {
-                                if matches!(s.entry.body, Body::Approve(..)) {
-                                    ck.errors.at(
-                                        t.span,
-                                        format!("onCancel cannot jump to `{}`, an aws:approve step", t.text),
-                                    );
-                                }
+                            let kind = ck.find(&t.text).and_then(|s| action_type(&s.entry.body));
+                            if let Some(k) = kind.filter(|k| NOT_CANCEL_TARGETS.contains(&k.as_str())) {
+                                ck.errors.at(t.span, format!("onCancel cannot jump to `{}`, a {k} step", t.text));
                             }
                             let t = target_expr(&flow.steps, &t.text);
                             quote!(::runbook_dsl::model::OnCancel::step(#t))
@@ -693,7 +720,9 @@ pub fn expand(flow: &Flow) -> TokenStream {
             if !failure {
                 setters.push(quote!(.on_failure(::runbook_dsl::model::OnFailure::step(#t))));
             }
-            if !cancel && !matches!(first.body, Body::Approve(..)) {
+            let target_ok = action_type(&first.body).is_none_or(|k| !NOT_CANCEL_TARGETS.contains(&k.as_str()));
+            let supported = action_type(&e.body).is_none_or(|k| !NO_ON_CANCEL.contains(&k.as_str()));
+            if !cancel && target_ok && supported {
                 setters.push(quote!(.on_cancel(::runbook_dsl::model::OnCancel::step(#t))));
             }
         }

@@ -152,3 +152,17 @@ fn flow_resolves_jumps_to_absent_conditional_steps() {
     .to_string();
     assert!(out.contains("if __when_Approve { \"Approve\" } else { \"Fix\" }"), "{out}");
 }
+
+#[test]
+fn undo_chain_sets_on_cancel_only_where_aws_allows_it() {
+    let to_api = crate::flow::flow(quote! { rb;
+        Fix: api!(s3.PutBucketVersioning { Bucket: "b" }), undo { Undo: api!(s3.DeleteBucketPolicy { Bucket: "b" }); };
+    })
+    .to_string();
+    assert!(to_api.contains("on_cancel"), "{to_api}");
+    let to_sleep = crate::flow::flow(quote! { rb;
+        Fix: api!(s3.PutBucketVersioning { Bucket: "b" }), undo { Wait: Sleep::for_duration("PT1S"); };
+    })
+    .to_string();
+    assert!(to_sleep.contains("on_failure") && !to_sleep.contains("on_cancel"), "{to_sleep}");
+}
