@@ -2,6 +2,7 @@
 //! their own references.
 
 mod param_spec;
+pub mod params;
 pub mod refs;
 mod runbook;
 
