@@ -17,6 +17,9 @@
 //! assert!(yaml.starts_with("schemaVersion: '0.3'\n"));
 //! ```
 
+// The macros' expansions name `::runbook_dsl`, which must resolve inside this crate too.
+extern crate self as runbook_dsl;
+
 pub mod builder;
 pub mod diagram;
 pub mod docs_page;
@@ -31,6 +34,7 @@ pub mod yaml;
 
 /// Everything a runbook author needs in one import.
 pub mod prelude {
+    pub use crate::builder::params::{InputValue, Parameters, StepBody};
     pub use crate::builder::refs::{
         Bool, Builtin, Int, MapList, Output, Param, Reference, SsmType, Str, StrList, StrMap, Var,
     };
@@ -39,5 +43,6 @@ pub mod prelude {
     pub use crate::model::{
         Action, DataType, Document, OnCancel, OnFailure, OutputDecl, Parameter, ParameterType, Step,
     };
+    pub use runbook_macros::{api, flow, script, Parameters};
     pub use serde_json::json;
 }

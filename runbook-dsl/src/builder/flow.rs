@@ -99,6 +99,10 @@ impl Cond {
         /// `Contains`.
         contains = Contains
     );
+    ops!(StrList, String =>
+        /// `Contains` on a `StringList`: the list has the value as an item.
+        list_contains = Contains
+    );
     ops!(Int, i64 =>
         /// `NumericEquals`.
         numeric_equals = NumericEquals,

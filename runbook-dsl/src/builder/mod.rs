@@ -3,6 +3,7 @@
 
 mod flow;
 mod param_spec;
+pub mod params;
 pub mod refs;
 mod runbook;
 

@@ -318,6 +318,10 @@ fn operand_types(
         Condition::Compare { variable, op, value } => {
             let Some((e, t)) = type_of(variable) else { return };
             let ok = match op.operand() {
+                // Contains also tests a StringList (is the value one of its items).
+                OperandKind::String if *op == Operator::Contains => {
+                    matches!(t, DataType::String | DataType::StringList)
+                }
                 OperandKind::String => matches!(t, DataType::String),
                 OperandKind::Numeric => t == DataType::Integer,
                 OperandKind::Boolean => t == DataType::Boolean,
@@ -360,6 +364,7 @@ fn suggest(t: DataType) -> String {
     let ops: Vec<&str> = Operator::ALL
         .iter()
         .filter(|o| match o.operand() {
+            OperandKind::String if **o == Operator::Contains => matches!(t, DataType::String | DataType::StringList),
             OperandKind::String => t == DataType::String,
             OperandKind::Numeric => t == DataType::Integer,
             OperandKind::Boolean => t == DataType::Boolean,

@@ -9,12 +9,16 @@ mod common;
 mod ebs_encrypt_volume;
 mod ebs_encryption_by_default;
 mod ec2_stop_instance;
+mod iam_attach_managed_policy;
 mod kms_key_rotation;
 mod page;
 mod rds_encrypt_instance;
 mod rds_public_access;
+mod s3_block_public_access;
+mod s3_bucket_versioning;
 mod s3_default_encryption;
 mod security_group_open_ingress;
+mod shared;
 
 /// A catalog runbook: its document name, the document, and the AWS Config finding it fixes.
 #[derive(Clone, Debug)]
@@ -76,6 +80,9 @@ const REMEDIATIONS: &[(&str, ConfigTarget, Builder)] = &[
     ("Remediate-KMS-EnableKeyRotation", kms_key_rotation::TARGET, kms_key_rotation::build),
     ("Remediate-RDS-EncryptInstance", rds_encrypt_instance::TARGET, rds_encrypt_instance::build),
     ("Remediate-RDS-DisablePublicAccess", rds_public_access::TARGET, rds_public_access::build),
+    ("Remediate-S3-EnableBucketVersioning", s3_bucket_versioning::TARGET, s3_bucket_versioning::build),
+    ("Remediate-S3-BlockPublicAccess", s3_block_public_access::TARGET, s3_block_public_access::build),
+    ("Remediate-IAM-AttachManagedPolicy", iam_attach_managed_policy::TARGET, iam_attach_managed_policy::build),
 ];
 
 /// Builds every catalog runbook, both variants of each; the first failure is returned with the

@@ -1,0 +1,10 @@
+use runbook_dsl::prelude::*;
+
+fn main() {
+    let mut rb = Runbook::new("d");
+    flow! { rb;
+        Enable: api!(s3.PutBucketVersioning { Bucket: "b", VersioningConfiguration: { Status: "Enabled" } }),
+            on_cancel Pause, end;
+        Pause: Sleep::for_duration("PT1M"), end;
+    }
+}

@@ -1,0 +1,9 @@
+use runbook_dsl::prelude::*;
+
+#[derive(Parameters)]
+struct P {
+    /// A ratio.
+    ratio: f64,
+}
+
+fn main() {}
