@@ -344,3 +344,25 @@ fn documented_example_builds_and_runs() {
         ["GetVersioning", "IsEnabled", "Approve", "Enable", "Verify", "Suspend"]
     );
 }
+
+#[test]
+fn contains_tests_a_string_list() {
+    let mut rb = Runbook::new("d");
+    let get = rb.add(api("List", "ListBuckets"));
+    let names: Output<StrList> = rb.output(&get, "Names", "$.Buckets..Name");
+    rb.if_else(
+        "HasLogs",
+        Cond::list_contains(&names, "logs"),
+        |rb| {
+            rb.add(api("Found", "GetBucketAcl"));
+        },
+        |_| {},
+    );
+    rb.add(api("Next", "GetBucketPolicy"));
+    let doc = rb.build().unwrap();
+    clean(&doc);
+    let mut bad = doc.clone();
+    let Action::Branch(b) = &mut bad.main_steps[1].action else { panic!("not a branch") };
+    b.choices[0].condition = Condition::compare(names.value(), Operator::StartsWith, "logs");
+    assert!(validate(&bad).iter().any(|d| d.code == "E042"), "StartsWith on a StringList is reported");
+}
