@@ -7,10 +7,12 @@ pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().unwrap_or_else(|_| PathBuf::from(".."))
 }
 
-/// `../shared/<rel>` next to the workspace, or `None` (after saying so loudly) when it is
-/// missing. Panics when `RUNBOOK_REQUIRE_SHARED=1`, so CI cannot skip silently.
+/// `../shared/<rel>` next to the workspace (or under `$RUNBOOK_SHARED`, for git worktrees that
+/// live elsewhere), or `None` (after saying so loudly) when it is missing. Panics when
+/// `RUNBOOK_REQUIRE_SHARED=1`, so CI cannot skip silently.
 pub fn shared(rel: &str) -> Option<PathBuf> {
-    let p = workspace().join("..").join("shared").join(rel);
+    let root = std::env::var_os("RUNBOOK_SHARED").map(PathBuf::from);
+    let p = root.unwrap_or_else(|| workspace().join("..").join("shared")).join(rel);
     if p.exists() {
         return Some(p);
     }

@@ -1,3 +1,4 @@
 //! Cross-crate tests. One test binary, one module per concern.
 
+mod corpus_roundtrip;
 mod freshness;

@@ -19,6 +19,7 @@
 
 pub mod builder;
 pub mod emit;
+pub mod format;
 pub mod model;
 pub mod read;
 pub mod yaml;

@@ -1,6 +1,6 @@
 use super::{Map, Parameter, Step, Value};
 use indexmap::IndexMap;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The only schema version of Automation documents.
 pub const SCHEMA_VERSION: &str = "0.3";
@@ -13,8 +13,13 @@ pub const SCHEMA_VERSION: &str = "0.3";
 /// assert_eq!(doc.schema_version, "0.3");
 /// assert!(doc.main_steps.is_empty());
 /// ```
+///
+/// A `description` that is not a string (`description:` with no value reads as `null`) is kept
+/// as written in [`Document::extra`], so that reading and writing the document loses nothing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+// The derives generate inherent `Document::serialize`/`deserialize`; the trait impls below wrap
+// them to keep a non-string `description` (the serde `remote = "Self"` pattern).
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct Document {
     /// Always `"0.3"` for Automation documents.
     pub schema_version: String,
@@ -84,6 +89,30 @@ impl Document {
     /// The document as a JSON value in canonical key order.
     pub fn to_value(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+impl Serialize for Document {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.description.is_some() && self.extra.contains_key("description") {
+            let mut doc = self.clone();
+            doc.extra.shift_remove("description");
+            return Document::serialize(&doc, s);
+        }
+        Document::serialize(self, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Document {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut m = Map::deserialize(d)?;
+        let kept = match m.get("description") {
+            Some(v) if !v.is_string() => m.shift_remove_entry("description"),
+            _ => None,
+        };
+        let mut doc = Document::deserialize(Value::Object(m)).map_err(serde::de::Error::custom)?;
+        doc.extra.extend(kept);
+        Ok(doc)
     }
 }
 
