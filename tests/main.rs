@@ -2,3 +2,4 @@
 
 mod corpus_roundtrip;
 mod freshness;
+mod import_compile;

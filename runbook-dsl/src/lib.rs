@@ -18,6 +18,7 @@
 //! ```
 
 pub mod builder;
+pub mod codegen;
 pub mod emit;
 pub mod format;
 pub mod model;
