@@ -136,11 +136,30 @@ fn imported_rust_compiles_and_emits_the_original_documents() {
     let text = std::fs::read_to_string(&fixture).expect("the aws:loop fixture");
     docs.push((fixture, yaml::from_str(&text).expect("the fixture parses")));
     assert!(has_action(&docs[docs.len() - 1].1, "aws:loop"));
+    compile_back(&docs, "import-compile-back");
+    eprintln!("import compile-back: {} documents ({corpus_count} from the corpus) rebuilt exactly", docs.len());
+}
 
+/// Every corpus document (slower: about a minute of compiling on 2 cores).
+#[test]
+#[ignore = "compiles all 281 corpus documents; run with --ignored"]
+fn every_corpus_document_compiles_back() {
+    let Some(files) = corpus() else { return };
+    let docs: Vec<(PathBuf, Value)> = files
+        .iter()
+        .map(|f| (f.clone(), yaml::from_str(&std::fs::read_to_string(f).expect("readable")).expect("parses")))
+        .collect();
+    compile_back(&docs, "import-compile-back-all");
+    eprintln!("import compile-back: all {} corpus documents rebuilt exactly", docs.len());
+}
+
+/// Generates, builds and runs one project for `docs`; fails listing every document that does not
+/// come back exactly.
+fn compile_back(docs: &[(PathBuf, Value)], project_name: &str) {
     let have_rustfmt = cross_tests::have("rustfmt");
     let mut sources = Vec::new();
     let mut failures = Vec::new();
-    for (path, _) in &docs {
+    for (path, _) in docs {
         let doc = read::from_path(path).unwrap_or_else(|e| panic!("{e}"));
         let src = codegen::to_rust(
             &doc,
@@ -152,14 +171,13 @@ fn imported_rust_compiles_and_emits_the_original_documents() {
         sources.push(src);
     }
 
-    let project = target_dir().join("import-compile-back");
+    let project = target_dir().join(project_name);
     write_project(&project, &sources);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
         .args(["run", "--quiet", "--offline", "--manifest-path"])
         .arg(project.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", target_dir())
-        .env_remove("RUSTFLAGS")
         .output()
         .expect("cargo runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -169,7 +187,7 @@ fn imported_rust_compiles_and_emits_the_original_documents() {
     let stdout = String::from_utf8(out.stdout).expect("UTF-8");
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), docs.len(), "one line per document:\n{stdout}");
-    for (line, (path, original)) in lines.iter().zip(&docs) {
+    for (line, (path, original)) in lines.iter().zip(docs) {
         let (_, json) = line.split_once('\t').expect("index<TAB>json");
         if let Some(err) = json.strip_prefix("ERROR ") {
             failures.push(format!("{}: the generated build() fails: {err}", path.display()));
@@ -181,5 +199,4 @@ fn imported_rust_compiles_and_emits_the_original_documents() {
         }
     }
     assert!(failures.is_empty(), "{} of {} imports fail:\n{}", failures.len(), docs.len(), failures.join("\n"));
-    eprintln!("import compile-back: {} documents ({corpus_count} from the corpus) rebuilt exactly", docs.len());
 }

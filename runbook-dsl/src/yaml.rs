@@ -40,7 +40,17 @@ fn write_map(out: &mut String, m: &Map<String, Value>, ind: usize) {
             indent(out, ind);
         }
         first = false;
-        write_key(out, k);
+        let mut key = String::new();
+        write_key(&mut key, k);
+        if key.chars().count() > MAX_SIMPLE_KEY {
+            // Readers refuse implicit keys longer than 1024 characters: an explicit `? key`.
+            out.push_str("? ");
+            out.push_str(&key);
+            out.push('\n');
+            indent(out, ind);
+        } else {
+            out.push_str(&key);
+        }
         out.push(':');
         write_value_after_key(out, v, ind);
     }
@@ -83,6 +93,9 @@ fn write_seq(out: &mut String, a: &[Value], ind: usize) {
         }
     }
 }
+
+/// The longest key written in the implicit `key: value` form (YAML allows 1024 characters).
+const MAX_SIMPLE_KEY: usize = 1000;
 
 fn write_key(out: &mut String, k: &str) {
     if k.contains('\n') {
@@ -254,3 +267,18 @@ impl std::fmt::Display for YamlError {
 }
 
 impl std::error::Error for YamlError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keys_longer_than_yaml_allows_for_implicit_keys_are_written_explicitly() {
+        let long = "k".repeat(1500);
+        let v = json!({"a": {long.clone(): {"x": [1]}, "b": 2}, long.clone(): "v"});
+        let text = to_string(&v);
+        assert!(text.contains(&format!("  ? {long}\n  :\n")), "{text}");
+        assert_eq!(from_str(&text).unwrap(), v);
+    }
+}

@@ -1,5 +1,5 @@
-//! Robustness: mutated corpus documents and arbitrary bytes never make the reader, the writer
-//! or the formatter panic, and whatever reads is written as text that reads back.
+//! Robustness: mutated corpus documents and arbitrary bytes never make the reader, the writer,
+//! the formatter or the Rust import panic, and whatever reads is written as text that reads back.
 //!
 //! A property test with its own small mutator (cargo fuzz needs nightly). The short run is part
 //! of `cargo test`; the long run is ignored:
@@ -9,7 +9,7 @@
 //! ```
 
 use runbook_dsl::model::{Document, Value};
-use runbook_dsl::{emit, format, read, yaml};
+use runbook_dsl::{codegen, emit, format, read, yaml};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -268,6 +268,9 @@ fn check_document(doc: &Document) {
     if let Err(e) = read::from_str(&j) {
         panic!("emitted JSON does not read back: {e}\n{j}");
     }
+    // The import never panics (without rustfmt: a process per case would dominate the run).
+    let src = codegen::to_rust_unformatted(doc, &Default::default());
+    assert!(src.contains("rb.build()"), "the import is complete");
 }
 
 /// Feeds one input to everything that reads text; a panic is caught by the caller.
@@ -337,6 +340,12 @@ fn run(budget: Duration, seed: u64) -> (u64, Vec<String>) {
 
 fn report(cases: u64, panics: &[String], budget: Duration) {
     eprintln!("robustness: {cases} cases in {:?}, {} panics", budget, panics.len());
+    let mut kinds: Vec<&str> = panics.iter().filter_map(|p| p.lines().next()).map(|l| &l[..l.len().min(160)]).collect();
+    kinds.sort();
+    kinds.dedup();
+    for k in kinds {
+        eprintln!("  {k}");
+    }
     assert!(panics.is_empty(), "{} of {cases} inputs panicked; first:\n{}", panics.len(), panics[0]);
 }
 
