@@ -200,3 +200,16 @@ fn compile_back(docs: &[(PathBuf, Value)], project_name: &str) {
     }
     assert!(failures.is_empty(), "{} of {} imports fail:\n{}", failures.len(), docs.len(), failures.join("\n"));
 }
+
+/// What `runbook import --rust` prints for the hand-written aws:loop document, pinned.
+#[test]
+fn import_of_the_loop_fixture_is_pinned() {
+    if !cross_tests::have("rustfmt") {
+        eprintln!("warning: rustfmt is not on PATH: the pinned import is formatted by it; skipped");
+        return;
+    }
+    let doc =
+        read::from_path(&cross_tests::workspace().join("tests/fixtures/import-loop.yaml")).expect("fixture reads");
+    let opts = codegen::Options { source: Some("tests/fixtures/import-loop.yaml".into()), ..Default::default() };
+    insta::assert_snapshot!(codegen::to_rust(&doc, &opts));
+}

@@ -141,6 +141,12 @@ impl<'a> Gen<'a> {
         }
         collect_refs(&value, &mut used);
         used.extend(doc.outputs.iter().cloned());
+        // `aws:updateVariable` names its variable as `variable:Name`: written `handle.target()`.
+        for s in doc.all_steps() {
+            if let Action::UpdateVariable(u) = &s.action {
+                used.extend(u.name.as_str().map(str::to_string));
+            }
+        }
         let mut used_after = vec![HashSet::new(); doc.main_steps.len()];
         let mut later: HashSet<String> = doc.outputs.iter().cloned().collect();
         for (i, step) in doc.main_steps.iter().enumerate().rev() {
@@ -518,7 +524,16 @@ impl<'a> Gen<'a> {
         let mut args = Vec::new();
         for k in required {
             self.hint = format!("{step} {k}");
-            args.push(inputs.get(*k).map_or("json!(null)".into(), |v| self.value(v, Ctx::Arg)));
+            let target = match (action, *k, inputs.get(*k)) {
+                (Action::UpdateVariable(_), "Name", Some(Value::String(n))) => {
+                    self.scope.get(n.as_str()).map(|h| h.var.clone())
+                }
+                _ => None,
+            };
+            match target {
+                Some(var) => args.push(format!("{var}.target()")),
+                None => args.push(inputs.get(*k).map_or("json!(null)".into(), |v| self.value(v, Ctx::Arg))),
+            }
         }
         let mut e = format!("{}::new({})", kind.rust_name(), args.join(", "));
         for (key, field) in known.iter().zip(fields).skip(required.len()) {
