@@ -242,6 +242,14 @@ fn resolves_to_non_string(s: &str) -> bool {
 /// assert_eq!(v, serde_json::json!({"a": 1, "b": ["x", "yes"]}));
 /// ```
 pub fn from_str(text: &str) -> Result<Value, YamlError> {
+    // JSON text is read as JSON first: YAML readers refuse keys longer than 1024 characters in
+    // flow mappings, which JSON allows. Anything that is not strict JSON is read as YAML (and
+    // its errors are YAML's, with their place).
+    if text.trim_start().starts_with('{') {
+        if let Ok(v) = serde_json::from_str::<Value>(text) {
+            return Ok(v);
+        }
+    }
     serde_yaml::from_str::<Value>(text).map_err(|e| YamlError {
         line: e.location().map(|l| l.line()),
         column: e.location().map(|l| l.column()),
@@ -280,5 +288,16 @@ mod tests {
         let text = to_string(&v);
         assert!(text.contains(&format!("  ? {long}\n  :\n")), "{text}");
         assert_eq!(from_str(&text).unwrap(), v);
+    }
+
+    #[test]
+    fn json_with_long_keys_reads_as_json_and_other_text_as_yaml() {
+        let long = "k".repeat(1500);
+        let v = json!({long.clone(): 1, "a": [true, null, 1.5]});
+        assert_eq!(from_str(&serde_json::to_string_pretty(&v).unwrap()).unwrap(), v);
+        // Not strict JSON (a flow mapping with a plain scalar): read as YAML.
+        assert_eq!(from_str("{a: yes}").unwrap(), json!({"a": "yes"}));
+        let e = from_str("{a: [1,\n").unwrap_err();
+        assert!(e.line.is_some(), "{e:?}");
     }
 }
