@@ -47,6 +47,18 @@ fn pass(files: &[PathBuf]) -> usize {
     ok
 }
 
+/// CPU time (user + system) used so far by waited-for child processes, from `/proc/self/stat`
+/// (Linux; clock ticks of 10 ms), or `None` elsewhere. Less sensitive than wall time to other
+/// load on the machine.
+fn children_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the `(comm)`: state is field 3; cutime and cstime are fields 16 and 17.
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = f.get(13)?.parse::<u64>().ok()? + f.get(14)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
 fn median(mut xs: Vec<Duration>) -> Duration {
     xs.sort();
     xs[xs.len() / 2]
@@ -83,9 +95,37 @@ fn main() {
     }
     let in_process = median(rounds.clone());
 
+    // The same pass split over the machine's cores (what a folder command could do).
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut par_rounds = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        let chunk = n.div_ceil(threads);
+        let read: usize = std::thread::scope(|s| {
+            let handles: Vec<_> = files.chunks(chunk).map(|c| s.spawn(move || pass(c))).collect();
+            handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
+        });
+        assert_eq!(read, n);
+        par_rounds.push(t.elapsed());
+    }
+    let parallel = median(par_rounds);
+
+    // Of which: text to JSON value only (the YAML/JSON parser), files already in memory.
+    let texts: Vec<String> = files.iter().map(|f| std::fs::read_to_string(f).expect("readable")).collect();
+    let mut parse_rounds = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        for text in &texts {
+            std::hint::black_box(runbook_dsl::yaml::from_str(text).ok());
+        }
+        parse_rounds.push(t.elapsed());
+    }
+    let parse_only = median(parse_rounds);
+
     // One process per pass.
     let exe = std::env::current_exe().expect("the bench binary");
     let mut procs = Vec::new();
+    let cpu_before = children_cpu();
     for _ in 0..7 {
         let t = Instant::now();
         let st = Command::new(&exe).arg("--once").args(&files).status().expect("the bench binary runs");
@@ -93,10 +133,12 @@ fn main() {
         assert!(st.success(), "--once failed");
     }
     let per_process = median(procs);
+    let our_cpu = cpu_before.zip(children_cpu()).map(|(a, b)| (b - a) / 7);
 
     // The node oracle over the same files.
     let check = shared().join("tools/ssm-doc-check");
     let mut nodes = Vec::new();
+    let cpu_before = children_cpu();
     for _ in 0..3 {
         let t = Instant::now();
         let st = Command::new(&check)
@@ -114,6 +156,7 @@ fn main() {
         }
     }
 
+    let node_cpu = cpu_before.zip(children_cpu()).map(|(a, b)| (b - a) / nodes.len().max(1) as u32);
     let rate = |d: Duration| n as f64 / d.as_secs_f64();
     println!("documents: {n} ({})", dir.display());
     println!(
@@ -121,6 +164,16 @@ fn main() {
         in_process.as_secs_f64() * 1e3,
         rate(in_process),
         rounds.len()
+    );
+    println!(
+        "runbook-dsl read, {threads} threads:           {:>9.2} ms/pass  {:>10.0} docs/s",
+        parallel.as_secs_f64() * 1e3,
+        rate(parallel)
+    );
+    println!(
+        "  of which text -> value (parser):   {:>9.2} ms/pass  {:>10.0} docs/s",
+        parse_only.as_secs_f64() * 1e3,
+        rate(parse_only)
     );
     println!(
         "runbook-dsl read, one process/pass:  {:>9.2} ms/pass  {:>10.0} docs/s  (7 runs)",
@@ -140,5 +193,13 @@ fn main() {
             node.as_secs_f64() / in_process.as_secs_f64(),
             node.as_secs_f64() / per_process.as_secs_f64()
         );
+        if let (Some(ours), Some(theirs)) = (our_cpu, node_cpu) {
+            println!(
+                "CPU time per pass (user+sys, process start included): ours {:.0} ms, node {:.0} ms: {:.0}x less",
+                ours.as_secs_f64() * 1e3,
+                theirs.as_secs_f64() * 1e3,
+                theirs.as_secs_f64() / ours.as_secs_f64().max(1e-3)
+            );
+        }
     }
 }
