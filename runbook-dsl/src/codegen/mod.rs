@@ -515,7 +515,11 @@ impl<'a> Gen<'a> {
     /// ones through their setters, the rest through `param` (API actions) or `with_input`.
     fn typed_action(&mut self, action: &Action) -> String {
         let (Some(kind), Ok(inputs)) = (action.kind(), action.inputs()) else {
-            return "Pause::new()".to_string(); // unreachable: every typed action has a kind
+            // Every typed action has a kind and serializable inputs; should that ever change,
+            // the action is still written exactly, as data.
+            let other =
+                Action::Other { action: action.name().to_string(), inputs: action.inputs().unwrap_or_default() };
+            return self.action(&other);
         };
         let known = kind.known_inputs();
         let fields = kind.input_fields();
