@@ -58,7 +58,7 @@ pub fn format(text: &str, style: Style) -> Result<String, ReadError> {
     };
     let reread = yaml::from_str(&out).map_err(|e| lost(format!("the formatted text does not parse: {e}")))?;
     if let Some(d) = difference(&original, &reread) {
-        return Err(lost(format!("formatting would change the document at {d}")));
+        return Err(lost(format!("formatting would change the document ({d})")));
     }
     Ok(out)
 }
@@ -69,7 +69,7 @@ fn lost(message: String) -> ReadError {
         line: None,
         column: None,
         path: None,
-        message: format!("{message}; nothing was written (please report this document)"),
+        message: format!("{message}; the model cannot keep it exactly, so the file is left as it is"),
     }
 }
 
@@ -159,6 +159,14 @@ parameters:
         let keys: Vec<&str> =
             out.lines().filter(|l| !l.starts_with(' ')).map(|l| l.split(':').next().unwrap()).collect();
         assert_eq!(keys, ["schemaVersion", "parameters", "mainSteps", "x-owner", "description"]);
+    }
+
+    #[test]
+    fn formatting_that_would_change_a_value_is_refused_with_the_place() {
+        // The model always writes `inputs`; a step without it cannot be kept exactly.
+        let e = to_yaml("schemaVersion: '0.3'\nmainSteps:\n- {name: W, action: aws:pause}\n").unwrap_err();
+        assert!(e.message.contains("($.mainSteps[0].inputs: added)"), "{e}");
+        assert!(e.message.contains("left as it is"), "{e}");
     }
 
     #[test]
