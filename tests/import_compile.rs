@@ -82,12 +82,15 @@ fn target_dir() -> PathBuf {
 }
 
 /// Writes the project: one module per document, a main that prints `index<TAB>json` per line.
+/// The package is named after the folder: projects share the target directory, and so the path
+/// of their binary.
 fn write_project(dir: &Path, sources: &[String]) {
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let ws = cross_tests::workspace();
     let src = dir.join("src");
     std::fs::create_dir_all(&src).expect("create the project");
     let manifest = format!(
-        "[package]\nname = \"import-compile-back\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+        "[package]\nname = {name:?}\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
          [dependencies]\nrunbook-dsl = {{ path = {:?} }}\n\n\
          # Same settings as the workspace, so its compiled dependencies are reused.\n\
          [profile.dev.package.\"*\"]\nopt-level = 1\n\n[workspace]\n",
