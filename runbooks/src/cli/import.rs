@@ -45,6 +45,14 @@ pub fn module_file(path: &Path) -> String {
 /// Runs the subcommand: 0 success, 2 a file cannot be read, parsed or written (the other files
 /// are still imported).
 pub fn run(args: Args) -> ExitCode {
+    let f = &args.function;
+    if f.is_empty()
+        || f.starts_with(|c: char| c.is_ascii_digit())
+        || !f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        eprintln!("runbook import: --function `{f}` is not a Rust function name (letters, digits and `_`, e.g. build_stop_instance)");
+        return ExitCode::from(2);
+    }
     let files = match documents(&args.paths) {
         Ok(f) => f,
         Err(e) => {
@@ -99,6 +107,13 @@ pub fn run(args: Args) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_function_name_that_is_not_an_identifier_is_refused() {
+        let args =
+            Args { paths: vec![PathBuf::from("x.yaml")], rust: true, function: "stop-instance".into(), out: None };
+        assert_eq!(run(args), ExitCode::from(2));
+    }
 
     #[test]
     fn out_writes_one_module_per_document_and_bad_files_are_reported() {
