@@ -1,9 +1,11 @@
 //! Cross-crate tests. One test binary, one module per concern.
 
+mod corpus_roundtrip;
 mod diagram;
 mod freshness;
 mod iam_oracle;
 mod iam_snapshots;
+mod import_compile;
 mod oracle;
 mod simulate_catalog;
 mod simulate_corpus;

@@ -21,9 +21,11 @@
 extern crate self as runbook_dsl;
 
 pub mod builder;
+pub mod codegen;
 pub mod diagram;
 pub mod docs_page;
 pub mod emit;
+pub mod format;
 pub mod iam;
 pub mod model;
 pub mod read;

@@ -70,7 +70,20 @@ impl Parsed {
 /// assert_eq!(doc.main_steps[0].name, "W");
 /// ```
 pub fn from_str(text: &str) -> Result<Document, ReadError> {
-    parse(text).map(|p| p.document)
+    // Without a source map: only a failure needs places, and then `parse` is run to find them.
+    match yaml::from_str(text).map_err(|e| ReadError {
+        file: None,
+        line: e.line,
+        column: e.column,
+        path: None,
+        message: e.message,
+    }) {
+        Ok(value) => match from_value(value) {
+            Ok(doc) => Ok(doc),
+            Err(_) => parse(text).map(|p| p.document),
+        },
+        Err(e) => Err(e),
+    }
 }
 
 /// Reads a document and the position of every field, for diagnostics that point into the text.
@@ -137,8 +150,16 @@ fn null_text_fields(v: &Value) -> Vec<String> {
 }
 
 /// Reads a document from a JSON value; errors name the field path.
-pub fn from_value(value: Value) -> Result<Document, ReadError> {
+pub fn from_value(mut value: Value) -> Result<Document, ReadError> {
     let err = |path: Option<String>, message: String| ReadError { file: None, line: None, column: None, path, message };
+    // A `description` that is not a string (`description:` with no value reads as null) is kept
+    // as written in `Document::extra`, so that reading and writing loses nothing.
+    let odd_description = match &mut value {
+        Value::Object(top) if top.get("description").is_some_and(|d| !d.is_string()) => {
+            top.shift_remove_entry("description")
+        }
+        _ => None,
+    };
     let Value::Object(top) = &value else {
         return Err(err(None, "a document is a map with `schemaVersion` and `mainSteps`".into()));
     };
@@ -148,16 +169,28 @@ pub fn from_value(value: Value) -> Result<Document, ReadError> {
     if !top.contains_key("mainSteps") {
         return Err(err(None, "missing `mainSteps`; an Automation document needs at least one step".into()));
     }
-    serde_path_to_error::deserialize::<_, Document>(value).map_err(|e| {
+    let mut doc = serde_path_to_error::deserialize::<_, Document>(value).map_err(|e| {
         let path = e.path().to_string();
         let path = if path == "." || path.is_empty() { None } else { Some(path) };
         err(path, e.into_inner().to_string())
-    })
+    })?;
+    doc.extra.extend(odd_description);
+    Ok(doc)
 }
 
 /// Reads a document from a file.
 pub fn from_path(path: &Path) -> Result<Document, ReadError> {
-    parse_path(path).map(|p| p.document)
+    let text = std::fs::read_to_string(path).map_err(|e| ReadError {
+        file: Some(path.to_path_buf()),
+        line: None,
+        column: None,
+        path: None,
+        message: format!("cannot read the file: {e}"),
+    })?;
+    from_str(&text).map_err(|mut e| {
+        e.file = Some(path.to_path_buf());
+        e
+    })
 }
 
 /// Reads a document and its source map from a file; errors name the file.

@@ -147,7 +147,14 @@ impl<'a> Block<'a> {
     fn key<T: serde::Serialize + ?Sized>(&mut self, key: &T) -> Result<(), WriteError> {
         let k = key.serialize(KeyName)?;
         self.open_line();
+        let start = self.out.len();
         write_key(self.out, &k);
+        if self.out.len() - start > MAX_SIMPLE_KEY && self.out[start..].chars().count() > MAX_SIMPLE_KEY {
+            // Readers refuse implicit keys longer than 1024 characters: an explicit `? key`.
+            self.out.insert_str(start, "? ");
+            self.out.push('\n');
+            indent(self.out, self.slot.child());
+        }
         self.out.push(':');
         Ok(())
     }
@@ -437,6 +444,9 @@ impl serde::Serializer for KeyName {
     }
 }
 
+/// The longest key written in the implicit `key: value` form (YAML allows 1024 characters).
+const MAX_SIMPLE_KEY: usize = 1000;
+
 fn write_key(out: &mut String, k: &str) {
     if k.contains('\n') {
         write_double_quoted(out, k);
@@ -577,6 +587,14 @@ fn resolves_to_non_string(s: &str) -> bool {
 /// assert_eq!(v, serde_json::json!({"a": 1, "b": ["x", "yes"]}));
 /// ```
 pub fn from_str(text: &str) -> Result<Value, YamlError> {
+    // JSON text is read as JSON first: YAML readers refuse keys longer than 1024 characters in
+    // flow mappings, which JSON allows. Anything that is not strict JSON is read as YAML (and
+    // its errors are YAML's, with their place).
+    if text.trim_start().starts_with('{') {
+        if let Ok(v) = serde_json::from_str::<Value>(text) {
+            return Ok(v);
+        }
+    }
     serde_yaml::from_str::<Value>(text).map_err(|e| YamlError {
         line: e.location().map(|l| l.line()),
         column: e.location().map(|l| l.column()),
@@ -752,4 +770,30 @@ pub fn source_map(text: &str) -> SourceMap {
     let mut parser = Parser::new_from_str(text);
     let _ = parser.load(&mut rx, false);
     rx.map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keys_longer_than_yaml_allows_for_implicit_keys_are_written_explicitly() {
+        let long = "k".repeat(1500);
+        let v = json!({"a": {long.clone(): {"x": [1]}, "b": 2}, long.clone(): "v"});
+        let text = to_string(&v);
+        assert!(text.contains(&format!("  ? {long}\n  :\n")), "{text}");
+        assert_eq!(from_str(&text).unwrap(), v);
+    }
+
+    #[test]
+    fn json_with_long_keys_reads_as_json_and_other_text_as_yaml() {
+        let long = "k".repeat(1500);
+        let v = json!({long.clone(): 1, "a": [true, null, 1.5]});
+        assert_eq!(from_str(&serde_json::to_string_pretty(&v).unwrap()).unwrap(), v);
+        // Not strict JSON (a flow mapping with a plain scalar): read as YAML.
+        assert_eq!(from_str("{a: yes}").unwrap(), json!({"a": "yes"}));
+        let e = from_str("{a: [1,\n").unwrap_err();
+        assert!(e.line.is_some(), "{e:?}");
+    }
 }

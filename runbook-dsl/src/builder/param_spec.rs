@@ -1,4 +1,4 @@
-use crate::model::{DisplayType, Parameter, ParameterType, Value};
+use crate::model::{DisplayType, Map, Parameter, ParameterType, Value};
 
 /// The attributes of a parameter declared with [`crate::builder::Runbook::param`]; the type
 /// comes from the handle's marker type.
@@ -21,12 +21,17 @@ pub struct ParamSpec {
     pub(crate) max_items: Option<u64>,
     pub(crate) min_chars: Option<u64>,
     pub(crate) max_chars: Option<u64>,
+    pub(crate) extra: Map,
 }
 
 impl ParamSpec {
     /// A parameter with a description.
     pub fn new(description: impl Into<String>) -> Self {
         ParamSpec { description: Some(description.into()), ..Default::default() }
+    }
+    /// A parameter without a description (imported documents that have none).
+    pub fn without_description() -> Self {
+        <ParamSpec as Default>::default()
     }
     /// `default` (makes the parameter optional).
     pub fn default(mut self, v: impl Into<Value>) -> Self {
@@ -69,6 +74,13 @@ impl ParamSpec {
         self
     }
 
+    /// An attribute AWS does not document (`minValue`, ...), kept so that imported documents
+    /// are rebuilt exactly; the validator reports it.
+    pub fn attribute(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
+
     /// The parameter definition of the given type.
     pub fn into_parameter(self, ty: ParameterType) -> Parameter {
         let mut p = Parameter::new(ty);
@@ -81,6 +93,7 @@ impl ParamSpec {
         p.max_items = self.max_items;
         p.min_chars = self.min_chars;
         p.max_chars = self.max_chars;
+        p.extra = self.extra;
         p
     }
 }

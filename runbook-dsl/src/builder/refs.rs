@@ -52,6 +52,15 @@ pub trait Reference: fmt::Display {
     fn value(&self) -> Value {
         Value::String(self.to_string())
     }
+    /// The reference without inner spaces, `{{expr}}`, as many existing documents write it.
+    ///
+    /// ```
+    /// use runbook_dsl::prelude::*;
+    /// assert_eq!(Builtin::REGION.compact(), "{{global:REGION}}");
+    /// ```
+    fn compact(&self) -> String {
+        format!("{{{{{}}}}}", self.expr())
+    }
 }
 
 macro_rules! handle {
@@ -230,5 +239,11 @@ impl fmt::Display for Builtin {
 impl From<Builtin> for Value {
     fn from(b: Builtin) -> Value {
         b.value()
+    }
+}
+
+impl From<Builtin> for String {
+    fn from(b: Builtin) -> String {
+        b.to_string()
     }
 }

@@ -80,9 +80,34 @@ impl Runbook {
         }
     }
 
+    /// A runbook without a description (imported documents that have none).
+    pub fn without_description() -> Self {
+        Runbook { doc: Document::default(), problems: Vec::new(), flow: Default::default() }
+    }
+
     /// The document built so far.
     pub fn document(&self) -> &Document {
         &self.doc
+    }
+
+    /// The document built so far, to set what the builder has no method for (attachments,
+    /// keys AWS does not document); used by code that `runbook import` generates.
+    pub fn document_mut(&mut self) -> &mut Document {
+        &mut self.doc
+    }
+
+    /// Runs the automation as `role`: a parameter handle (`&role`), its compact form
+    /// (`role.compact()`) or a literal ARN.
+    ///
+    /// ```
+    /// use runbook_dsl::prelude::*;
+    /// let mut rb = Runbook::new("d");
+    /// let role: Param<Str> = rb.param("AutomationAssumeRole", ParamSpec::new("The role."));
+    /// rb.set_assume_role(role.compact());
+    /// assert_eq!(rb.document().assume_role.as_deref(), Some("{{AutomationAssumeRole}}"));
+    /// ```
+    pub fn set_assume_role(&mut self, role: impl Into<String>) {
+        self.doc.assume_role = Some(role.into());
     }
 
     /// Declares the `AutomationAssumeRole` parameter (an IAM role ARN) and runs the

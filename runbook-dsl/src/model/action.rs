@@ -15,6 +15,9 @@ macro_rules! actions {
         /// assert_eq!(a.inputs().unwrap()["Bucket"], "b");
         /// let other = Action::from_parts("aws:futureThing", Default::default());
         /// assert!(matches!(other, Action::Other { .. }));
+        /// // A null optional input would be dropped by the typed form: kept as written instead.
+        /// let inputs = json!({"Runtime": "python3.11", "Handler": null}).as_object().unwrap().clone();
+        /// assert!(matches!(Action::from_parts("aws:executeScript", inputs), Action::Other { .. }));
         /// ```
         // Unboxed on purpose: steps are few, and matching on `Action::Loop(l)` stays plain.
         #[allow(clippy::large_enum_variant)]
@@ -58,6 +61,16 @@ macro_rules! actions {
             /// Inputs the action documents, required or optional.
             pub fn known_inputs(self) -> &'static [&'static str] {
                 match self { $(ActionKind::$variant => $ty::KNOWN,)* }
+            }
+
+            /// The Rust field (and setter) name of each of [`ActionKind::known_inputs`].
+            pub fn input_fields(self) -> &'static [&'static str] {
+                match self { $(ActionKind::$variant => $ty::FIELDS,)* }
+            }
+
+            /// The name of the inputs struct, e.g. `ExecuteAwsApi`.
+            pub fn rust_name(self) -> &'static str {
+                match self { $(ActionKind::$variant => stringify!($ty),)* }
             }
 
             /// Outputs the action produces without a declaration.
@@ -112,12 +125,19 @@ macro_rules! actions {
                 }
             }
 
+            /// The typed action, when the inputs fit it and it writes them back exactly as
+            /// read (a `null` optional input, for one, would be dropped: such inputs stay
+            /// [`Action::Other`]).
             fn try_typed(name: &str, inputs: &Map) -> Option<Result<Action, String>> {
                 let v = Value::Object(inputs.clone());
-                match name {
-                    $($aws => Some(serde_json::from_value::<$ty>(v).map(Action::$variant).map_err(|e| e.to_string())),)*
-                    _ => None,
-                }
+                let typed = match name {
+                    $($aws => serde_json::from_value::<$ty>(v).map(Action::$variant).map_err(|e| e.to_string()),)*
+                    _ => return None,
+                };
+                Some(typed.and_then(|a| match a.inputs() {
+                    Ok(m) if &m == inputs => Ok(a),
+                    _ => Err("the typed inputs would not write back every value as written".to_string()),
+                }))
             }
 
             /// Outputs the action produces without a declaration.

@@ -13,6 +13,10 @@ pub const SCHEMA_VERSION: &str = "0.3";
 /// assert_eq!(doc.schema_version, "0.3");
 /// assert!(doc.main_steps.is_empty());
 /// ```
+///
+/// A `description` that is not a string (`description:` with no value reads as `null`) is kept
+/// as written in [`Document::extra`] by [`crate::read`], so that reading and writing the document
+/// loses nothing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Document {

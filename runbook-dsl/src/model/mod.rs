@@ -20,3 +20,18 @@ pub use step::{OnCancel, OnFailure, OutputDecl, Step};
 pub type Value = serde_json::Value;
 /// A map of dynamic values with key order preserved.
 pub type Map = serde_json::Map<String, Value>;
+
+/// The map inside an object value, empty for any other value: turns a `json!({...})` literal
+/// into inputs (`Action::Other`) or a raw condition (`Condition::Invalid`).
+///
+/// ```
+/// use runbook_dsl::model::into_map;
+/// assert_eq!(into_map(serde_json::json!({"a": 1}))["a"], 1);
+/// assert!(into_map(serde_json::json!([1])).is_empty());
+/// ```
+pub fn into_map(v: Value) -> Map {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}

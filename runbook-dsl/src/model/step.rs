@@ -261,6 +261,11 @@ impl Step {
         self.is_end = Some(b);
         self
     }
+    /// Sets a step key the model does not know (kept as written, after the known keys).
+    pub fn with_extra(mut self, key: impl Into<String>, value: impl Into<super::Value>) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
     /// Adds a declared output.
     pub fn output(mut self, name: impl Into<String>, selector: impl Into<String>, ty: DataType) -> Self {
         self.outputs.push(OutputDecl::new(name, selector, ty));

@@ -32,6 +32,8 @@ macro_rules! inputs {
             pub const REQUIRED: &'static [&'static str] = &[$($rkey),*];
             /// Every input this struct names.
             pub const KNOWN: &'static [&'static str] = &[$($rkey,)* $($okey),*];
+            /// The Rust field (and setter) name of each of [`Self::KNOWN`], in the same order.
+            pub const FIELDS: &'static [&'static str] = &[$(stringify!($rf),)* $(stringify!($of)),*];
             /// Outputs the action produces without a declaration.
             pub const OUTPUTS: &'static [(&'static str, DataType)] = &[$(($out, DataType::$outty)),*];
 

@@ -1,0 +1,218 @@
+//! `runbook import --rust` compiles back: the Rust generated for a diverse selection of corpus
+//! documents (and a hand-written aws:loop one), built in ONE cargo project under `target/` with
+//! one module per document, emits documents equal to the originals (as JSON values).
+//!
+//! The project shares the workspace's target directory, so dependencies are built once.
+
+use crate::corpus_roundtrip::corpus;
+use runbook_dsl::{codegen, format, read, yaml};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Whether a document (as read by the YAML reader) has a feature.
+type Has = fn(&Value) -> bool;
+
+/// What the selection must cover.
+const FEATURES: &[(&str, Has)] = &[
+    ("aws:branch", |d| has_action(d, "aws:branch")),
+    ("aws:approve", |d| has_action(d, "aws:approve")),
+    ("onFailure: step:", |d| any_step(d, |s| s["onFailure"].as_str().is_some_and(|f| f.starts_with("step:")))),
+    ("onCancel", |d| any_step(d, |s| s.get("onCancel").is_some())),
+    ("aws:executeScript", |d| has_action(d, "aws:executeScript")),
+    ("aws:executeAutomation", |d| has_action(d, "aws:executeAutomation")),
+    ("aws:waitForAwsResourceProperty", |d| has_action(d, "aws:waitForAwsResourceProperty")),
+    ("aws:assertAwsResourceProperty", |d| has_action(d, "aws:assertAwsResourceProperty")),
+    ("aws:runCommand", |d| has_action(d, "aws:runCommand")),
+    ("aws:createStack", |d| has_action(d, "aws:createStack")),
+    ("aws:deleteStack", |d| has_action(d, "aws:deleteStack")),
+    ("aws:invokeLambdaFunction", |d| has_action(d, "aws:invokeLambdaFunction")),
+    ("aws:changeInstanceState", |d| has_action(d, "aws:changeInstanceState")),
+    ("aws:sleep", |d| has_action(d, "aws:sleep")),
+    ("aws:createTags", |d| has_action(d, "aws:createTags")),
+    ("aws:createImage", |d| has_action(d, "aws:createImage")),
+    ("aws:runInstances", |d| has_action(d, "aws:runInstances")),
+    ("aws:deleteImage", |d| has_action(d, "aws:deleteImage")),
+    ("nextStep", |d| any_step(d, |s| s.get("nextStep").is_some())),
+    ("isCritical", |d| any_step(d, |s| s.get("isCritical").is_some())),
+    ("files (attachments)", |d| d.get("files").is_some()),
+    ("AWS::* parameter type", |d| params(d).any(|p| p["type"].as_str().is_some_and(|t| t.contains("AWS::")))),
+    ("parameter keys AWS does not document", |d| params(d).any(|p| p.get("minValue").is_some())),
+    ("description: null", |d| d.get("description").is_some_and(Value::is_null)),
+    ("branch condition AWS rejects", |d| branch_text(d).contains("StringNotEquals")),
+];
+
+fn steps(d: &Value) -> impl Iterator<Item = &Value> {
+    d["mainSteps"].as_array().into_iter().flatten()
+}
+fn any_step(d: &Value, f: impl Fn(&Value) -> bool) -> bool {
+    steps(d).any(f)
+}
+fn has_action(d: &Value, a: &str) -> bool {
+    any_step(d, |s| s["action"] == a)
+}
+fn params(d: &Value) -> impl Iterator<Item = &Value> {
+    d["parameters"].as_object().into_iter().flat_map(|m| m.values())
+}
+fn branch_text(d: &Value) -> String {
+    steps(d).filter(|s| s["action"] == "aws:branch").map(|s| s.to_string()).collect()
+}
+
+/// Up to two documents per feature (sorted by path), topped up with every 25th other document;
+/// (file, value as read) pairs.
+fn selection(files: &[PathBuf]) -> Vec<(PathBuf, Value)> {
+    let docs: Vec<(PathBuf, Value)> = files
+        .iter()
+        .map(|f| (f.clone(), yaml::from_str(&std::fs::read_to_string(f).expect("readable")).expect("parses")))
+        .collect();
+    let mut chosen = BTreeSet::new();
+    for (name, has) in FEATURES {
+        let hits: Vec<usize> = (0..docs.len()).filter(|&i| has(&docs[i].1)).collect();
+        assert!(!hits.is_empty(), "no corpus document has {name}");
+        chosen.extend(hits.into_iter().take(2));
+    }
+    chosen.extend((0..docs.len()).step_by(25));
+    chosen.into_iter().map(|i| docs[i].clone()).collect()
+}
+
+/// The workspace's target directory (where the generated project builds).
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| cross_tests::workspace().join("target"))
+}
+
+/// Writes the project: one module per document, a main that prints `index<TAB>json` per line.
+/// The package is named after the folder: projects share the target directory, and so the path
+/// of their binary.
+fn write_project(dir: &Path, sources: &[String]) {
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let ws = cross_tests::workspace();
+    let src = dir.join("src");
+    std::fs::create_dir_all(&src).expect("create the project");
+    let manifest = format!(
+        "[package]\nname = {name:?}\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+         [dependencies]\nrunbook-dsl = {{ path = {:?} }}\n\n\
+         # Same settings as the workspace, so its compiled dependencies are reused.\n\
+         [profile.dev.package.\"*\"]\nopt-level = 1\n\n[workspace]\n",
+        ws.join("runbook-dsl").display().to_string()
+    );
+    write_if_changed(&dir.join("Cargo.toml"), &manifest);
+    if let Ok(lock) = std::fs::read_to_string(ws.join("Cargo.lock")) {
+        write_if_changed(&dir.join("Cargo.lock"), &lock);
+    }
+    let mut main = String::from("//! Generated by the import compile-back test.\n\n");
+    for i in 0..sources.len() {
+        main.push_str(&format!("mod d{i:03};\n"));
+    }
+    main.push_str("\nfn main() {\n    let docs: &[fn() -> Result<runbook_dsl::model::Document, runbook_dsl::builder::BuildError>] = &[\n");
+    for i in 0..sources.len() {
+        main.push_str(&format!("        d{i:03}::build,\n"));
+    }
+    main.push_str(
+        "    ];\n    for (i, build) in docs.iter().enumerate() {\n        match build() {\n            \
+         Ok(doc) => println!(\"{i}\\t{}\", doc.to_value()),\n            \
+         Err(e) => println!(\"{i}\\tERROR {}\", e.to_string().replace('\\n', \"; \")),\n        }\n    }\n}\n",
+    );
+    write_if_changed(&src.join("main.rs"), &main);
+    for (i, s) in sources.iter().enumerate() {
+        write_if_changed(&src.join(format!("d{i:03}.rs")), s);
+    }
+}
+
+/// Keeps modification times (and so cargo's fingerprints) when nothing changed.
+fn write_if_changed(path: &Path, text: &str) {
+    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
+        std::fs::write(path, text).expect("write the generated project");
+    }
+}
+
+#[test]
+fn imported_rust_compiles_and_emits_the_original_documents() {
+    let Some(files) = corpus() else { return };
+    let mut docs = selection(&files);
+    let corpus_count = docs.len();
+    assert!(corpus_count >= 25, "only {corpus_count} corpus documents selected");
+    for (name, has) in FEATURES {
+        assert!(docs.iter().any(|(_, v)| has(v)), "the selection misses {name}");
+    }
+    let fixture = cross_tests::workspace().join("tests/fixtures/import-loop.yaml");
+    let text = std::fs::read_to_string(&fixture).expect("the aws:loop fixture");
+    docs.push((fixture, yaml::from_str(&text).expect("the fixture parses")));
+    assert!(has_action(&docs[docs.len() - 1].1, "aws:loop"));
+    compile_back(&docs, "import-compile-back");
+    eprintln!("import compile-back: {} documents ({corpus_count} from the corpus) rebuilt exactly", docs.len());
+}
+
+/// Every corpus document (slower: about a minute of compiling on 2 cores).
+#[test]
+#[ignore = "compiles all 281 corpus documents; run with --ignored"]
+fn every_corpus_document_compiles_back() {
+    let Some(files) = corpus() else { return };
+    let docs: Vec<(PathBuf, Value)> = files
+        .iter()
+        .map(|f| (f.clone(), yaml::from_str(&std::fs::read_to_string(f).expect("readable")).expect("parses")))
+        .collect();
+    compile_back(&docs, "import-compile-back-all");
+    eprintln!("import compile-back: all {} corpus documents rebuilt exactly", docs.len());
+}
+
+/// Generates, builds and runs one project for `docs`; fails listing every document that does not
+/// come back exactly.
+fn compile_back(docs: &[(PathBuf, Value)], project_name: &str) {
+    let have_rustfmt = cross_tests::have("rustfmt");
+    let mut sources = Vec::new();
+    let mut failures = Vec::new();
+    for (path, _) in docs {
+        let doc = read::from_path(path).unwrap_or_else(|e| panic!("{e}"));
+        let src = codegen::to_rust(
+            &doc,
+            &codegen::Options { source: Some(path.display().to_string()), ..Default::default() },
+        );
+        if have_rustfmt && codegen::rustfmt(&src).as_deref() != Ok(src.as_str()) {
+            failures.push(format!("{}: the generated source is not rustfmt-formatted", path.display()));
+        }
+        sources.push(src);
+    }
+
+    let project = target_dir().join(project_name);
+    write_project(&project, &sources);
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["run", "--quiet", "--offline", "--manifest-path"])
+        .arg(project.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", target_dir())
+        .output()
+        .expect("cargo runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "the generated project does not build or run:\n{stderr}");
+    assert!(!stderr.contains("warning"), "the generated source has warnings:\n{stderr}");
+
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), docs.len(), "one line per document:\n{stdout}");
+    for (line, (path, original)) in lines.iter().zip(docs) {
+        let (_, json) = line.split_once('\t').expect("index<TAB>json");
+        if let Some(err) = json.strip_prefix("ERROR ") {
+            failures.push(format!("{}: the generated build() fails: {err}", path.display()));
+            continue;
+        }
+        let emitted: Value = serde_json::from_str(json).expect("main prints JSON");
+        if let Some(d) = format::difference(original, &emitted) {
+            failures.push(format!("{}: the rebuilt document differs at {d}", path.display()));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} imports fail:\n{}", failures.len(), docs.len(), failures.join("\n"));
+}
+
+/// What `runbook import --rust` prints for the hand-written aws:loop document, pinned.
+#[test]
+fn import_of_the_loop_fixture_is_pinned() {
+    if !cross_tests::have("rustfmt") {
+        eprintln!("warning: rustfmt is not on PATH: the pinned import is formatted by it; skipped");
+        return;
+    }
+    let doc =
+        read::from_path(&cross_tests::workspace().join("tests/fixtures/import-loop.yaml")).expect("fixture reads");
+    let opts = codegen::Options { source: Some("tests/fixtures/import-loop.yaml".into()), ..Default::default() };
+    insta::assert_snapshot!(codegen::to_rust(&doc, &opts));
+}
