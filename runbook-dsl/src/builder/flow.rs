@@ -581,7 +581,7 @@ impl Runbook {
     /// `build` stays usable for partial documents.)
     pub(super) fn validation_problems(&self) -> Vec<String> {
         const AT_BUILD: &[&str] = &["E025", "W004", "E028", "E029", "E035", "E036", "E037", "E038", "E039", "E042"];
-        validate::validate(&self.doc)
+        validate::build_checks(&self.doc)
             .into_iter()
             .filter(|d| AT_BUILD.contains(&d.code))
             .map(|d| {

@@ -199,11 +199,7 @@ fn parameters(cx: &Cx, out: &mut Vec<Diagnostic>) {
         }
         // Compiled only when a default is checked against it (compiling big patterns is slow).
         // ASCII classes first: Java's `\w`, `\d`, `\s` are ASCII, as AWS checks them.
-        let pattern = || {
-            let pat = p.allowed_pattern.as_deref()?;
-            let build = |unicode| regex::RegexBuilder::new(pat).unicode(unicode).build().ok();
-            build(false).or_else(|| build(true))
-        };
+        let pattern = || compiled_pattern(p.allowed_pattern.as_deref()?);
         let Some(default) = &p.default else { continue };
         let field = format!("{base}.default");
         if let Some(inner) =
@@ -324,4 +320,29 @@ fn example(t: DataType) -> &'static str {
         DataType::StringMap => "{key: value}",
         DataType::MapList => "[{key: value}]",
     }
+}
+
+/// An `allowedPattern` compiled (ASCII classes first, as Java has them; Unicode when the pattern
+/// needs it), cached per thread: catalogs and corpora repeat the same few patterns, and building
+/// an automaton costs far more than checking a default against it.
+fn compiled_pattern(pat: &str) -> Option<regex::Regex> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static CACHE: RefCell<HashMap<String, Option<regex::Regex>>> = RefCell::new(HashMap::new());
+    }
+    const MAX_CACHED: usize = 1024;
+    CACHE.with(|cache| {
+        if let Some(hit) = cache.borrow().get(pat) {
+            return hit.clone();
+        }
+        let build = |unicode| regex::RegexBuilder::new(pat).unicode(unicode).build().ok();
+        let re = build(false).or_else(|| build(true));
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= MAX_CACHED {
+            cache.clear();
+        }
+        cache.insert(pat.to_string(), re.clone());
+        re
+    })
 }

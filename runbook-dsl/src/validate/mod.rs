@@ -162,6 +162,18 @@ pub fn validate(doc: &Document) -> Vec<Diagnostic> {
     out
 }
 
+/// The checks [`crate::builder::Runbook::build`] runs: the step-level limits and the types of
+/// branch operands, the families that hold every code the flow API promises. The document-wide
+/// checks (size, reachability, lints) wait for `emit` and `runbook validate`, which run
+/// [`validate`] once per document.
+pub(crate) fn build_checks(doc: &Document) -> Vec<Diagnostic> {
+    let cx = Cx::new(doc);
+    let mut out = Vec::new();
+    steps::check(&cx, &mut out);
+    refs::check(&cx, &mut out);
+    out
+}
+
 /// [`validate`] for a document read from text, plus what only the text shows (a text field
 /// written as `null`, E009). `runbook validate` uses this.
 ///
