@@ -28,10 +28,11 @@ pub struct Params {
     pub policy_arn: String,
 }
 
-/// Verifies the attachment: lists every managed policy attached to the role or user (all pages)
-/// and fails unless the policy is among them. An assert cannot do this: the attached policies
-/// are a list, and an assert's selector must end on one value.
-const VERIFY_ATTACHED: &str = r#"import boto3
+/// Lists every managed policy attached to the role or user (all pages) and says whether the
+/// policy is among them; with `Require` set it fails unless it is (the verification). A script,
+/// not `ListAttached*Policies` and a branch: a branch cannot test a list for an element
+/// (`Contains` takes strings), and an entity without policies gives the selector nothing to match.
+const ATTACHED: &str = r#"import boto3
 
 def handler(events, context):
     iam = boto3.client("iam")
@@ -41,9 +42,9 @@ def handler(events, context):
     else:
         pages = iam.get_paginator("list_attached_user_policies").paginate(UserName=name)
     attached = [p["PolicyArn"] for page in pages for p in page["AttachedPolicies"]]
-    if arn not in attached:
+    if events["Require"] in (True, "True", "true") and arn not in attached:
         raise Exception(arn + " is not attached to IAM " + kind.lower() + " " + name)
-    return {"Attached": True}
+    return {"Attached": arn in attached, "PolicyArns": attached}
 "#;
 
 /// Builds the runbook; `approval` adds an approval before the change.
@@ -75,11 +76,16 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             "resourceIds": [p.iam_resource_id],
         } -> { RoleName: Str = "$.resourceIdentifiers[0].resourceName" }), timeout 20, retries 2;
         /// Lists the managed policies attached to the role.
-        ListRolePolicies: api!(iam.ListAttachedRolePolicies { RoleName: ResolveRole.RoleName, MaxItems: 1000 }
-            -> { PolicyArns: StrList = "$.AttachedPolicies..PolicyArn" }), timeout 20, retries 2;
+        ReadRolePolicies: script!(
+            runtime = "python3.11",
+            handler = "handler",
+            script = ATTACHED,
+            input = { Kind: "Role", Name: ResolveRole.RoleName, PolicyArn: p.policy_arn, Require: false },
+            outputs = { Attached: Bool = "$.Payload.Attached", PolicyArns: StrList = "$.Payload.PolicyArns" },
+        ), timeout 60;
         /// Leaves a role that already has the policy untouched.
-        CheckRolePolicy: if ListRolePolicies.PolicyArns.contains(p.policy_arn) { RoleAlreadyAttached } else { ApproveRoleChange };
-        /// The role already has the policy (ListRolePolicies found it); nothing was changed.
+        CheckRolePolicy: if ReadRolePolicies.Attached { RoleAlreadyAttached } else { ApproveRoleChange };
+        /// The role already has the policy (ReadRolePolicies found it); nothing was changed.
         RoleAlreadyAttached: exists("GetRole", "RoleName", "$.Role.RoleName", &ResolveRole.RoleName), end;
 
         /// Looks the user's name up from its unique id.
@@ -88,11 +94,16 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             "resourceIds": [p.iam_resource_id],
         } -> { UserName: Str = "$.resourceIdentifiers[0].resourceName" }), timeout 20, retries 2;
         /// Lists the managed policies attached to the user.
-        ListUserPolicies: api!(iam.ListAttachedUserPolicies { UserName: ResolveUser.UserName, MaxItems: 1000 }
-            -> { PolicyArns: StrList = "$.AttachedPolicies..PolicyArn" }), timeout 20, retries 2;
+        ReadUserPolicies: script!(
+            runtime = "python3.11",
+            handler = "handler",
+            script = ATTACHED,
+            input = { Kind: "User", Name: ResolveUser.UserName, PolicyArn: p.policy_arn, Require: false },
+            outputs = { Attached: Bool = "$.Payload.Attached", PolicyArns: StrList = "$.Payload.PolicyArns" },
+        ), timeout 60;
         /// Leaves a user that already has the policy untouched.
-        CheckUserPolicy: if ListUserPolicies.PolicyArns.contains(p.policy_arn) { UserAlreadyAttached } else { ApproveUserChange };
-        /// The user already has the policy (ListUserPolicies found it); nothing was changed.
+        CheckUserPolicy: if ReadUserPolicies.Attached { UserAlreadyAttached } else { ApproveUserChange };
+        /// The user already has the policy (ReadUserPolicies found it); nothing was changed.
         UserAlreadyAttached: exists("GetUser", "UserName", "$.User.UserName", &ResolveUser.UserName), end;
 
         /// Waits for an approver; a rejection ends the run without changes.
@@ -108,8 +119,8 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         VerifyRolePolicy: script!(
             runtime = "python3.11",
             handler = "handler",
-            script = VERIFY_ATTACHED,
-            input = { Kind: "Role", Name: ResolveRole.RoleName, PolicyArn: p.policy_arn },
+            script = ATTACHED,
+            input = { Kind: "Role", Name: ResolveRole.RoleName, PolicyArn: p.policy_arn, Require: true },
         ), timeout 60, on_failure UndoAttachRolePolicy, on_cancel UndoAttachRolePolicy, end;
 
         /// Waits for an approver; a rejection ends the run without changes.
@@ -125,11 +136,11 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         VerifyUserPolicy: script!(
             runtime = "python3.11",
             handler = "handler",
-            script = VERIFY_ATTACHED,
-            input = { Kind: "User", Name: ResolveUser.UserName, PolicyArn: p.policy_arn },
+            script = ATTACHED,
+            input = { Kind: "User", Name: ResolveUser.UserName, PolicyArn: p.policy_arn, Require: true },
         ), timeout 60, on_failure UndoAttachUserPolicy, on_cancel UndoAttachUserPolicy, end;
 
-        outputs ResolveRole.RoleName, ListRolePolicies.PolicyArns, ResolveUser.UserName, ListUserPolicies.PolicyArns;
+        outputs ResolveRole.RoleName, ReadRolePolicies.PolicyArns, ResolveUser.UserName, ReadUserPolicies.PolicyArns;
     }
     rb.build()
 }
