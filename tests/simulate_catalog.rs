@@ -200,6 +200,91 @@ fn fixture(base: &str) -> Option<Fixture> {
                 fix: ("rds", "ModifyDBInstance"),
             })
         }
+        "Remediate-S3-EnableBucketVersioning" => {
+            // The read is a boto3 script (a never-versioned bucket has no `Status`): a step mock.
+            let read = |status: &str| {
+                Mock::step("ReadVersioning").outputs(json!({"Payload": {"Status": status, "Plan": "mocked"}}))
+            };
+            let get = || api("s3", "GetBucketVersioning").when(json!({"Bucket": "my-bucket"}));
+            Some(Fixture {
+                params: vec![("BucketName", json!("my-bucket"))],
+                compliant: vec![read("Enabled"), get().responds(json!({"Status": "Enabled"}))],
+                noncompliant: vec![
+                    read("Disabled"),
+                    api("s3", "PutBucketVersioning").responds(json!({})),
+                    get().responds(json!({"Status": "Enabled"})),
+                ],
+                fix_fails: vec![
+                    read("Suspended"),
+                    // The fix fails on every attempt; the undo (the same operation, `Suspended`) works.
+                    api("s3", "PutBucketVersioning")
+                        .when(json!({"VersioningConfiguration": {"Status": "Enabled"}}))
+                        .error("AccessDenied", "Access Denied"),
+                    api("s3", "PutBucketVersioning").responds(json!({})),
+                ],
+                fix: ("s3", "PutBucketVersioning"),
+            })
+        }
+        "Remediate-S3-BlockPublicAccess" => {
+            let read = |blocked: bool| {
+                let previous = json!({"BlockPublicAcls": blocked, "IgnorePublicAcls": blocked, "BlockPublicPolicy": blocked, "RestrictPublicBuckets": blocked});
+                Mock::step("ReadPublicAccessBlock").outputs(json!({"Payload": {"AllBlocked": blocked, "Existed": blocked, "Previous": previous.to_string(), "Plan": "mocked"}}))
+            };
+            let all_on = json!({"PublicAccessBlockConfiguration": {"BlockPublicAcls": true, "IgnorePublicAcls": true, "BlockPublicPolicy": true, "RestrictPublicBuckets": true}});
+            let get = || api("s3", "GetPublicAccessBlock").when(json!({"Bucket": "my-bucket"}));
+            Some(Fixture {
+                params: vec![("BucketName", json!("my-bucket"))],
+                compliant: vec![read(true), get().responds(all_on.clone())],
+                noncompliant: vec![
+                    read(false),
+                    api("s3", "PutPublicAccessBlock").responds(json!({})),
+                    get().responds(all_on),
+                ],
+                fix_fails: vec![
+                    read(false),
+                    api("s3", "PutPublicAccessBlock").error("AccessDenied", "Access Denied"),
+                    // The undo is a boto3 script (restore or delete): a step mock.
+                    Mock::step("UndoPutPublicAccessBlock")
+                        .outputs(json!({"Payload": {"Restored": "no configuration"}})),
+                ],
+                fix: ("s3", "PutPublicAccessBlock"),
+            })
+        }
+        "Remediate-IAM-AttachManagedPolicy" => {
+            const POLICY: &str = "arn:aws:iam::aws:policy/SecurityAudit";
+            let resolve = || {
+                api("config", "ListDiscoveredResources").responds(
+                    json!({"resourceIdentifiers": [{"resourceType": "AWS::IAM::Role", "resourceName": "app-role"}]}),
+                )
+            };
+            // The read lists every page with boto3: a step mock.
+            let list = |arns: &[&str]| {
+                Mock::step("ReadRolePolicies")
+                    .outputs(json!({"Payload": {"Attached": arns.contains(&POLICY), "PolicyArns": arns}}))
+            };
+            Some(Fixture {
+                params: vec![("IAMResourceId", json!("AROAJQABLZS4A3QDU576Q")), ("PolicyArn", json!(POLICY))],
+                compliant: vec![
+                    resolve(),
+                    list(&[POLICY]),
+                    api("iam", "GetRole").responds(json!({"Role": {"RoleName": "app-role"}})),
+                ],
+                noncompliant: vec![
+                    resolve(),
+                    list(&[]),
+                    api("iam", "AttachRolePolicy").responds(json!({})),
+                    // The verification lists every page with boto3: a step mock.
+                    Mock::step("VerifyRolePolicy").outputs(json!({"Payload": {"Attached": true}})),
+                ],
+                fix_fails: vec![
+                    resolve(),
+                    list(&[]),
+                    api("iam", "AttachRolePolicy").error("AccessDenied", "not authorized"),
+                    api("iam", "DetachRolePolicy").responds(json!({})),
+                ],
+                fix: ("iam", "AttachRolePolicy"),
+            })
+        }
         "Remediate-EBS-EncryptVolume" => Some(ebs_encrypt_volume()),
         "Remediate-RDS-EncryptInstance" => Some(rds_encrypt_instance()),
         _ => None,

@@ -133,6 +133,7 @@ fn the_resource_id_patterns_accept_what_config_passes() {
         ("DbiResourceId", "db-ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
         ("AccountId", "123456789012"),
         ("KeyId", "1234abcd-12ab-34cd-56ef-1234567890ab"),
+        ("IAMResourceId", "AROAJQABLZS4A3QDU576Q"),
     ];
     for e in entries() {
         let param = e.target.resource_id_param;

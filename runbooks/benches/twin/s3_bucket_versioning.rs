@@ -47,8 +47,8 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     let approvers: Option<Param<StrList>> = approval.then(|| {
         rb.param(
             "Approvers",
-            ParamSpec::new("(Required) IAM user or role ARNs who may approve the change (1 to 10).")
-                .pattern(r"^arn:aws[a-z0-9-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
+            ParamSpec::new("(Required) IAM user names or user/role ARNs (1 to 10) who may approve the change.")
+                .pattern(r"^([\w+=,.@-]+|arn:aws[a-z0-9-]*:(iam|sts)::\d{12}:(user|role|assumed-role)/[\w+=,.@/-]+)$")
                 .min_items(1)
                 .max_items(10),
         )
@@ -109,8 +109,8 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         .description("Enables versioning.")
         .timeout_seconds(20)
         .max_attempts(3)
-        .on_failure(OnFailure::step("SuspendVersioning"))
-        .on_cancel(OnCancel::step("SuspendVersioning")),
+        .on_failure(OnFailure::step("UndoEnableVersioning"))
+        .on_cancel(OnCancel::step("UndoEnableVersioning")),
     );
     rb.add(
         Step::new(
@@ -120,13 +120,13 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         )
         .description("Verifies that versioning is Enabled.")
         .timeout_seconds(60)
-        .on_failure(OnFailure::step("SuspendVersioning"))
-        .on_cancel(OnCancel::step("SuspendVersioning"))
+        .on_failure(OnFailure::step("UndoEnableVersioning"))
+        .on_cancel(OnCancel::step("UndoEnableVersioning"))
         .is_end(true),
     );
     rb.add(
         Step::new(
-            "SuspendVersioning",
+            "UndoEnableVersioning",
             ExecuteAwsApi::new("s3", "PutBucketVersioning")
                 .param("Bucket", &bucket)
                 .param("VersioningConfiguration", json!({"Status": "Suspended"})),

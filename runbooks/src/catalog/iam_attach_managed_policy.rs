@@ -3,7 +3,7 @@
 //! for a role, `AIDA...` for a user), not its name; the runbook resolves the name through AWS
 //! Config's resource inventory. Written with the macros.
 
-use super::shared::Approval;
+use super::common;
 use super::ConfigTarget;
 use runbook_dsl::builder::BuildError;
 use runbook_dsl::prelude::*;
@@ -28,7 +28,24 @@ pub struct Params {
     pub policy_arn: String,
 }
 
-const ATTACHED: &str = "$.AttachedPolicies..PolicyArn";
+/// Lists every managed policy attached to the role or user (all pages) and says whether the
+/// policy is among them; with `Require` set it fails unless it is (the verification). A script,
+/// not `ListAttached*Policies` and a branch: a branch cannot test a list for an element
+/// (`Contains` takes strings), and an entity without policies gives the selector nothing to match.
+const ATTACHED: &str = r#"import boto3
+
+def handler(events, context):
+    iam = boto3.client("iam")
+    kind, name, arn = events["Kind"], events["Name"], events["PolicyArn"]
+    if kind == "Role":
+        pages = iam.get_paginator("list_attached_role_policies").paginate(RoleName=name)
+    else:
+        pages = iam.get_paginator("list_attached_user_policies").paginate(UserName=name)
+    attached = [p["PolicyArn"] for page in pages for p in page["AttachedPolicies"]]
+    if events["Require"] in (True, "True", "true") and arn not in attached:
+        raise Exception(arn + " is not attached to IAM " + kind.lower() + " " + name)
+    return {"Attached": arn in attached, "PolicyArns": attached}
+"#;
 
 /// Builds the runbook; `approval` adds an approval before the change.
 pub fn build(approval: bool) -> Result<Document, BuildError> {
@@ -43,11 +60,11 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     );
     rb.assume_role();
     let p = rb.params::<Params>();
-    let approvers = approval.then(|| rb.params::<Approval>());
-    let attached = |api: &str, key: &str, name: &Output<Str>| {
-        AssertAwsResourceProperty::new("iam", api, ATTACHED, vec![p.policy_arn.value()])
-            .param(key, name)
-            .param("MaxItems", 1000)
+    let approvers = common::approvers(&mut rb, approval, "the change");
+    // The compliant end re-reads the entity by the name just resolved (the attachment itself was
+    // found by the list step; an assert cannot select one element of that list).
+    let exists = |api: &str, key: &str, selector: &str, name: &Output<Str>| {
+        AssertAwsResourceProperty::new("iam", api, selector, vec![name.to_string()]).param(key, name)
     };
     flow! { rb;
         /// Roles have ids starting AROA, users AIDA.
@@ -59,24 +76,17 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             "resourceIds": [p.iam_resource_id],
         } -> { RoleName: Str = "$.resourceIdentifiers[0].resourceName" }), timeout 20, retries 2;
         /// Lists the managed policies attached to the role.
-        ListRolePolicies: api!(iam.ListAttachedRolePolicies { RoleName: ResolveRole.RoleName, MaxItems: 1000 }
-            -> { PolicyArns: StrList = "$.AttachedPolicies..PolicyArn" }), timeout 20, retries 2;
+        ReadRolePolicies: script!(
+            runtime = "python3.11",
+            handler = "handler",
+            script = ATTACHED,
+            input = { Kind: "Role", Name: ResolveRole.RoleName, PolicyArn: p.policy_arn, Require: false },
+            outputs = { Attached: Bool = "$.Payload.Attached", PolicyArns: StrList = "$.Payload.PolicyArns" },
+        ), timeout 60;
         /// Leaves a role that already has the policy untouched.
-        CheckRolePolicy: if ListRolePolicies.PolicyArns.contains(p.policy_arn) { RoleAlreadyAttached } else { ApproveRoleChange };
-        /// The role is already compliant; nothing was changed.
-        RoleAlreadyAttached: attached("ListAttachedRolePolicies", "RoleName", &ResolveRole.RoleName), end;
-        /// Waits for an approver; a rejection ends the run without changes.
-        #[when(let Some(a) = &approvers)]
-        ApproveRoleChange: approve(a.approvers, format!("Attach {} to IAM role {}?", p.policy_arn, p.iam_resource_id));
-        /// Attaches the policy to the role.
-        AttachRolePolicy: api!(iam.AttachRolePolicy { RoleName: ResolveRole.RoleName, PolicyArn: p.policy_arn }),
-            timeout 20, undo {
-            /// Undo: detaches the policy from the role.
-            DetachRolePolicy: api!(iam.DetachRolePolicy { RoleName: ResolveRole.RoleName, PolicyArn: p.policy_arn }), timeout 20;
-        };
-        /// Verifies that the role has the policy.
-        VerifyRolePolicy: attached("ListAttachedRolePolicies", "RoleName", &ResolveRole.RoleName),
-            on_failure DetachRolePolicy, on_cancel DetachRolePolicy, end;
+        CheckRolePolicy: if ReadRolePolicies.Attached { RoleAlreadyAttached } else { ApproveRoleChange };
+        /// The role already has the policy (ReadRolePolicies found it); nothing was changed.
+        RoleAlreadyAttached: exists("GetRole", "RoleName", "$.Role.RoleName", &ResolveRole.RoleName), end;
 
         /// Looks the user's name up from its unique id.
         ResolveUser: api!(config.ListDiscoveredResources {
@@ -84,26 +94,53 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             "resourceIds": [p.iam_resource_id],
         } -> { UserName: Str = "$.resourceIdentifiers[0].resourceName" }), timeout 20, retries 2;
         /// Lists the managed policies attached to the user.
-        ListUserPolicies: api!(iam.ListAttachedUserPolicies { UserName: ResolveUser.UserName, MaxItems: 1000 }
-            -> { PolicyArns: StrList = "$.AttachedPolicies..PolicyArn" }), timeout 20, retries 2;
+        ReadUserPolicies: script!(
+            runtime = "python3.11",
+            handler = "handler",
+            script = ATTACHED,
+            input = { Kind: "User", Name: ResolveUser.UserName, PolicyArn: p.policy_arn, Require: false },
+            outputs = { Attached: Bool = "$.Payload.Attached", PolicyArns: StrList = "$.Payload.PolicyArns" },
+        ), timeout 60;
         /// Leaves a user that already has the policy untouched.
-        CheckUserPolicy: if ListUserPolicies.PolicyArns.contains(p.policy_arn) { UserAlreadyAttached } else { ApproveUserChange };
-        /// The user is already compliant; nothing was changed.
-        UserAlreadyAttached: attached("ListAttachedUserPolicies", "UserName", &ResolveUser.UserName), end;
+        CheckUserPolicy: if ReadUserPolicies.Attached { UserAlreadyAttached } else { ApproveUserChange };
+        /// The user already has the policy (ReadUserPolicies found it); nothing was changed.
+        UserAlreadyAttached: exists("GetUser", "UserName", "$.User.UserName", &ResolveUser.UserName), end;
+
         /// Waits for an approver; a rejection ends the run without changes.
         #[when(let Some(a) = &approvers)]
-        ApproveUserChange: approve(a.approvers, format!("Attach {} to IAM user {}?", p.policy_arn, p.iam_resource_id));
+        ApproveRoleChange: approve(a, format!("Attach {} to IAM role {}?", p.policy_arn, p.iam_resource_id));
+        /// Attaches the policy to the role.
+        AttachRolePolicy: api!(iam.AttachRolePolicy { RoleName: ResolveRole.RoleName, PolicyArn: p.policy_arn }),
+            timeout 20, undo {
+            /// Undo: detaches the policy from the role.
+            UndoAttachRolePolicy: api!(iam.DetachRolePolicy { RoleName: ResolveRole.RoleName, PolicyArn: p.policy_arn }), timeout 20;
+        };
+        /// Verifies that the role has the policy.
+        VerifyRolePolicy: script!(
+            runtime = "python3.11",
+            handler = "handler",
+            script = ATTACHED,
+            input = { Kind: "Role", Name: ResolveRole.RoleName, PolicyArn: p.policy_arn, Require: true },
+        ), timeout 60, on_failure UndoAttachRolePolicy, on_cancel UndoAttachRolePolicy, end;
+
+        /// Waits for an approver; a rejection ends the run without changes.
+        #[when(let Some(a) = &approvers)]
+        ApproveUserChange: approve(a, format!("Attach {} to IAM user {}?", p.policy_arn, p.iam_resource_id));
         /// Attaches the policy to the user.
         AttachUserPolicy: api!(iam.AttachUserPolicy { UserName: ResolveUser.UserName, PolicyArn: p.policy_arn }),
             timeout 20, undo {
             /// Undo: detaches the policy from the user.
-            DetachUserPolicy: api!(iam.DetachUserPolicy { UserName: ResolveUser.UserName, PolicyArn: p.policy_arn }), timeout 20;
+            UndoAttachUserPolicy: api!(iam.DetachUserPolicy { UserName: ResolveUser.UserName, PolicyArn: p.policy_arn }), timeout 20;
         };
         /// Verifies that the user has the policy.
-        VerifyUserPolicy: attached("ListAttachedUserPolicies", "UserName", &ResolveUser.UserName),
-            on_failure DetachUserPolicy, on_cancel DetachUserPolicy, end;
+        VerifyUserPolicy: script!(
+            runtime = "python3.11",
+            handler = "handler",
+            script = ATTACHED,
+            input = { Kind: "User", Name: ResolveUser.UserName, PolicyArn: p.policy_arn, Require: true },
+        ), timeout 60, on_failure UndoAttachUserPolicy, on_cancel UndoAttachUserPolicy, end;
 
-        outputs ResolveRole.RoleName, ListRolePolicies.PolicyArns, ResolveUser.UserName, ListUserPolicies.PolicyArns;
+        outputs ResolveRole.RoleName, ReadRolePolicies.PolicyArns, ResolveUser.UserName, ReadUserPolicies.PolicyArns;
     }
     rb.build()
 }
@@ -118,8 +155,8 @@ mod tests {
         for doc in [&auto, &manual] {
             checks::parameters(doc, "IAMResourceId");
             for kind in ["Role", "User"] {
-                checks::undo(doc, &format!("Attach{kind}Policy"), &format!("Detach{kind}Policy"));
-                checks::verified(doc, &format!("Verify{kind}Policy"), &format!("Detach{kind}Policy"));
+                checks::undo(doc, &format!("Attach{kind}Policy"), &format!("UndoAttach{kind}Policy"));
+                checks::verified(doc, &format!("Verify{kind}Policy"), &format!("UndoAttach{kind}Policy"));
             }
         }
         for kind in ["Role", "User"] {

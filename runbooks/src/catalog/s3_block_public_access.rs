@@ -2,7 +2,7 @@
 //! (`S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED`). Config passes the bucket name as the resource
 //! id. Written with the macros.
 
-use super::shared::Approval;
+use super::common;
 use super::ConfigTarget;
 use runbook_dsl::builder::BuildError;
 use runbook_dsl::prelude::*;
@@ -77,7 +77,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     );
     rb.assume_role();
     let p = rb.params::<Params>();
-    let approvers = approval.then(|| rb.params::<Approval>());
+    let approvers = common::approvers(&mut rb, approval, "the change");
     let verify = |flag: &str| {
         AssertAwsResourceProperty::new(
             "s3",
@@ -107,7 +107,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         AlreadyBlocked: verify("BlockPublicPolicy"), end;
         /// Waits for an approver; a rejection ends the run without changes.
         #[when(let Some(a) = &approvers)]
-        ApproveChange: approve(a.approvers, format!("Block all public access on S3 bucket {}?", p.bucket_name));
+        ApproveChange: approve(a, format!("Block all public access on S3 bucket {}?", p.bucket_name));
         /// Turns on all four public access block settings.
         PutPublicAccessBlock: api!(s3.PutPublicAccessBlock {
             Bucket: p.bucket_name,
@@ -119,7 +119,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             },
         }), timeout 20, retries 2, undo {
             /// Undo: restores the settings read before the change.
-            RestorePublicAccessBlock: script!(
+            UndoPutPublicAccessBlock: script!(
                 runtime = "python3.11",
                 handler = "handler",
                 script = RESTORE_BLOCK,
@@ -131,14 +131,14 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             ), timeout 60;
         };
         /// Verifies BlockPublicAcls.
-        VerifyBlockPublicAcls: verify("BlockPublicAcls"), on_failure RestorePublicAccessBlock, on_cancel RestorePublicAccessBlock;
+        VerifyBlockPublicAcls: verify("BlockPublicAcls"), on_failure UndoPutPublicAccessBlock, on_cancel UndoPutPublicAccessBlock;
         /// Verifies IgnorePublicAcls.
-        VerifyIgnorePublicAcls: verify("IgnorePublicAcls"), on_failure RestorePublicAccessBlock, on_cancel RestorePublicAccessBlock;
+        VerifyIgnorePublicAcls: verify("IgnorePublicAcls"), on_failure UndoPutPublicAccessBlock, on_cancel UndoPutPublicAccessBlock;
         /// Verifies BlockPublicPolicy.
-        VerifyBlockPublicPolicy: verify("BlockPublicPolicy"), on_failure RestorePublicAccessBlock, on_cancel RestorePublicAccessBlock;
+        VerifyBlockPublicPolicy: verify("BlockPublicPolicy"), on_failure UndoPutPublicAccessBlock, on_cancel UndoPutPublicAccessBlock;
         /// Verifies RestrictPublicBuckets.
-        VerifyRestrictPublicBuckets: verify("RestrictPublicBuckets"), on_failure RestorePublicAccessBlock,
-            on_cancel RestorePublicAccessBlock, end;
+        VerifyRestrictPublicBuckets: verify("RestrictPublicBuckets"), on_failure UndoPutPublicAccessBlock,
+            on_cancel UndoPutPublicAccessBlock, end;
         outputs ReadPublicAccessBlock.Previous, ReadPublicAccessBlock.Plan;
     }
     rb.build()
@@ -153,9 +153,9 @@ mod tests {
         let (auto, manual) = (super::build(false).expect("builds"), super::build(true).expect("builds"));
         for doc in [&auto, &manual] {
             checks::parameters(doc, "BucketName");
-            checks::undo(doc, "PutPublicAccessBlock", "RestorePublicAccessBlock");
+            checks::undo(doc, "PutPublicAccessBlock", "UndoPutPublicAccessBlock");
             for flag in ["BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"] {
-                checks::verified(doc, &format!("Verify{flag}"), "RestorePublicAccessBlock");
+                checks::verified(doc, &format!("Verify{flag}"), "UndoPutPublicAccessBlock");
             }
             assert_eq!(doc.outputs, vec!["ReadPublicAccessBlock.Previous", "ReadPublicAccessBlock.Plan"]);
         }

@@ -2,7 +2,7 @@
 //! (`S3_BUCKET_VERSIONING_ENABLED`). Config passes the bucket name as the resource id. Written
 //! with the macros (`#[derive(Parameters)]`, `script!`, `api!`, `flow!`).
 
-use super::shared::Approval;
+use super::common;
 use super::ConfigTarget;
 use runbook_dsl::builder::BuildError;
 use runbook_dsl::prelude::*;
@@ -48,7 +48,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     );
     rb.assume_role();
     let p = rb.params::<Params>();
-    let approvers = approval.then(|| rb.params::<Approval>());
+    let approvers = common::approvers(&mut rb, approval, "the change");
     flow! { rb;
         /// Reads the bucket's versioning status (Enabled, Suspended, or Disabled if never set).
         ReadVersioning: script!(
@@ -65,21 +65,21 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             .param("Bucket", &p.bucket_name), end;
         /// Waits for an approver; a rejection ends the run without changes.
         #[when(let Some(a) = &approvers)]
-        ApproveChange: approve(a.approvers, format!("Enable versioning on S3 bucket {}?", p.bucket_name));
+        ApproveChange: approve(a, format!("Enable versioning on S3 bucket {}?", p.bucket_name));
         /// Enables versioning.
         EnableVersioning: api!(s3.PutBucketVersioning {
             Bucket: p.bucket_name,
             VersioningConfiguration: { Status: "Enabled" },
         }), timeout 20, retries 2, undo {
             /// Undo: suspends versioning again.
-            SuspendVersioning: api!(s3.PutBucketVersioning {
+            UndoEnableVersioning: api!(s3.PutBucketVersioning {
                 Bucket: p.bucket_name,
                 VersioningConfiguration: { Status: "Suspended" },
             }), timeout 20;
         };
         /// Verifies that versioning is Enabled.
         VerifyVersioning: WaitForAwsResourceProperty::new("s3", "GetBucketVersioning", "$.Status", vec!["Enabled"])
-            .param("Bucket", &p.bucket_name), timeout 60, on_failure SuspendVersioning, on_cancel SuspendVersioning, end;
+            .param("Bucket", &p.bucket_name), timeout 60, on_failure UndoEnableVersioning, on_cancel UndoEnableVersioning, end;
         outputs ReadVersioning.Status, ReadVersioning.Plan;
     }
     rb.build()
@@ -94,8 +94,8 @@ mod tests {
         let (auto, manual) = (super::build(false).expect("builds"), super::build(true).expect("builds"));
         for doc in [&auto, &manual] {
             checks::parameters(doc, "BucketName");
-            checks::undo(doc, "EnableVersioning", "SuspendVersioning");
-            checks::verified(doc, "VerifyVersioning", "SuspendVersioning");
+            checks::undo(doc, "EnableVersioning", "UndoEnableVersioning");
+            checks::verified(doc, "VerifyVersioning", "UndoEnableVersioning");
             assert_eq!(doc.outputs, vec!["ReadVersioning.Status", "ReadVersioning.Plan"]);
         }
         checks::idempotent(&auto, "CheckVersioning", "AlreadyEnabled", "EnableVersioning");

@@ -1,19 +1,5 @@
-//! What the macro-written runbooks share: the `Approvers` parameter of their approval
-//! variants, and (in tests) the checks every remediation must pass.
-
-use runbook_dsl::prelude::*;
-
-/// The parameters an approval variant adds.
-#[derive(Parameters)]
-pub struct Approval {
-    /// (Required) IAM user or role ARNs who may approve the change (1 to 10).
-    #[param(
-        allowed_pattern = r"^arn:aws[a-z0-9-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$",
-        min_items = 1,
-        max_items = 10
-    )]
-    pub approvers: Vec<String>,
-}
+//! The checks a reviewer makes on each macro-written runbook, as unit tests (the helpers every
+//! runbook shares, `Approvers` included, live in `common`).
 
 /// The checks a reviewer makes on a remediation runbook, as assertions.
 #[cfg(test)]
@@ -57,10 +43,14 @@ pub mod checks {
         assert!(undo_at > change_at, "the undo step comes after the change");
     }
 
-    /// The verification step checks the fix with an assert or wait, undoes on failure, ends.
+    /// The verification step checks the fix with an assert or wait (or, where the fix is an
+    /// element of a list, a read-only script named `Verify...`), undoes on failure.
     pub fn verified(doc: &Document, verify: &str, undo: &str) {
         let s = step(doc, verify);
-        assert!(matches!(s.action, Action::AssertAwsResourceProperty(_) | Action::WaitForAwsResourceProperty(_)));
+        let script = matches!(s.action, Action::ExecuteScript(_)) && verify.starts_with("Verify");
+        assert!(
+            script || matches!(s.action, Action::AssertAwsResourceProperty(_) | Action::WaitForAwsResourceProperty(_))
+        );
         assert_eq!(s.on_failure, Some(OnFailure::step(undo)));
     }
 
