@@ -231,6 +231,8 @@ pub(crate) enum Pending {
 /// Wiring the builder still has to do.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct FlowState {
+    /// Warnings `build` accepts although it would refuse them (see `Runbook::accept_warning`).
+    accepted: Vec<&'static str>,
     pending: Vec<Pending>,
     /// Mutating steps and their undo steps, in declaration order.
     undo: Vec<(String, Vec<Step>)>,
@@ -575,6 +577,26 @@ impl Runbook {
         }
     }
 
+    /// Lets [`Runbook::build`] accept a warning it would otherwise refuse: `W004`, a timeout above
+    /// the action's cap, which AWS accepts and ignores (imported documents carry it). Errors
+    /// cannot be accepted; `emit` and `runbook validate` still report the warning.
+    ///
+    /// ```
+    /// use runbook_dsl::prelude::*;
+    /// let mut rb = Runbook::new("d");
+    /// rb.add(Step::new("Get", ExecuteAwsApi::new("ec2", "DescribeInstances")).timeout_seconds(600));
+    /// assert!(rb.clone().build().is_err());
+    /// rb.accept_warning("W004");
+    /// assert!(rb.build().is_ok());
+    /// ```
+    pub fn accept_warning(&mut self, code: &'static str) {
+        if code.starts_with('W') {
+            self.flow.accepted.push(code);
+        } else {
+            self.problems.push(format!("accept_warning(\"{code}\"): only warnings (W...) can be accepted"));
+        }
+    }
+
     /// The findings of the validator that break what the flow API promises, as build problems:
     /// timeouts above an action's cap, approval and loop limits, operators that do not fit the
     /// tested type, onCancel limits. (The whole validator runs in `emit` and `runbook validate`;
@@ -583,7 +605,7 @@ impl Runbook {
         const AT_BUILD: &[&str] = &["E025", "W004", "E028", "E029", "E035", "E036", "E037", "E038", "E039", "E042"];
         validate::build_checks(&self.doc)
             .into_iter()
-            .filter(|d| AT_BUILD.contains(&d.code))
+            .filter(|d| AT_BUILD.contains(&d.code) && !self.flow.accepted.contains(&d.code))
             .map(|d| {
                 let step = d.step.as_deref().map(|s| format!("step `{s}` ")).unwrap_or_default();
                 format!("{}[{}] {step}field {}: {} (fix: {})", d.severity, d.code, d.field, d.message, d.hint)

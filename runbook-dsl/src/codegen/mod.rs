@@ -182,6 +182,10 @@ impl<'a> Gen<'a> {
             }
             None => self.line("let mut rb = Runbook::without_description();".into()),
         }
+        // A timeout above an action's cap: AWS accepts it, `build` would refuse it.
+        if crate::validate::validate(doc).iter().any(|d| d.code == "W004") {
+            self.line("rb.accept_warning(\"W004\");".into());
+        }
         self.parameters();
         self.variables();
         if let Some(role) = &doc.assume_role {
