@@ -1,5 +1,6 @@
 //! Turn on EBS encryption by default for the account and Region, so that every new volume is
-//! encrypted. The Config rule evaluates the account: Config passes the account id.
+//! encrypted. The Config rule evaluates the account: Config passes the account id. Written with
+//! the macros.
 
 use super::common;
 use super::ConfigTarget;
@@ -27,65 +28,62 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
          the undo turns the setting off again and the run ends Failed.",
     );
     rb.assume_role();
+    // The `AccountId` parameter and the `CheckAccount` step that runs first.
     let account = common::account_guard(&mut rb);
     let approvers = common::approvers(&mut rb, approval, "turning on EBS encryption by default");
-
-    let get = rb.add(
-        Step::new("GetEncryptionByDefault", ExecuteAwsApi::new("ec2", "GetEbsEncryptionByDefault"))
-            .description("Reads whether EBS encryption by default is on.")
-            .timeout_seconds(20),
-    );
-    let before: Output<Bool> = rb.output(&get, "EbsEncryptionByDefault", ENABLED);
-    let first_change = if approval { "ApproveChange" } else { "EnableEncryptionByDefault" };
-    rb.add(
-        Step::new(
-            "CheckEncryptionByDefault",
-            Branch::new(vec![Choice::new(
-                "AlreadyEnabled",
-                Condition::compare(before.value(), Operator::BooleanEquals, true),
-            )])
-            .default(first_change),
-        )
-        .description("Leaves an account where the setting is already on untouched."),
-    );
-    rb.add(common::compliant_end(
-        "AlreadyEnabled",
-        AssertAwsResourceProperty::new("ec2", "GetEbsEncryptionByDefault", ENABLED, vec!["True"]),
-        "Confirms that EBS encryption by default is on.",
-    ));
-    common::gate(
-        &mut rb,
-        &approvers,
-        "ApproveChange",
-        format!("Turn on EBS encryption by default in account {account}, Region {}?", Builtin::REGION),
-        "EnableEncryptionByDefault",
-    );
-    let enable = rb.add(common::undo_to(
-        Step::new("EnableEncryptionByDefault", ExecuteAwsApi::new("ec2", "EnableEbsEncryptionByDefault"))
-            .description("Turns on EBS encryption by default.")
-            .timeout_seconds(20),
-        "UndoEnable",
-    ));
-    let after: Output<Bool> = rb.output(&enable, "EbsEncryptionByDefault", ENABLED);
-    rb.add(
-        common::undo_to(
-            Step::new(
-                "VerifyEncryptionByDefault",
-                AssertAwsResourceProperty::new("ec2", "GetEbsEncryptionByDefault", ENABLED, vec!["True"]),
-            )
-            .description("Verifies that EBS encryption by default is on.")
-            .timeout_seconds(20),
-            "UndoEnable",
-        )
-        .is_end(true),
-    );
-    common::add_undo_chain(
-        &mut rb,
-        vec![Step::new("UndoEnable", ExecuteAwsApi::new("ec2", "DisableEbsEncryptionByDefault"))
-            .description("Undo: turns EBS encryption by default off again.")
-            .timeout_seconds(20)],
-    );
-    rb.document_output(&before);
-    rb.document_output(&after);
+    let enabled = || AssertAwsResourceProperty::new("ec2", "GetEbsEncryptionByDefault", ENABLED, vec!["True"]);
+    flow! { rb;
+        /// Reads whether EBS encryption by default is on.
+        GetEncryptionByDefault: api!(ec2.GetEbsEncryptionByDefault
+            -> { EbsEncryptionByDefault: Bool = "$.EbsEncryptionByDefault" }), timeout 20;
+        /// Leaves an account where the setting is already on untouched.
+        CheckEncryptionByDefault: if GetEncryptionByDefault.EbsEncryptionByDefault { AlreadyEnabled } else { ApproveChange };
+        /// Confirms that EBS encryption by default is on. The resource is already compliant; nothing was changed.
+        AlreadyEnabled: enabled(), end;
+        /// Waits for an approver; a rejection ends the run without any change.
+        #[when(let Some(a) = &approvers)]
+        ApproveChange: approve(a, format!("Turn on EBS encryption by default in account {account}, Region {}?", Builtin::REGION)),
+            next EnableEncryptionByDefault;
+        /// Turns on EBS encryption by default.
+        EnableEncryptionByDefault: api!(ec2.EnableEbsEncryptionByDefault
+            -> { EbsEncryptionByDefault: Bool = "$.EbsEncryptionByDefault" }), timeout 20, critical true, undo {
+            /// Undo: turns EBS encryption by default off again.
+            UndoEnable: api!(ec2.DisableEbsEncryptionByDefault), timeout 20;
+        };
+        /// Verifies that EBS encryption by default is on.
+        VerifyEncryptionByDefault: enabled(), timeout 20, on_failure UndoEnable, on_cancel UndoEnable, critical true, end;
+        outputs GetEncryptionByDefault.EbsEncryptionByDefault, EnableEncryptionByDefault.EbsEncryptionByDefault;
+    }
     rb.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::shared::checks;
+
+    #[test]
+    fn is_a_complete_remediation_guarded_by_the_account() {
+        let (auto, manual) = (super::build(false).expect("builds"), super::build(true).expect("builds"));
+        for doc in [&auto, &manual] {
+            checks::parameters(doc, "AccountId");
+            // Nothing is read or changed before the run is known to be in the account Config named.
+            assert_eq!(doc.main_steps[0].name, "CheckAccount");
+            checks::undo(doc, "EnableEncryptionByDefault", "UndoEnable");
+            checks::verified(doc, "VerifyEncryptionByDefault", "UndoEnable");
+            for name in ["EnableEncryptionByDefault", "VerifyEncryptionByDefault"] {
+                let step = doc.main_steps.iter().find(|s| s.name == name).expect("step");
+                assert_eq!(step.is_critical, Some(true), "{name} is not critical");
+            }
+            assert_eq!(
+                doc.outputs,
+                vec![
+                    "GetEncryptionByDefault.EbsEncryptionByDefault",
+                    "EnableEncryptionByDefault.EbsEncryptionByDefault"
+                ]
+            );
+        }
+        checks::idempotent(&auto, "CheckEncryptionByDefault", "AlreadyEnabled", "EnableEncryptionByDefault");
+        checks::idempotent(&manual, "CheckEncryptionByDefault", "AlreadyEnabled", "ApproveChange");
+        checks::approval_variants(&auto, &manual, "ApproveChange", "EnableEncryptionByDefault");
+    }
 }

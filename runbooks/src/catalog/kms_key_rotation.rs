@@ -1,4 +1,5 @@
-//! Turn on automatic rotation of a customer managed KMS key. Config passes the key id.
+//! Turn on automatic rotation of a customer managed KMS key. Config passes the key id. Written
+//! with the macros.
 
 use super::common;
 use super::ConfigTarget;
@@ -14,6 +15,14 @@ pub const TARGET: ConfigTarget = ConfigTarget {
     resource_id_param: "KeyId",
 };
 
+/// The parameters besides `AutomationAssumeRole`.
+#[derive(Parameters)]
+pub struct Params {
+    /// (Required) The KMS key id, as AWS Config passes it (RESOURCE_ID).
+    #[param(allowed_pattern = r"^(mrk-[a-f0-9]{32}|[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})$")]
+    pub key_id: String,
+}
+
 /// Builds the runbook; `approval` adds an approval before the first change.
 pub fn build(approval: bool) -> Result<Document, BuildError> {
     let mut rb = Runbook::new(
@@ -26,68 +35,55 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
          managed) make the change fail, and the run ends Failed without changes.",
     );
     rb.assume_role();
-    let key: Param<Str> = rb.param(
-        "KeyId",
-        ParamSpec::new("(Required) The KMS key id, as AWS Config passes it (RESOURCE_ID).")
-            .pattern(r"^(mrk-[a-f0-9]{32}|[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})$"),
-    );
+    let p = rb.params::<Params>();
     let approvers = common::approvers(&mut rb, approval, "turning on rotation of the key");
-
-    let get = rb.add(
-        Step::new("GetRotationStatus", ExecuteAwsApi::new("kms", "GetKeyRotationStatus").param("KeyId", &key))
-            .description("Reads whether the key rotates automatically.")
-            .timeout_seconds(20),
-    );
-    let before: Output<Bool> = rb.output(&get, "KeyRotationEnabled", ROTATION);
-    let first_change = if approval { "ApproveChange" } else { "EnableRotation" };
-    rb.add(
-        Step::new(
-            "CheckRotation",
-            Branch::new(vec![Choice::new(
-                "AlreadyRotating",
-                Condition::compare(before.value(), Operator::BooleanEquals, true),
-            )])
-            .default(first_change),
-        )
-        .description("Leaves a key that already rotates untouched."),
-    );
-    rb.add(common::compliant_end(
-        "AlreadyRotating",
-        AssertAwsResourceProperty::new("kms", "GetKeyRotationStatus", ROTATION, vec!["True"]).param("KeyId", &key),
-        "Confirms that the key rotates automatically.",
-    ));
-    common::gate(
-        &mut rb,
-        &approvers,
-        "ApproveChange",
-        format!("Turn on automatic rotation of KMS key {key}, flagged by AWS Config?"),
-        "EnableRotation",
-    );
-    rb.add(common::undo_to(
-        Step::new("EnableRotation", ExecuteAwsApi::new("kms", "EnableKeyRotation").param("KeyId", &key))
-            .description("Turns on automatic rotation of the key.")
-            .timeout_seconds(20),
-        "UndoRotation",
-    ));
-    rb.add(
-        common::undo_to(
-            Step::new(
-                "VerifyRotation",
-                AssertAwsResourceProperty::new("kms", "GetKeyRotationStatus", ROTATION, vec!["True"])
-                    .param("KeyId", &key),
-            )
-            .description("Verifies that the key rotates automatically.")
-            .timeout_seconds(20),
-            "UndoRotation",
-        )
-        .is_end(true),
-    );
-    common::add_undo_chain(
-        &mut rb,
-        vec![Step::new("UndoRotation", ExecuteAwsApi::new("kms", "DisableKeyRotation").param("KeyId", &key))
-            .description("Undo: turns automatic rotation off again.")
-            .timeout_seconds(20)],
-    );
-    rb.document_output(&before);
+    let rotating = || {
+        AssertAwsResourceProperty::new("kms", "GetKeyRotationStatus", ROTATION, vec!["True"]).param("KeyId", &p.key_id)
+    };
+    flow! { rb;
+        /// Reads whether the key rotates automatically.
+        GetRotationStatus: api!(kms.GetKeyRotationStatus { KeyId: p.key_id }
+            -> { KeyRotationEnabled: Bool = "$.KeyRotationEnabled" }), timeout 20;
+        /// Leaves a key that already rotates untouched.
+        CheckRotation: if GetRotationStatus.KeyRotationEnabled { AlreadyRotating } else { ApproveChange };
+        /// Confirms that the key rotates automatically. The resource is already compliant; nothing was changed.
+        AlreadyRotating: rotating(), end;
+        /// Waits for an approver; a rejection ends the run without any change.
+        #[when(let Some(a) = &approvers)]
+        ApproveChange: approve(a, format!("Turn on automatic rotation of KMS key {}, flagged by AWS Config?", p.key_id)),
+            next EnableRotation;
+        /// Turns on automatic rotation of the key.
+        EnableRotation: api!(kms.EnableKeyRotation { KeyId: p.key_id }), timeout 20, critical true, undo {
+            /// Undo: turns automatic rotation off again.
+            UndoRotation: api!(kms.DisableKeyRotation { KeyId: p.key_id }), timeout 20;
+        };
+        /// Verifies that the key rotates automatically.
+        VerifyRotation: rotating(), timeout 20, on_failure UndoRotation, on_cancel UndoRotation, critical true, end;
+        outputs GetRotationStatus.KeyRotationEnabled;
+    }
     rb.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::shared::checks;
+
+    #[test]
+    fn is_a_complete_remediation() {
+        let (auto, manual) = (super::build(false).expect("builds"), super::build(true).expect("builds"));
+        for doc in [&auto, &manual] {
+            checks::parameters(doc, "KeyId");
+            checks::undo(doc, "EnableRotation", "UndoRotation");
+            checks::verified(doc, "VerifyRotation", "UndoRotation");
+            // A failed change or check still ends the run Failed after the undo.
+            for name in ["EnableRotation", "VerifyRotation"] {
+                let step = doc.main_steps.iter().find(|s| s.name == name).expect("step");
+                assert_eq!(step.is_critical, Some(true), "{name} is not critical");
+            }
+            assert_eq!(doc.outputs, vec!["GetRotationStatus.KeyRotationEnabled"]);
+        }
+        checks::idempotent(&auto, "CheckRotation", "AlreadyRotating", "EnableRotation");
+        checks::idempotent(&manual, "CheckRotation", "AlreadyRotating", "ApproveChange");
+        checks::approval_variants(&auto, &manual, "ApproveChange", "EnableRotation");
+    }
 }
