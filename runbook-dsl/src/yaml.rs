@@ -764,8 +764,20 @@ fn resolve_tagged(s: String, style: yaml_rust2::scanner::TScalarStyle, tag: &yam
 
 /// A collection being built, with its path when positions are recorded.
 enum Open {
-    Map { map: serde_json::Map<String, Value>, key: Option<String>, key_pos: Option<Pos>, anchor: usize, path: String },
-    Seq { items: Vec<Value>, anchor: usize, path: String },
+    Map {
+        map: serde_json::Map<String, Value>,
+        key: Option<String>,
+        key_pos: Option<Pos>,
+        anchor: usize,
+        path: String,
+        start: Pos,
+    },
+    Seq {
+        items: Vec<Value>,
+        anchor: usize,
+        path: String,
+        start: Pos,
+    },
 }
 
 /// Builds a JSON value from parser events, and optionally the source map, in one pass.
@@ -939,20 +951,28 @@ impl yaml_rust2::parser::MarkedEventReceiver for ValueBuilder {
             }
             Event::MappingStart(anchor, _) => {
                 let path = self.locate(pos, true);
-                self.stack.push(Open::Map { map: serde_json::Map::new(), key: None, key_pos: None, anchor, path });
+                self.stack.push(Open::Map {
+                    map: serde_json::Map::new(),
+                    key: None,
+                    key_pos: None,
+                    anchor,
+                    path,
+                    start: pos,
+                });
             }
             Event::SequenceStart(anchor, _) => {
                 let path = self.locate(pos, false);
-                self.stack.push(Open::Seq { items: Vec::new(), anchor, path });
+                self.stack.push(Open::Seq { items: Vec::new(), anchor, path, start: pos });
             }
             Event::MappingEnd | Event::SequenceEnd => {
-                let (v, anchor) = match self.stack.pop() {
-                    Some(Open::Map { map, anchor, .. }) => (Value::Object(map), anchor),
-                    Some(Open::Seq { items, anchor, .. }) => (Value::Array(items), anchor),
+                let (v, anchor, start) = match self.stack.pop() {
+                    Some(Open::Map { map, anchor, start, .. }) => (Value::Object(map), anchor, start),
+                    Some(Open::Seq { items, anchor, start, .. }) => (Value::Array(items), anchor, start),
                     None => return,
                 };
                 self.anchor(anchor, &v);
-                self.place(v, None, pos);
+                // A collection is placed (and a collection key reported) where it starts.
+                self.place(v, None, start);
             }
             Event::DocumentEnd => self.done = true,
             _ => {}
@@ -1187,7 +1207,9 @@ mod reader_tests {
         // The event reader's own message, in the located pass's source map fallback.
         let mut b = ValueBuilder::new(false);
         b.run("a: 1\n? [x, y]\n: v\n");
-        assert!(b.finish().0.unwrap_err().message.contains("map key must be a string, not a list"));
+        let e = b.finish().0.unwrap_err();
+        assert!(e.message.contains("map key must be a string, not a list"), "{e:?}");
+        assert_eq!((e.line, e.column), (Some(2), Some(3)), "{e:?}");
     }
 
     #[test]

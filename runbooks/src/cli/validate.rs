@@ -226,3 +226,43 @@ pub fn run(args: Args) -> ExitCode {
     );
     ExitCode::from(sum.exit_code())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_workers_report_in_file_order_as_one_would() {
+        let dir = std::env::temp_dir().join(format!("runbook-validate-order-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        // Documents with findings (an unknown action), one unreadable, one that is not a runbook.
+        for i in 0..12 {
+            let text = format!(
+                "schemaVersion: '0.3'\nmainSteps:\n  - name: S{i}\n    action: aws:nothing{i}\n    inputs: {{}}\n"
+            );
+            std::fs::write(dir.join(format!("d{i:02}.yaml")), text).expect("write");
+        }
+        std::fs::write(dir.join("d05b.yaml"), "schemaVersion: '0.3'\nmainSteps: [\n").expect("write");
+        std::fs::write(dir.join("d07b.json"), "{\"Resources\": {}}").expect("write");
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let sum = check(&[dir.clone(), dir.join("missing")], false, &mut out, &mut err);
+        // The same files checked one after the other, in order.
+        let mut want = String::new();
+        for f in documents(&dir).expect("listed") {
+            for line in check_file(&f, true, false).lines {
+                want.push_str(&line);
+                want.push('\n');
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        let out = String::from_utf8(out).expect("utf-8");
+        assert_eq!(out, want);
+        assert!(out.find("d00.yaml").expect("d00") < out.find("d11.yaml").expect("d11"), "{out}");
+        assert_eq!((sum.files, sum.unreadable, sum.skipped), (12, 2, 1), "{sum:?}");
+        let err = String::from_utf8(err).expect("utf-8");
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 2, "{err}");
+        assert!(lines[0].contains("d05b.yaml") && lines[1].contains("missing"), "{err}");
+    }
+}
