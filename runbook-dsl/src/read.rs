@@ -98,14 +98,14 @@ pub fn from_str(text: &str) -> Result<Document, ReadError> {
 /// assert_eq!(ok.locate("mainSteps[0].action").map(|p| p.line), Some(4));
 /// ```
 pub fn parse(text: &str) -> Result<Parsed, ReadError> {
-    let value = yaml::from_str(text).map_err(|e| ReadError {
+    // One pass for the value and the position of every field.
+    let (value, source_map) = yaml::from_str_located(text).map_err(|e| ReadError {
         file: None,
         line: e.line,
         column: e.column,
         path: None,
         message: e.message,
     })?;
-    let source_map = yaml::source_map(text);
     let nulls = null_text_fields(&value);
     match from_value(value) {
         Ok(document) => Ok(Parsed { document, source_map, nulls }),

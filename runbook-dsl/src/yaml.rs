@@ -4,7 +4,8 @@
 //! SnakeYAML) and YAML 1.2 readers alike: anything that either could read as a boolean, null,
 //! number, date or special float (`yes`, `no`, `on`, `off`, `y`, `n`, `~`, `2024-01-01`, `0755`,
 //! `1:30`, `.inf`) is quoted. Multi-line strings are block literals (`|`, `|-`, `|+`).
-//! Reading goes through `serde_yaml` into a JSON value with key order preserved.
+//! Reading is one pass of yaml-rust2's event parser into a JSON value (key order preserved),
+//! recording the position of every field when asked ([`from_str_located`]).
 
 use serde_json::Value;
 use std::fmt::Write;
@@ -582,24 +583,401 @@ fn resolves_to_non_string(s: &str) -> bool {
 
 /// Reads YAML (or JSON, which is YAML) into a JSON value, keeping key order.
 ///
+/// One pass of yaml-rust2's event parser, with plain scalars resolved as serde_yaml 0.9 does
+/// (YAML 1.2 core schema: `yes` is a string, `0x1F` a number, `.inf` a float); quoted and block
+/// scalars are strings, anchors and aliases are expanded, and only the first document of a
+/// stream is read.
+///
 /// ```
-/// let v = runbook_dsl::yaml::from_str("a: 1\nb: [x, 'yes']\n").unwrap();
-/// assert_eq!(v, serde_json::json!({"a": 1, "b": ["x", "yes"]}));
+/// let v = runbook_dsl::yaml::from_str("a: 1\nb: [x, 'yes', yes, ~]\n").unwrap();
+/// assert_eq!(v, serde_json::json!({"a": 1, "b": ["x", "yes", "yes", null]}));
 /// ```
 pub fn from_str(text: &str) -> Result<Value, YamlError> {
     // JSON text is read as JSON first: YAML readers refuse keys longer than 1024 characters in
     // flow mappings, which JSON allows. Anything that is not strict JSON is read as YAML (and
     // its errors are YAML's, with their place).
-    if text.trim_start().starts_with('{') {
-        if let Ok(v) = serde_json::from_str::<Value>(text) {
-            return Ok(v);
-        }
+    if let Some(v) = json_first(text) {
+        return Ok(v);
     }
+    let mut b = ValueBuilder::new(false);
+    b.run(text);
+    b.finish().0.or_else(|_| lenient(text))
+}
+
+/// The second opinion for text the event parser refuses: libyaml (through serde_yaml) accepts
+/// a flow collection closed at its parent's indentation (`key: {` ... `}` under `key`), which
+/// 12 of the 281 corpus documents do and yaml-rust2 calls "invalid indentation". Errors are
+/// libyaml's, with their place.
+fn lenient(text: &str) -> Result<Value, YamlError> {
     serde_yaml::from_str::<Value>(text).map_err(|e| YamlError {
         line: e.location().map(|l| l.line()),
         column: e.location().map(|l| l.column()),
         message: e.to_string(),
     })
+}
+
+/// Reads YAML (or JSON) into a JSON value and, in the same pass, the position of every field
+/// (the same [`SourceMap`] as [`source_map`]).
+///
+/// ```
+/// let (v, map) = runbook_dsl::yaml::from_str_located("a: 1\nsteps:\n  - name: x\n").unwrap();
+/// assert_eq!(v["steps"][0]["name"], "x");
+/// assert_eq!(map.get("steps[0].name").map(|p| (p.line, p.column)), Some((3, 5)));
+/// ```
+pub fn from_str_located(text: &str) -> Result<(Value, SourceMap), YamlError> {
+    let mut b = ValueBuilder::new(true);
+    b.run(text);
+    let (value, map) = b.finish();
+    match value {
+        Ok(v) => Ok((v, map)),
+        // Strict JSON that YAML refuses (keys over 1024 characters): the JSON value, and the
+        // positions located before the YAML reader stopped.
+        // Text the event parser refuses but libyaml reads (see `lenient`): that value, with the
+        // positions located before the event parser stopped.
+        Err(_) => json_first(text).map_or_else(|| lenient(text), Ok).map(|v| (v, map)),
+    }
+}
+
+/// Strict JSON text read as JSON; `None` for anything else.
+fn json_first(text: &str) -> Option<Value> {
+    if text.trim_start().starts_with('{') {
+        serde_json::from_str::<Value>(text).ok()
+    } else {
+        None
+    }
+}
+
+/// Resolves a plain scalar as serde_yaml 0.9 does (YAML 1.2 core schema).
+fn resolve_plain(s: String) -> Value {
+    match s.as_str() {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    // Only text starting with a digit, a sign or a dot can be a number.
+    if !s.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.')) {
+        return Value::String(s);
+    }
+    if let Some(n) = parse_int(&s) {
+        return Value::Number(n);
+    }
+    if !digits_but_not_number(&s) {
+        if let Some(f) = parse_float(&s) {
+            // `.nan` and `.inf` have no JSON number: null, as serde_json reads them.
+            return serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number);
+        }
+    }
+    Value::String(s)
+}
+
+/// Leading zeros followed by digits (`0755`) are a string under YAML 1.2.
+fn digits_but_not_number(s: &str) -> bool {
+    let s = s.strip_prefix(['-', '+']).unwrap_or(s);
+    s.len() > 1 && s.starts_with('0') && s[1..].bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Decimal, `0x`, `0o` and `0b` integers with an optional sign, within `i64`/`u64`.
+fn parse_int(s: &str) -> Option<serde_json::Number> {
+    let (neg, body) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if body.starts_with(['+', '-']) {
+        return None;
+    }
+    let (digits, radix) = if let Some(r) = body.strip_prefix("0x") {
+        (r, 16)
+    } else if let Some(r) = body.strip_prefix("0o") {
+        (r, 8)
+    } else if let Some(r) = body.strip_prefix("0b") {
+        (r, 2)
+    } else {
+        if digits_but_not_number(s) {
+            return None;
+        }
+        (body, 10)
+    };
+    if digits.starts_with(['+', '-']) || digits.is_empty() {
+        return None;
+    }
+    let magnitude = u64::from_str_radix(digits, radix).ok()?;
+    if !neg {
+        Some(magnitude.into())
+    } else if magnitude == 0 {
+        Some(0i64.into())
+    } else if magnitude <= i64::MAX as u64 + 1 {
+        Some((magnitude.wrapping_neg() as i64).into())
+    } else {
+        None
+    }
+}
+
+/// Floats with an optional sign and exponent, `.inf`, `-.inf` and `.nan` (case variants).
+fn parse_float(s: &str) -> Option<f64> {
+    let unsigned = match s.strip_prefix('+') {
+        Some(u) if u.starts_with(['+', '-']) => return None,
+        Some(u) => u,
+        None => s,
+    };
+    match unsigned {
+        ".inf" | ".Inf" | ".INF" => return Some(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Some(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Some(f64::NAN),
+        _ => {}
+    }
+    unsigned.parse::<f64>().ok().filter(|f| f.is_finite())
+}
+
+/// Resolves a scalar with a tag: the core schema tags (`!!str`, `!!int`, `!!float`, `!!bool`,
+/// `!!null`) give their type; other tags keep the value as if untagged.
+fn resolve_tagged(s: String, style: yaml_rust2::scanner::TScalarStyle, tag: &yaml_rust2::parser::Tag) -> Value {
+    use yaml_rust2::scanner::TScalarStyle;
+    let plain = matches!(style, TScalarStyle::Plain);
+    if tag.handle == "tag:yaml.org,2002:" {
+        match tag.suffix.as_str() {
+            "str" => return Value::String(s),
+            "null" | "bool" | "int" | "float" => {
+                let v = resolve_plain(s.clone());
+                let fits = match tag.suffix.as_str() {
+                    "null" => v.is_null(),
+                    "bool" => v.is_boolean(),
+                    "int" => v.is_i64() || v.is_u64(),
+                    _ => v.is_number() || (v.is_null() && s.contains(['n', 'N', 'i', 'I'])),
+                };
+                return if fits { v } else { Value::String(s) };
+            }
+            _ => {}
+        }
+    }
+    if tag.handle.is_empty() && tag.suffix == "!" {
+        // The non-specific tag `!`: a string.
+        return Value::String(s);
+    }
+    if plain {
+        resolve_plain(s)
+    } else {
+        Value::String(s)
+    }
+}
+
+/// A collection being built, with its path when positions are recorded.
+enum Open {
+    Map {
+        map: serde_json::Map<String, Value>,
+        key: Option<String>,
+        key_pos: Option<Pos>,
+        anchor: usize,
+        path: String,
+        start: Pos,
+    },
+    Seq {
+        items: Vec<Value>,
+        anchor: usize,
+        path: String,
+        start: Pos,
+    },
+}
+
+/// Builds a JSON value from parser events, and optionally the source map, in one pass.
+struct ValueBuilder {
+    stack: Vec<Open>,
+    anchors: std::collections::HashMap<usize, Value>,
+    root: Option<Value>,
+    record: bool,
+    map: SourceMap,
+    error: Option<YamlError>,
+    done: bool,
+}
+
+impl ValueBuilder {
+    fn new(record: bool) -> Self {
+        ValueBuilder {
+            stack: Vec::new(),
+            anchors: std::collections::HashMap::new(),
+            root: None,
+            record,
+            map: SourceMap::default(),
+            error: None,
+            done: false,
+        }
+    }
+
+    fn run(&mut self, text: &str) {
+        let mut parser = yaml_rust2::parser::Parser::new_from_str(text);
+        if let Err(e) = parser.load(self, false) {
+            let m = e.marker();
+            self.fail(Pos { line: m.line(), column: m.col() + 1 }, e.info());
+        }
+    }
+
+    /// The value (or the first error) and the positions recorded.
+    fn finish(self) -> (Result<Value, YamlError>, SourceMap) {
+        let v = match self.error {
+            Some(e) => Err(e),
+            None => Ok(self.root.unwrap_or(Value::Null)),
+        };
+        (v, self.map)
+    }
+
+    fn fail(&mut self, pos: Pos, what: &str) {
+        self.fail_at(pos, what, true);
+    }
+
+    /// Keeps the first error; `stop` ends the reading.
+    fn fail_at(&mut self, pos: Pos, what: &str, stop: bool) {
+        if self.error.is_none() {
+            self.error = Some(YamlError {
+                line: Some(pos.line),
+                column: Some(pos.column),
+                message: format!("{what} at line {} column {}", pos.line, pos.column),
+            });
+        }
+        self.done |= stop;
+    }
+
+    /// Records a node's position; returns its path (empty when positions are not recorded).
+    /// Same rules as [`source_map`] has always had: a map entry at its key, a list item at the
+    /// item, a mapping item at its first key.
+    fn locate(&mut self, pos: Pos, is_map: bool) -> String {
+        if !self.record {
+            return String::new();
+        }
+        let positions = &mut self.map.positions;
+        match self.stack.last_mut() {
+            None => {
+                positions.entry(String::new()).or_insert(Pos { line: 1, column: 1 });
+                String::new()
+            }
+            Some(Open::Seq { items, path, .. }) => {
+                let p = format!("{path}[{}]", items.len());
+                if !is_map {
+                    positions.entry(p.clone()).or_insert(pos);
+                }
+                p
+            }
+            Some(Open::Map { key, key_pos, path, .. }) => match key {
+                // A key: its position is the entry's, and the map's when first.
+                None => {
+                    *key_pos = Some(pos);
+                    positions.entry(path.clone()).or_insert(pos);
+                    String::new()
+                }
+                Some(k) => {
+                    let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                    let at = key_pos.unwrap_or(pos);
+                    positions.entry(p.clone()).or_insert(at);
+                    p
+                }
+            },
+        }
+    }
+
+    /// Whether the next node is a map key.
+    fn at_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Open::Map { key: None, .. }))
+    }
+
+    /// Places a finished node: a key, a map value, a list item or the document.
+    fn place(&mut self, v: Value, key_text: Option<String>, pos: Pos) {
+        let mut bad_key = None;
+        match self.stack.last_mut() {
+            None => self.root = Some(v),
+            Some(Open::Seq { items, .. }) => items.push(v),
+            Some(Open::Map { map, key, key_pos, .. }) => match key.take() {
+                Some(k) => {
+                    *key_pos = None;
+                    map.insert(k, v);
+                }
+                None => {
+                    let text = match (key_text, v) {
+                        (Some(t), _) => t,
+                        (None, Value::String(s)) => s,
+                        (None, Value::Number(n)) => n.to_string(),
+                        (None, Value::Bool(b)) => b.to_string(),
+                        (None, Value::Null) => "null".to_string(),
+                        (None, other) => {
+                            let kind = if other.is_array() { "a list" } else { "a map" };
+                            bad_key = Some(kind);
+                            "?".to_string()
+                        }
+                    };
+                    *key = Some(text);
+                }
+            },
+        }
+        if let Some(kind) = bad_key {
+            // Keep going, so that the source map still locates the fields after it.
+            self.fail_at(pos, &format!("a map key must be a string, not {kind}"), false);
+        }
+    }
+
+    fn anchor(&mut self, id: usize, v: &Value) {
+        if id > 0 {
+            self.anchors.insert(id, v.clone());
+        }
+    }
+}
+
+impl yaml_rust2::parser::MarkedEventReceiver for ValueBuilder {
+    fn on_event(&mut self, ev: yaml_rust2::parser::Event, mark: yaml_rust2::scanner::Marker) {
+        use yaml_rust2::parser::Event;
+        use yaml_rust2::scanner::TScalarStyle;
+        if self.done {
+            return;
+        }
+        let pos = Pos { line: mark.line(), column: mark.col() + 1 };
+        match ev {
+            Event::Scalar(s, style, anchor, tag) => {
+                let is_key = self.at_key();
+                self.locate(pos, false);
+                // A key keeps its text as written (`1: x` is the key "1"), as serde_yaml does.
+                let key_text = is_key.then(|| s.clone());
+                let v = match (&tag, style) {
+                    (Some(t), _) => resolve_tagged(s, style, t),
+                    (None, TScalarStyle::Plain) => resolve_plain(s),
+                    (None, _) => Value::String(s),
+                };
+                self.anchor(anchor, &v);
+                self.place(v, key_text, pos);
+            }
+            Event::Alias(id) => {
+                self.locate(pos, false);
+                match self.anchors.get(&id).cloned() {
+                    Some(v) => self.place(v, None, pos),
+                    None => self.fail(pos, "unknown anchor"),
+                }
+            }
+            Event::MappingStart(anchor, _) => {
+                let path = self.locate(pos, true);
+                self.stack.push(Open::Map {
+                    map: serde_json::Map::new(),
+                    key: None,
+                    key_pos: None,
+                    anchor,
+                    path,
+                    start: pos,
+                });
+            }
+            Event::SequenceStart(anchor, _) => {
+                let path = self.locate(pos, false);
+                self.stack.push(Open::Seq { items: Vec::new(), anchor, path, start: pos });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                let (v, anchor, start) = match self.stack.pop() {
+                    Some(Open::Map { map, anchor, start, .. }) => (Value::Object(map), anchor, start),
+                    Some(Open::Seq { items, anchor, start, .. }) => (Value::Array(items), anchor, start),
+                    None => return,
+                };
+                self.anchor(anchor, &v);
+                // A collection is placed (and a collection key reported) where it starts.
+                self.place(v, None, start);
+            }
+            Event::DocumentEnd => self.done = true,
+            _ => {}
+        }
+    }
 }
 
 /// A YAML syntax or structure error, with its place when known.
@@ -688,88 +1066,9 @@ fn parent_path(p: &str) -> &str {
 /// Scans YAML (or JSON) text for the position of every field. Never fails: text that does not
 /// scan gives the fields located before the problem (possibly none).
 pub fn source_map(text: &str) -> SourceMap {
-    use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-    use yaml_rust2::scanner::Marker;
-
-    enum Frame {
-        Map { key: Option<String>, key_pos: Option<Pos> },
-        Seq { next: usize },
-    }
-    struct Rx {
-        stack: Vec<(String, Frame)>,
-        map: SourceMap,
-        done: bool,
-    }
-    impl Rx {
-        /// Called for each node start; returns the node's path (None for a map key).
-        fn node(&mut self, pos: Pos, scalar: Option<&str>, is_map: bool) -> Option<String> {
-            let Some((path, frame)) = self.stack.last_mut() else {
-                // The document itself starts at the top of the text.
-                self.map.positions.entry(String::new()).or_insert(Pos { line: 1, column: 1 });
-                let _ = pos;
-                return Some(String::new());
-            };
-            match frame {
-                Frame::Seq { next } => {
-                    let p = format!("{path}[{next}]");
-                    *next += 1;
-                    // A block mapping's start marker sits after its first key: a mapping item is
-                    // located at its first key instead (below).
-                    if !is_map {
-                        self.map.positions.entry(p.clone()).or_insert(pos);
-                    }
-                    Some(p)
-                }
-                Frame::Map { key, key_pos } => match key.take() {
-                    None => {
-                        *key = Some(scalar.unwrap_or("?").to_string());
-                        *key_pos = Some(pos);
-                        self.map.positions.entry(path.clone()).or_insert(pos);
-                        None
-                    }
-                    Some(k) => {
-                        let p = if path.is_empty() { k } else { format!("{path}.{k}") };
-                        let at = key_pos.take().unwrap_or(pos);
-                        self.map.positions.entry(p.clone()).or_insert(at);
-                        Some(p)
-                    }
-                },
-            }
-        }
-    }
-    impl MarkedEventReceiver for Rx {
-        fn on_event(&mut self, ev: Event, mark: Marker) {
-            if self.done {
-                return;
-            }
-            let pos = Pos { line: mark.line(), column: mark.col() + 1 };
-            match ev {
-                Event::Scalar(s, ..) => {
-                    self.node(pos, Some(&s), false);
-                }
-                Event::Alias(_) => {
-                    self.node(pos, Some("*"), false);
-                }
-                Event::MappingStart(..) => {
-                    let p = self.node(pos, None, true).unwrap_or_default();
-                    self.stack.push((p, Frame::Map { key: None, key_pos: None }));
-                }
-                Event::SequenceStart(..) => {
-                    let p = self.node(pos, None, false).unwrap_or_default();
-                    self.stack.push((p, Frame::Seq { next: 0 }));
-                }
-                Event::MappingEnd | Event::SequenceEnd => {
-                    self.stack.pop();
-                }
-                Event::DocumentEnd => self.done = true,
-                _ => {}
-            }
-        }
-    }
-    let mut rx = Rx { stack: Vec::new(), map: SourceMap::default(), done: false };
-    let mut parser = Parser::new_from_str(text);
-    let _ = parser.load(&mut rx, false);
-    rx.map
+    let mut b = ValueBuilder::new(true);
+    b.run(text);
+    b.finish().1
 }
 
 #[cfg(test)]
@@ -795,5 +1094,184 @@ mod tests {
         assert_eq!(from_str("{a: yes}").unwrap(), json!({"a": "yes"}));
         let e = from_str("{a: [1,\n").unwrap_err();
         assert!(e.line.is_some(), "{e:?}");
+    }
+}
+
+#[cfg(test)]
+mod reader_tests {
+    use super::*;
+    use serde_json::json;
+
+    /// What serde_yaml 0.9 (the reader before this one) reads.
+    fn serde_yaml(text: &str) -> Value {
+        serde_yaml::from_str::<Value>(text).unwrap_or_else(|e| panic!("serde_yaml refuses {text:?}: {e}"))
+    }
+
+    #[test]
+    fn plain_scalars_resolve_as_serde_yaml_does() {
+        let words = [
+            "~",
+            "null",
+            "Null",
+            "NULL",
+            "true",
+            "True",
+            "TRUE",
+            "false",
+            "False",
+            "FALSE",
+            "yes",
+            "no",
+            "on",
+            "off",
+            "y",
+            "n",
+            "0",
+            "-0",
+            "+12",
+            "-12",
+            "12",
+            "0x1F",
+            "0o17",
+            "0b101",
+            "-0x1F",
+            "+0x1F",
+            "0755",
+            "-0755",
+            "00",
+            "1.5",
+            "-1.5",
+            "+1.5",
+            "1e3",
+            "1.5E-3",
+            ".5",
+            "5.",
+            ".inf",
+            "-.inf",
+            "+.inf",
+            ".Inf",
+            ".NAN",
+            ".nan",
+            "inf",
+            "nan",
+            "1_000",
+            "1:30",
+            "2024-01-01",
+            "0x",
+            "0xZ",
+            "--1",
+            "+-1",
+            "18446744073709551615",
+            "-9223372036854775808",
+            "1.2.3",
+            "abc",
+            "a b",
+            "'q'",
+            "\"d\"",
+            "1e400",
+        ];
+        for w in words {
+            let text = format!("v: {w}\n");
+            assert_eq!(from_str(&text).unwrap(), serde_yaml(&text), "{w}");
+        }
+        assert_eq!(from_str("v:\n").unwrap(), json!({"v": null}));
+        // Integers beyond 64 bits, which serde_yaml refuses ("JSON number out of range"): a float.
+        assert_eq!(from_str("v: -9223372036854775809\n").unwrap(), json!({"v": -9223372036854775809.0}));
+        assert_eq!(from_str("").unwrap(), serde_yaml(""));
+    }
+
+    #[test]
+    fn quoted_block_and_tagged_scalars() {
+        let text =
+            "a: '1'\nb: \"true\"\nc: |\n  12\nd: >-\n  null\ne: !!str 12\nf: !!int 12\ng: !Ref x\nh: !!float 1\n";
+        assert_eq!(
+            from_str(text).unwrap(),
+            json!({"a": "1", "b": "true", "c": "12\n", "d": "null", "e": "12", "f": 12, "g": "x", "h": 1})
+        );
+    }
+
+    #[test]
+    fn anchors_aliases_keys_and_streams() {
+        let text = "base: &b {x: 1, y: [a]}\ncopy: *b\nn: &s hi\nm: *s\n1: one\ntrue: t\n";
+        assert_eq!(
+            from_str(text).unwrap(),
+            json!({"base": {"x": 1, "y": ["a"]}, "copy": {"x": 1, "y": ["a"]}, "n": "hi", "m": "hi", "1": "one", "true": "t"})
+        );
+        assert_eq!(from_str(text).unwrap(), serde_yaml(text));
+        // The first document of a stream.
+        assert_eq!(from_str("---\na: 1\n---\nb: 2\n").unwrap(), json!({"a": 1}));
+        // A key that is a list: an error with its place.
+        let e = from_str("a: 1\n? [x, y]\n: v\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e:?}");
+        assert!(e.message.contains("string"), "{e:?}");
+        // The event reader's own message, in the located pass's source map fallback.
+        let mut b = ValueBuilder::new(false);
+        b.run("a: 1\n? [x, y]\n: v\n");
+        let e = b.finish().0.unwrap_err();
+        assert!(e.message.contains("map key must be a string, not a list"), "{e:?}");
+        assert_eq!((e.line, e.column), (Some(2), Some(3)), "{e:?}");
+    }
+
+    #[test]
+    fn flow_collections_closed_at_the_parent_indentation_read_as_libyaml_reads_them() {
+        // yaml-rust2 calls this "invalid indentation"; libyaml (and AWS) read it.
+        let text = "a:\n  k: {\n    \"x\": \"1\",\n  }\n  l: 2\n";
+        assert_eq!(from_str(text).unwrap(), json!({"a": {"k": {"x": "1"}, "l": 2}}));
+        let (v, map) = from_str_located(text).unwrap();
+        assert_eq!(v, from_str(text).unwrap());
+        assert_eq!(map.get("a.k").map(|p| p.line), Some(2));
+    }
+
+    #[test]
+    fn syntax_errors_have_line_and_column() {
+        let e = from_str("a: 1\nb: [x,\nc: : :\n  - d\n").unwrap_err();
+        assert!(e.line.is_some() && e.column.is_some(), "{e:?}");
+        assert!(e.message.contains(&format!("line {}", e.line.unwrap_or(0))), "{e:?}");
+        let e = from_str("a: *nothing\n").unwrap_err();
+        assert_eq!(e.line, Some(1), "{e:?}");
+    }
+
+    #[test]
+    fn one_pass_gives_the_value_and_the_same_positions_as_source_map() {
+        let text = "a: 1\nsteps:\n  - name: x\n    inputs: {k: v, l: [1, 2]}\n  - b\n";
+        let (v, map) = from_str_located(text).unwrap();
+        assert_eq!(v, from_str(text).unwrap());
+        assert_eq!(map, source_map(text));
+        assert_eq!(map.get("steps[0].inputs.l[1]").map(|p| (p.line, p.column)), Some((4, 27)));
+        assert_eq!(map.get("steps[1]").map(|p| (p.line, p.column)), Some((5, 5)));
+        assert_eq!(map.get("a").map(|p| (p.line, p.column)), Some((1, 1)));
+    }
+
+    #[test]
+    fn the_corpus_reads_as_serde_yaml_reads_it() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/automation");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            eprintln!("SHARED MISSING: {} not found; corpus comparison skipped", dir.display());
+            assert!(std::env::var("RUNBOOK_REQUIRE_SHARED").as_deref() != Ok("1"), "shared corpus required");
+            return;
+        };
+        let mut files = Vec::new();
+        let mut dirs: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        while let Some(p) = dirs.pop() {
+            match std::fs::read_dir(&p) {
+                Ok(sub) => dirs.extend(sub.flatten().map(|e| e.path())),
+                Err(_) => files.push(p),
+            }
+        }
+        let mut n = 0;
+        for p in files {
+            if !matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml" | "json")) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap();
+            let want = serde_yaml::from_str::<Value>(&text).ok();
+            let got = from_str(&text).ok();
+            assert_eq!(got, want, "{}", p.display());
+            if let Some(v) = got {
+                assert_eq!(from_str_located(&text).unwrap(), (v, source_map(&text)), "{}", p.display());
+            }
+            n += 1;
+        }
+        assert!(n >= 200, "only {n} corpus documents in {}", dir.display());
     }
 }

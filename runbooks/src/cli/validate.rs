@@ -87,44 +87,128 @@ pub fn format_line(file: &Path, parsed: &read::Parsed, d: &Diagnostic) -> String
     format!("{}:{}:{}: {d}", file.display(), pos.0, pos.1)
 }
 
+/// What checking one file found.
+#[derive(Default)]
+struct Outcome {
+    /// Not an Automation document (a file met while walking a folder).
+    skipped: bool,
+    /// Why the file cannot be read or parsed.
+    unreadable: Option<String>,
+    /// Finding lines, in the validator's order.
+    lines: Vec<String>,
+    errors: usize,
+    warnings: usize,
+}
+
+/// Reads and validates one file.
+fn check_file(file: &Path, walked: bool, errors_only: bool) -> Outcome {
+    // In a folder, files that are not Automation documents (CloudFormation templates, IAM
+    // policies) are skipped; a file named on the command line is always checked.
+    if walked && !is_automation_document(file) {
+        return Outcome { skipped: true, ..Outcome::default() };
+    }
+    let parsed = match read::parse_path(file) {
+        Ok(p) => p,
+        Err(e) => return Outcome { unreadable: Some(e.to_string()), ..Outcome::default() },
+    };
+    let mut o = Outcome::default();
+    for d in validate_parsed(&parsed) {
+        match d.severity {
+            Severity::Error => o.errors += 1,
+            Severity::Warning if errors_only => continue,
+            Severity::Warning => o.warnings += 1,
+        }
+        o.lines.push(format_line(file, &parsed, &d));
+    }
+    o
+}
+
+/// Checks `files` on two worker threads; the outcomes come back in the order of `files`.
+fn check_files(files: &[(PathBuf, bool)], errors_only: bool) -> Vec<Outcome> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some((file, walked)) = files.get(i) else { break };
+            done.push((i, check_file(file, *walked, errors_only)));
+        }
+        done
+    };
+    let mut all: Vec<(usize, Outcome)> = std::thread::scope(|s| {
+        let other = s.spawn(work);
+        let mut mine = work();
+        // Should the other worker panic, the files it had taken are checked again below.
+        mine.extend(other.join().unwrap_or_default());
+        mine
+    });
+    all.sort_by_key(|(i, _)| *i);
+    let mut out: Vec<Outcome> = Vec::with_capacity(files.len());
+    for (i, o) in all {
+        while out.len() < i {
+            let (file, walked) = &files[out.len()];
+            out.push(check_file(file, *walked, errors_only));
+        }
+        out.push(o);
+    }
+    while out.len() < files.len() {
+        let (file, walked) = &files[out.len()];
+        out.push(check_file(file, *walked, errors_only));
+    }
+    out
+}
+
 /// Checks every document under `paths`, writing findings to `out` and problems reading files
-/// to `err`.
+/// to `err`. Files are checked on two threads; the output is in the order of the files.
 pub fn check(paths: &[PathBuf], errors_only: bool, out: &mut dyn Write, err: &mut dyn Write) -> Summary {
     let mut sum = Summary::default();
+    // Folders that cannot be listed are reported in their place among the files.
+    enum Item {
+        Unlistable(String),
+        File,
+    }
+    let mut items = Vec::new();
+    let mut files = Vec::new();
     for root in paths {
-        let files = match documents(root) {
-            Ok(f) => f,
-            Err(e) => {
-                let _ = writeln!(err, "{}: cannot read: {e}", root.display());
+        match documents(root) {
+            Ok(found) => {
+                let walked = root.is_dir();
+                for f in found {
+                    items.push(Item::File);
+                    files.push((f, walked));
+                }
+            }
+            Err(e) => items.push(Item::Unlistable(format!("{}: cannot read: {e}", root.display()))),
+        }
+    }
+    let mut outcomes = check_files(&files, errors_only).into_iter();
+    for item in items {
+        let o = match item {
+            Item::Unlistable(msg) => {
+                let _ = writeln!(err, "{msg}");
                 sum.unreadable += 1;
                 continue;
             }
+            Item::File => match outcomes.next() {
+                Some(o) => o,
+                None => break,
+            },
         };
-        let walked = root.is_dir();
-        for file in files {
-            // In a folder, files that are not Automation documents (CloudFormation templates,
-            // IAM policies) are skipped; a file named on the command line is always checked.
-            if walked && !is_automation_document(&file) {
-                sum.skipped += 1;
-                continue;
-            }
-            let parsed = match read::parse_path(&file) {
-                Ok(p) => p,
-                Err(e) => {
-                    let _ = writeln!(err, "{e}");
-                    sum.unreadable += 1;
-                    continue;
-                }
-            };
-            sum.files += 1;
-            for d in validate_parsed(&parsed) {
-                match d.severity {
-                    Severity::Error => sum.errors += 1,
-                    Severity::Warning if errors_only => continue,
-                    Severity::Warning => sum.warnings += 1,
-                }
-                let _ = writeln!(out, "{}", format_line(&file, &parsed, &d));
-            }
+        if o.skipped {
+            sum.skipped += 1;
+            continue;
+        }
+        if let Some(e) = o.unreadable {
+            let _ = writeln!(err, "{e}");
+            sum.unreadable += 1;
+            continue;
+        }
+        sum.files += 1;
+        sum.errors += o.errors;
+        sum.warnings += o.warnings;
+        for line in o.lines {
+            let _ = writeln!(out, "{line}");
         }
     }
     sum
@@ -141,4 +225,44 @@ pub fn run(args: Args) -> ExitCode {
         sum.files, sum.errors, sum.warnings, sum.unreadable, sum.skipped
     );
     ExitCode::from(sum.exit_code())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_workers_report_in_file_order_as_one_would() {
+        let dir = std::env::temp_dir().join(format!("runbook-validate-order-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        // Documents with findings (an unknown action), one unreadable, one that is not a runbook.
+        for i in 0..12 {
+            let text = format!(
+                "schemaVersion: '0.3'\nmainSteps:\n  - name: S{i}\n    action: aws:nothing{i}\n    inputs: {{}}\n"
+            );
+            std::fs::write(dir.join(format!("d{i:02}.yaml")), text).expect("write");
+        }
+        std::fs::write(dir.join("d05b.yaml"), "schemaVersion: '0.3'\nmainSteps: [\n").expect("write");
+        std::fs::write(dir.join("d07b.json"), "{\"Resources\": {}}").expect("write");
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let sum = check(&[dir.clone(), dir.join("missing")], false, &mut out, &mut err);
+        // The same files checked one after the other, in order.
+        let mut want = String::new();
+        for f in documents(&dir).expect("listed") {
+            for line in check_file(&f, true, false).lines {
+                want.push_str(&line);
+                want.push('\n');
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        let out = String::from_utf8(out).expect("utf-8");
+        assert_eq!(out, want);
+        assert!(out.find("d00.yaml").expect("d00") < out.find("d11.yaml").expect("d11"), "{out}");
+        assert_eq!((sum.files, sum.unreadable, sum.skipped), (12, 2, 1), "{sum:?}");
+        let err = String::from_utf8(err).expect("utf-8");
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 2, "{err}");
+        assert!(lines[0].contains("d05b.yaml") && lines[1].contains("missing"), "{err}");
+    }
 }
