@@ -25,7 +25,7 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
     if doc.main_steps.is_empty() {
         out.push(diag("E002", None, "mainSteps", "mainSteps has no step", "add at least one step"));
     }
-    let size = serde_json::to_string(&doc.to_value()).map(|s| s.len()).unwrap_or(0);
+    let size = compact_json_len(doc);
     if size > MAX_DOCUMENT_BYTES {
         out.push(diag(
             "E003",
@@ -184,17 +184,14 @@ fn parameters(cx: &Cx, out: &mut Vec<Diagnostic>) {
         if let Some(pat) = &p.allowed_pattern {
             // Syntax only (cheap: no automaton is built). Java features the regex crate lacks
             // (look-around, backreferences) are not errors of the document.
-            if let Err(e) = regex_syntax::ast::parse::Parser::new().parse(pat) {
-                use regex_syntax::ast::ErrorKind as K;
-                if !matches!(e.kind(), K::UnsupportedLookAround | K::UnsupportedBackreference) {
-                    out.push(diag(
-                        "E014",
-                        None,
-                        format!("{base}.allowedPattern"),
-                        format!("allowedPattern of `{name}` is not a regular expression: {}", e.kind()),
-                        "fix the expression (anchor it with ^...$)",
-                    ));
-                }
+            if let Some(kind) = pattern_syntax_error(pat) {
+                out.push(diag(
+                    "E014",
+                    None,
+                    format!("{base}.allowedPattern"),
+                    format!("allowedPattern of `{name}` is not a regular expression: {kind}"),
+                    "fix the expression (anchor it with ^...$)",
+                ));
             }
         }
         // Compiled only when a default is checked against it (compiling big patterns is slow).
@@ -344,5 +341,51 @@ fn compiled_pattern(pat: &str) -> Option<regex::Regex> {
         }
         cache.insert(pat.to_string(), re.clone());
         re
+    })
+}
+
+/// The length of the document as compact JSON, counted without building the text.
+fn compact_json_len(doc: &crate::model::Document) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let _ = serde_json::to_writer(&mut count, doc);
+    count.0
+}
+
+/// Why `pat` is not a regular expression, or `None` (syntax only: no automaton is built; Java
+/// features the regex crate lacks, look-around and backreferences, are not errors of the
+/// document). Cached per thread, like [`compiled_pattern`].
+fn pattern_syntax_error(pat: &str) -> Option<String> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static CACHE: RefCell<HashMap<String, Option<String>>> = RefCell::new(HashMap::new());
+    }
+    CACHE.with(|cache| {
+        if let Some(hit) = cache.borrow().get(pat) {
+            return hit.clone();
+        }
+        use regex_syntax::ast::ErrorKind as K;
+        let err = match regex_syntax::ast::parse::Parser::new().parse(pat) {
+            Err(e) if !matches!(e.kind(), K::UnsupportedLookAround | K::UnsupportedBackreference) => {
+                Some(e.kind().to_string())
+            }
+            _ => None,
+        };
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= 1024 {
+            cache.clear();
+        }
+        cache.insert(pat.to_string(), err.clone());
+        err
     })
 }

@@ -25,16 +25,27 @@ fn ref_re() -> &'static regex::Regex {
 
 /// Every reference in a value, with its field path.
 fn collect<'v>(v: &'v Value, field: &str, skip_steps: bool, out: &mut Vec<Found<'v>>) {
+    let mut path = field.to_string();
+    collect_at(v, &mut path, skip_steps, out);
+}
+
+/// Walks `v` with its field path in one growing buffer; a path is copied out only where a
+/// reference is found (most values hold none).
+fn collect_at<'v>(v: &'v Value, path: &mut String, skip_steps: bool, out: &mut Vec<Found<'v>>) {
+    use std::fmt::Write;
     match v {
-        Value::String(s) => {
+        Value::String(s) if s.contains("{{") => {
             for c in ref_re().captures_iter(s) {
                 let whole = c.get(0).map(|m| m.as_str().len()) == Some(s.trim().len());
-                out.push(Found { field: field.to_string(), expr: c[1].to_string(), whole, _value: s });
+                out.push(Found { field: path.clone(), expr: c[1].to_string(), whole, _value: s });
             }
         }
         Value::Array(a) => {
             for (i, x) in a.iter().enumerate() {
-                collect(x, &format!("{field}[{i}]"), false, out);
+                let len = path.len();
+                let _ = write!(path, "[{i}]");
+                collect_at(x, path, false, out);
+                path.truncate(len);
             }
         }
         Value::Object(m) => {
@@ -42,7 +53,11 @@ fn collect<'v>(v: &'v Value, field: &str, skip_steps: bool, out: &mut Vec<Found<
                 if skip_steps && k == "Steps" {
                     continue;
                 }
-                collect(x, &format!("{field}.{k}"), false, out);
+                let len = path.len();
+                path.push('.');
+                path.push_str(k);
+                collect_at(x, path, false, out);
+                path.truncate(len);
             }
         }
         _ => {}
