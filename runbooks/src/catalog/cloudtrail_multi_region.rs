@@ -1,8 +1,8 @@
 //! Make sure the account has a logging multi-Region CloudTrail trail with log file validation:
 //! create and start one, or fix and start the existing trail of that name. The Config rule
-//! evaluates the account: Config passes the account id.
+//! evaluates the account: Config passes the account id. Written with the macros.
 
-use super::common::{self, BUCKET_PATTERN};
+use super::common;
 use super::ConfigTarget;
 use runbook_dsl::builder::BuildError;
 use runbook_dsl::prelude::*;
@@ -20,6 +20,18 @@ pub const TARGET: ConfigTarget = ConfigTarget {
     resource_id_param: "AccountId",
 };
 
+/// The parameters besides `AutomationAssumeRole`, `AccountId` and `Approvers`.
+#[derive(Parameters)]
+pub struct Params {
+    /// (Required) The trail to create, or the existing trail to fix.
+    #[param(allowed_pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$")]
+    pub trail_name: String,
+    /// (Required) The S3 bucket a new trail delivers to; its bucket policy must allow CloudTrail to write.
+    /// Not changed on an existing trail.
+    #[param(allowed_pattern = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+    pub bucket_name: String,
+}
+
 /// Builds the runbook; `approval` adds an approval before the first change.
 pub fn build(approval: bool) -> Result<Document, BuildError> {
     let mut rb = Runbook::new(
@@ -36,208 +48,185 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
          or stops and deletes the trail it created, and the run ends Failed.",
     );
     rb.assume_role();
+    // The `AccountId` parameter and the `CheckAccount` step that runs first.
     let account = common::account_guard(&mut rb);
-    let trail: Param<Str> = rb.param(
-        "TrailName",
-        ParamSpec::new("(Required) The trail to create, or the existing trail to fix.")
-            .pattern(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$"),
-    );
-    let bucket: Param<Str> = rb.param(
-        "BucketName",
-        ParamSpec::new(
-            "(Required) The S3 bucket a new trail delivers to; its bucket policy must allow CloudTrail to write. \
-             Not changed on an existing trail.",
-        )
-        .pattern(BUCKET_PATTERN),
-    );
+    let p = rb.params::<Params>();
     let approvers = common::approvers(&mut rb, approval, "the CloudTrail change");
-    let (update_first, create_first) =
-        if approval { ("ApproveUpdate", "ApproveCreate") } else { ("UpdateTrail", "CreateTrail") };
-
-    let get = rb.add(
-        Step::new("GetTrail", ExecuteAwsApi::new("cloudtrail", "GetTrail").param("Name", &trail))
-            .description("Reads the trail; a trail that does not exist goes to the creation path.")
-            .timeout_seconds(20)
-            .on_failure(OnFailure::step(create_first))
-            .is_critical(false),
-    );
-    let multi_region: Output<Bool> = rb.output(&get, "IsMultiRegionTrail", MULTI_REGION);
-    let validation: Output<Bool> = rb.output(&get, "LogFileValidationEnabled", VALIDATION);
-    let global: Output<Bool> = rb.output(&get, "IncludeGlobalServiceEvents", "$.Trail.IncludeGlobalServiceEvents");
-    let status = rb.add(
-        Step::new("GetTrailStatus", ExecuteAwsApi::new("cloudtrail", "GetTrailStatus").param("Name", &trail))
-            .description("Reads whether the trail is logging.")
-            .timeout_seconds(20),
-    );
-    let logging: Output<Bool> = rb.output(&status, "IsLogging", LOGGING);
+    let trail = &p.trail_name;
+    let check = |api: &str, selector: &str| {
+        AssertAwsResourceProperty::new("cloudtrail", api, selector, vec!["True"]).param("Name", trail)
+    };
+    // `flow!` nests `a && b && c` as And(And(a, b), c); the document has one And of three.
     let is_true = |o: &Output<Bool>| Condition::compare(o.value(), Operator::BooleanEquals, true);
-    rb.add(
-        Step::new(
-            "CheckTrail",
-            Branch::new(vec![Choice::new(
-                "AlreadyCompliant",
-                Condition::And(vec![is_true(&multi_region), is_true(&validation), is_true(&logging)]),
-            )])
-            .default(update_first),
-        )
-        .description("Leaves a trail that is multi-Region, validates log files and is logging untouched."),
-    );
-    rb.add(common::compliant_end(
-        "AlreadyCompliant",
-        AssertAwsResourceProperty::new("cloudtrail", "GetTrailStatus", LOGGING, vec!["True"]).param("Name", &trail),
-        "Confirms that the multi-Region trail with log file validation is logging.",
-    ));
+    let update_first = if approval { "ApproveUpdate" } else { "UpdateTrail" };
+    let trail_arn =
+        format!("arn:{}:cloudtrail:{}:{}:trail/{trail}", Builtin::AWS_PARTITION, Builtin::REGION, Builtin::ACCOUNT_ID);
+    flow! { rb;
+        /// Reads the trail; a trail that does not exist goes to the creation path.
+        GetTrail: api!(cloudtrail.GetTrail { Name: p.trail_name } -> {
+            IsMultiRegionTrail: Bool = "$.Trail.IsMultiRegionTrail",
+            LogFileValidationEnabled: Bool = "$.Trail.LogFileValidationEnabled",
+            IncludeGlobalServiceEvents: Bool = "$.Trail.IncludeGlobalServiceEvents",
+        }), timeout 20, on_failure ApproveCreate, critical false;
+        /// Reads whether the trail is logging.
+        GetTrailStatus: api!(cloudtrail.GetTrailStatus { Name: p.trail_name } -> { IsLogging: Bool = "$.IsLogging" }),
+            timeout 20;
+        /// Leaves a trail that is multi-Region, validates log files and is logging untouched.
+        // (`Vec::from`, not `vec!`: `flow!` sees `Step.Output` references only outside macro calls.)
+        CheckTrail: Branch::new(Vec::from([Choice::new(
+            "AlreadyCompliant",
+            Condition::And(Vec::from([
+                is_true(&GetTrail.IsMultiRegionTrail),
+                is_true(&GetTrail.LogFileValidationEnabled),
+                is_true(&GetTrailStatus.IsLogging),
+            ])),
+        )]))
+        .default(update_first);
+        /// Confirms that the multi-Region trail with log file validation is logging. The resource is already
+        /// compliant; nothing was changed.
+        AlreadyCompliant: check("GetTrailStatus", LOGGING), end;
 
-    // An existing trail: update it, start logging, verify.
-    common::gate(
-        &mut rb,
-        &approvers,
-        "ApproveUpdate",
-        format!("Make CloudTrail trail {trail} multi-Region with log file validation and start logging, in account {account}?"),
-        "UpdateTrail",
-    );
-    rb.add(common::undo_to(
-        Step::new(
-            "UpdateTrail",
-            ExecuteAwsApi::new("cloudtrail", "UpdateTrail")
-                .param("Name", &trail)
-                .param("IncludeGlobalServiceEvents", true)
-                .param("IsMultiRegionTrail", true)
-                .param("EnableLogFileValidation", true),
-        )
-        .description("Makes the trail multi-Region (with global service events) and turns on log file validation.")
-        .timeout_seconds(20),
-        "UndoUpdateTrail",
-    ));
-    rb.add(common::undo_to(start_logging("StartLogging", &trail), "UndoCheckLogging"));
-    verify(&mut rb, "Updated", &trail, "UndoCheckLogging");
+        /// Waits for an approver; a rejection ends the run without any change.
+        #[when(let Some(a) = &approvers)]
+        ApproveUpdate: approve(a, format!(
+            "Make CloudTrail trail {trail} multi-Region with log file validation and start logging, in account {account}?"
+        )), next UpdateTrail;
+        /// Makes the trail multi-Region (with global service events) and turns on log file validation.
+        UpdateTrail: api!(cloudtrail.UpdateTrail {
+            Name: p.trail_name,
+            IncludeGlobalServiceEvents: true,
+            IsMultiRegionTrail: true,
+            EnableLogFileValidation: true,
+        }), timeout 20, on_failure UndoUpdateTrail, on_cancel UndoUpdateTrail, critical true;
+        /// Starts logging (a no-op on a trail that already logs).
+        StartLogging: api!(cloudtrail.StartLogging { Name: p.trail_name }), timeout 20, critical true, undo {
+            /// Undo: keeps logging on when the trail was logging before the run.
+            UndoCheckLogging: if GetTrailStatus.IsLogging { UndoUpdateTrail } else { UndoLogging },
+                on_failure UndoLogging, critical true;
+            /// Undo: stops the logging this run started.
+            UndoLogging: api!(cloudtrail.StopLogging { Name: p.trail_name }), timeout 20, on_failure UndoUpdateTrail,
+                critical true, next UndoUpdateTrail;
+            /// Undo: puts the trail's previous multi-Region, global-events and validation settings back.
+            UndoUpdateTrail: api!(cloudtrail.UpdateTrail {
+                Name: p.trail_name,
+                IncludeGlobalServiceEvents: GetTrail.IncludeGlobalServiceEvents,
+                IsMultiRegionTrail: GetTrail.IsMultiRegionTrail,
+                EnableLogFileValidation: GetTrail.LogFileValidationEnabled,
+            }), timeout 20;
+        };
+        /// Verifies that the trail is logging.
+        VerifyUpdatedLogging: check("GetTrailStatus", LOGGING), timeout 20, on_failure UndoCheckLogging,
+            on_cancel UndoCheckLogging, critical true;
+        /// Verifies that the trail validates log files.
+        VerifyUpdatedValidation: check("GetTrail", VALIDATION), timeout 20, on_failure UndoCheckLogging,
+            on_cancel UndoCheckLogging, critical true;
+        /// Verifies that the trail is multi-Region.
+        VerifyUpdatedMultiRegion: check("GetTrail", MULTI_REGION), timeout 20, on_failure UndoCheckLogging,
+            on_cancel UndoCheckLogging, critical true, end;
 
-    // No trail of that name: create it, start logging, verify.
-    common::gate(
-        &mut rb,
-        &approvers,
-        "ApproveCreate",
-        format!("Create the multi-Region CloudTrail trail {trail} (delivering to {bucket}) and start logging, in account {account}?"),
-        "CreateTrail",
-    );
-    let create = rb.add(common::undo_to(
-        Step::new(
-            "CreateTrail",
-            ExecuteAwsApi::new("cloudtrail", "CreateTrail")
-                .param("Name", &trail)
-                .param("S3BucketName", &bucket)
-                .param("IncludeGlobalServiceEvents", true)
-                .param("IsMultiRegionTrail", true)
-                .param("EnableLogFileValidation", true)
-                .param("TagsList", json!([{"Key": OWNER_TAG, "Value": Builtin::EXECUTION_ID.to_string()}])),
-        )
-        .description(
-            "Creates the multi-Region trail with global service events and log file validation, tagged with this \
-             run's execution id.",
-        )
-        .timeout_seconds(20),
-        "UndoCheckTrailOwner",
-    ));
-    let created: Output<Str> = rb.output(&create, "TrailARN", "$.TrailARN");
-    rb.add(common::undo_to(start_logging("StartLoggingNew", &trail), "UndoStartLoggingNew"));
-    verify(&mut rb, "Created", &trail, "UndoStartLoggingNew");
-
-    // Undo of the update path: stop logging only if the trail was not logging before, then put
-    // the previous settings back.
-    common::add_undo_chain(
-        &mut rb,
-        vec![
-            Step::new(
-                "UndoCheckLogging",
-                Branch::new(vec![Choice::new(
-                    "UndoUpdateTrail",
-                    Condition::compare(logging.value(), Operator::BooleanEquals, true),
-                )])
-                .default("UndoLogging"),
+        /// Waits for an approver; a rejection ends the run without any change.
+        #[when(let Some(a) = &approvers)]
+        ApproveCreate: approve(a, format!(
+            "Create the multi-Region CloudTrail trail {trail} (delivering to {}) and start logging, in account {account}?",
+            p.bucket_name
+        )), next CreateTrail;
+        /// Creates the multi-Region trail with global service events and log file validation, tagged with this
+        /// run's execution id.
+        CreateTrail: api!(cloudtrail.CreateTrail {
+            Name: p.trail_name,
+            S3BucketName: p.bucket_name,
+            IncludeGlobalServiceEvents: true,
+            IsMultiRegionTrail: true,
+            EnableLogFileValidation: true,
+            TagsList: [{ Key: OWNER_TAG, Value: Builtin::EXECUTION_ID.to_string() }],
+        } -> { TrailARN: Str = "$.TrailARN" }), timeout 20, on_failure UndoCheckTrailOwner,
+            on_cancel UndoCheckTrailOwner, critical true;
+        /// Starts logging (a no-op on a trail that already logs).
+        StartLoggingNew: api!(cloudtrail.StartLogging { Name: p.trail_name }), timeout 20, critical true, undo {
+            /// Undo: stops logging on the trail this run created.
+            UndoStartLoggingNew: api!(cloudtrail.StopLogging { Name: p.trail_name }), timeout 20,
+                on_failure UndoCheckTrailOwner, critical true, next UndoCheckTrailOwner;
+            /// Undo: makes sure the trail is the one this run created (its tag holds this run's execution id);
+            /// otherwise the run ends here and a trail that existed before is never deleted.
+            UndoCheckTrailOwner: AssertAwsResourceProperty::new(
+                "cloudtrail",
+                "ListTags",
+                "$.ResourceTagList[0].TagsList[0].Value",
+                vec![Builtin::EXECUTION_ID.to_string()],
             )
-            .description("Undo: keeps logging on when the trail was logging before the run."),
-            Step::new("UndoLogging", ExecuteAwsApi::new("cloudtrail", "StopLogging").param("Name", &trail))
-                .description("Undo: stops the logging this run started.")
-                .timeout_seconds(20),
-            Step::new(
-                "UndoUpdateTrail",
-                ExecuteAwsApi::new("cloudtrail", "UpdateTrail")
-                    .param("Name", &trail)
-                    .param("IncludeGlobalServiceEvents", &global)
-                    .param("IsMultiRegionTrail", &multi_region)
-                    .param("EnableLogFileValidation", &validation),
-            )
-            .description("Undo: puts the trail's previous multi-Region, global-events and validation settings back.")
-            .timeout_seconds(20),
-        ],
-    );
-    // Undo of the creation path.
-    common::add_undo_chain(
-        &mut rb,
-        vec![
-            Step::new("UndoStartLoggingNew", ExecuteAwsApi::new("cloudtrail", "StopLogging").param("Name", &trail))
-                .description("Undo: stops logging on the trail this run created.")
-                .timeout_seconds(20),
-            Step::new(
-                "UndoCheckTrailOwner",
-                AssertAwsResourceProperty::new(
-                    "cloudtrail",
-                    "ListTags",
-                    "$.ResourceTagList[0].TagsList[0].Value",
-                    vec![Builtin::EXECUTION_ID.to_string()],
-                )
-                .param(
-                    "ResourceIdList",
-                    vec![format!(
-                        "arn:{}:cloudtrail:{}:{}:trail/{trail}",
-                        Builtin::AWS_PARTITION,
-                        Builtin::REGION,
-                        Builtin::ACCOUNT_ID
-                    )],
-                ),
-            )
-            .description(
-                "Undo: makes sure the trail is the one this run created (its tag holds this run's execution id); \
-                 otherwise the run ends here and a trail that existed before is never deleted.",
-            )
-            .timeout_seconds(20)
-            .on_failure(OnFailure::Abort),
-            Step::new("UndoCreateTrail", ExecuteAwsApi::new("cloudtrail", "DeleteTrail").param("Name", &trail))
-                .description("Undo: deletes the trail this run created.")
-                .timeout_seconds(20),
-        ],
-    );
-    rb.document_output(&multi_region);
-    rb.document_output(&validation);
-    rb.document_output(&logging);
-    rb.document_output(&created);
+            .param("ResourceIdList", vec![trail_arn.clone()]), timeout 20, on_failure abort, critical true,
+                next UndoCreateTrail;
+            /// Undo: deletes the trail this run created.
+            UndoCreateTrail: api!(cloudtrail.DeleteTrail { Name: p.trail_name }), timeout 20;
+        };
+        /// Verifies that the trail is logging.
+        VerifyCreatedLogging: check("GetTrailStatus", LOGGING), timeout 20, on_failure UndoStartLoggingNew,
+            on_cancel UndoStartLoggingNew, critical true;
+        /// Verifies that the trail validates log files.
+        VerifyCreatedValidation: check("GetTrail", VALIDATION), timeout 20, on_failure UndoStartLoggingNew,
+            on_cancel UndoStartLoggingNew, critical true;
+        /// Verifies that the trail is multi-Region.
+        VerifyCreatedMultiRegion: check("GetTrail", MULTI_REGION), timeout 20, on_failure UndoStartLoggingNew,
+            on_cancel UndoStartLoggingNew, critical true, end;
+        outputs GetTrail.IsMultiRegionTrail, GetTrail.LogFileValidationEnabled, GetTrailStatus.IsLogging,
+            CreateTrail.TrailARN;
+    }
     rb.build()
 }
 
-fn start_logging(name: &str, trail: &Param<Str>) -> Step {
-    Step::new(name, ExecuteAwsApi::new("cloudtrail", "StartLogging").param("Name", trail))
-        .description("Starts logging (a no-op on a trail that already logs).")
-        .timeout_seconds(20)
-}
+#[cfg(test)]
+mod tests {
+    use super::super::shared::checks;
+    use runbook_dsl::model::{Document, OnCancel, OnFailure, Step};
 
-/// The three checks of a fixed trail: logging, log file validation, multi-Region; the last ends
-/// the run.
-fn verify(rb: &mut Runbook, path: &str, trail: &Param<Str>, undo: &str) {
-    let checks = [
-        ("Logging", "GetTrailStatus", LOGGING, "is logging"),
-        ("Validation", "GetTrail", VALIDATION, "validates log files"),
-        ("MultiRegion", "GetTrail", MULTI_REGION, "is multi-Region"),
-    ];
-    for (i, (what, api, selector, says)) in checks.into_iter().enumerate() {
-        let step = common::undo_to(
-            Step::new(
-                format!("Verify{path}{what}"),
-                AssertAwsResourceProperty::new("cloudtrail", api, selector, vec!["True"]).param("Name", trail),
-            )
-            .description(format!("Verifies that the trail {says}."))
-            .timeout_seconds(20),
-            undo,
-        );
-        rb.add(if i == checks.len() - 1 { step.is_end(true) } else { step });
+    fn step<'d>(doc: &'d Document, name: &str) -> &'d Step {
+        doc.main_steps.iter().find(|s| s.name == name).unwrap_or_else(|| panic!("no step {name}"))
+    }
+
+    #[test]
+    fn is_a_complete_remediation_for_an_existing_and_a_new_trail() {
+        let (auto, manual) = (super::build(false).expect("builds"), super::build(true).expect("builds"));
+        for doc in [&auto, &manual] {
+            checks::parameters(doc, "AccountId");
+            assert_eq!(doc.main_steps[0].name, "CheckAccount");
+            // Each change undoes from the right place: the settings of an existing trail, the
+            // creation of a new one (through the ownership guard).
+            for (change, undo) in [
+                ("UpdateTrail", "UndoUpdateTrail"),
+                ("StartLogging", "UndoCheckLogging"),
+                ("CreateTrail", "UndoCheckTrailOwner"),
+                ("StartLoggingNew", "UndoStartLoggingNew"),
+            ] {
+                assert_eq!(step(doc, change).on_failure, Some(OnFailure::step(undo)));
+                assert_eq!(step(doc, change).on_cancel, Some(OnCancel::step(undo)));
+                assert_eq!(step(doc, change).is_critical, Some(true));
+            }
+            // Both undo chains come after the main steps and end the run.
+            let at = |name: &str| doc.main_steps.iter().position(|s| s.name == name).expect("step");
+            assert!(at("UndoCheckLogging") > at("VerifyCreatedMultiRegion"));
+            assert_eq!(step(doc, "UndoUpdateTrail").is_end, Some(true));
+            for what in ["Logging", "Validation", "MultiRegion"] {
+                checks::verified(doc, &format!("VerifyUpdated{what}"), "UndoCheckLogging");
+                checks::verified(doc, &format!("VerifyCreated{what}"), "UndoStartLoggingNew");
+            }
+            // A trail that was not created by this run is never deleted.
+            assert_eq!(step(doc, "UndoCheckTrailOwner").on_failure, Some(OnFailure::Abort));
+            assert_eq!(step(doc, "UndoCreateTrail").is_end, Some(true));
+            assert_eq!(
+                doc.outputs,
+                vec![
+                    "GetTrail.IsMultiRegionTrail",
+                    "GetTrail.LogFileValidationEnabled",
+                    "GetTrailStatus.IsLogging",
+                    "CreateTrail.TrailARN"
+                ]
+            );
+        }
+        checks::idempotent(&auto, "CheckTrail", "AlreadyCompliant", "UpdateTrail");
+        checks::idempotent(&manual, "CheckTrail", "AlreadyCompliant", "ApproveUpdate");
+        assert_eq!(step(&auto, "GetTrail").on_failure, Some(OnFailure::step("CreateTrail")));
+        assert_eq!(step(&manual, "GetTrail").on_failure, Some(OnFailure::step("ApproveCreate")));
+        checks::approval_variants(&auto, &manual, "ApproveUpdate", "UpdateTrail");
+        checks::approval_variants(&auto, &manual, "ApproveCreate", "CreateTrail");
     }
 }
