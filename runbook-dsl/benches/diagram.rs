@@ -3,7 +3,7 @@
 //! `cargo bench -p runbook-dsl --bench diagram` (release profile). Reads the corpus from
 //! `../shared/corpus/automation` next to the workspace (or `RUNBOOK_CORPUS`), then times
 //! `diagram::to_mermaid` and `docs_page::render` over all of it, several rounds, and prints the
-//! median round and the mean per document. Method and results: docs/bench-diagram.md.
+//! median round and the mean per document. Method and results: BENCHMARKS.md.
 
 use runbook_dsl::docs_page::{render, Page};
 use runbook_dsl::{diagram, read};

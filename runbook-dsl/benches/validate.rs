@@ -1,6 +1,6 @@
 //! `cargo bench -p runbook-dsl --bench validate`: time reading (with the source map) and
 //! validating every document of `../shared/corpus/automation`. Method and results:
-//! `docs/bench-validate.md`.
+//! `BENCHMARKS.md`.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

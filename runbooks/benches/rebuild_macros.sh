@@ -8,7 +8,7 @@
 # Each round builds both variants: the variant's file is put in place and built once (not
 # timed), then touched and built again (timed). Rounds alternate the variants so that load
 # from other processes hits both alike. The catalog file is restored on exit. Prints each run
-# and the medians; method and results are in docs/bench-macros.md.
+# and the medians; method and results are in BENCHMARKS.md.
 #
 #   runbooks/benches/rebuild_macros.sh            # 7 rounds
 #   ROUNDS=11 runbooks/benches/rebuild_macros.sh
