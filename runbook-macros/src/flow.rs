@@ -781,7 +781,8 @@ pub fn expand(flow: &Flow) -> TokenStream {
 }
 
 /// Rewrites `Step.Output` inside a Rust expression (a step body, approvers, message) into the
-/// output's handle, checking each reference.
+/// output's handle, checking each reference. The arguments of a macro call whose tokens are a
+/// comma-separated list of expressions (`format!("... {}", Step.Output)`) are rewritten too.
 fn rewrite_refs(ck: &mut Checker, at: usize, e: &Expr) -> Expr {
     struct V<'c, 'a> {
         ck: &'c mut Checker<'a>,
@@ -794,6 +795,13 @@ fn rewrite_refs(ck: &mut Checker, at: usize, e: &Expr) -> Expr {
                 return;
             }
             syn::visit_mut::visit_expr_mut(self, e);
+        }
+        fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+            let parser = syn::punctuated::Punctuated::<Expr, Token![,]>::parse_terminated;
+            if let Ok(mut args) = syn::parse::Parser::parse2(parser, m.tokens.clone()) {
+                args.iter_mut().for_each(|a| self.visit_expr_mut(a));
+                m.tokens = args.into_token_stream();
+            }
         }
     }
     let mut e = e.clone();

@@ -166,3 +166,28 @@ fn undo_chain_sets_on_cancel_only_where_aws_allows_it() {
     .to_string();
     assert!(to_sleep.contains("on_failure") && !to_sleep.contains("on_cancel"), "{to_sleep}");
 }
+
+#[test]
+fn step_outputs_inside_format_are_handles_and_are_checked() {
+    let out = crate::flow::flow(quote! { rb;
+        Get: api!(rds.DescribeDBInstances {} -> { Id: Str = "$.DBInstances[0].DBInstanceIdentifier" });
+        #[when(let Some(a) = &approvers)]
+        Approve: approve(a, format!("Make {} ({}) private?", Get.Id, p.dbi));
+        Fix: Sleep::for_duration("PT1S"), end;
+    })
+    .to_string();
+    assert!(out.contains("format ! (\"Make {} ({}) private?\" , __out_Get_Id , p . dbi)"), "{out}");
+    let errs = flow_errors(quote! { rb;
+        Get: api!(rds.DescribeDBInstances {} -> { Id: Str = "$.Id" });
+        Ask: approve(who, format!("{} {}?", Get.Nope, Later.Id));
+        Later: api!(rds.DescribeDBInstances {} -> { Id: Str = "$.Id" });
+    });
+    assert_eq!(
+        errs,
+        vec![
+            "step `Get` has no output `Nope`; its declared outputs: Id",
+            "`Later.Id` is referenced before step `Later` runs"
+        ],
+        "{errs:?}"
+    );
+}

@@ -1,5 +1,6 @@
 //! Stop an EC2 instance that AWS Config found non-compliant (for example missing required tags
-//! or holding a public IP). Config passes the instance id (`i-...`) as the resource id.
+//! or holding a public IP). Config passes the instance id (`i-...`) as the resource id. Written
+//! with the macros.
 
 use super::common;
 use super::ConfigTarget;
@@ -7,7 +8,6 @@ use runbook_dsl::builder::BuildError;
 use runbook_dsl::prelude::*;
 
 const STATE: &str = "$.Reservations[0].Instances[0].State.Name";
-const STOPPED_OR_GOING: [&str; 4] = ["stopped", "stopping", "terminated", "shutting-down"];
 
 /// The Config finding: an instance that breaks a rule such as `EC2_INSTANCE_NO_PUBLIC_IP` or
 /// `REQUIRED_TAGS`; Config passes the instance id.
@@ -16,6 +16,14 @@ pub const TARGET: ConfigTarget = ConfigTarget {
     resource_type: "AWS::EC2::Instance",
     resource_id_param: "InstanceId",
 };
+
+/// The parameters besides `AutomationAssumeRole`.
+#[derive(Parameters)]
+pub struct Params {
+    /// (Required) The instance to stop, as AWS Config passes it (RESOURCE_ID).
+    #[param(allowed_pattern = "^i-[a-f0-9]{8,17}$")]
+    pub instance_id: String,
+}
 
 /// Builds the runbook; `approval` adds an approval before the first change.
 pub fn build(approval: bool) -> Result<Document, BuildError> {
@@ -28,74 +36,35 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
          or the run is cancelled, the undo starts the instance again and the run ends Failed.",
     );
     rb.assume_role();
-    let instance: Param<Str> = rb.param(
-        "InstanceId",
-        ParamSpec::new("(Required) The instance to stop, as AWS Config passes it (RESOURCE_ID).")
-            .pattern("^i-[a-f0-9]{8,17}$"),
-    );
+    let p = rb.params::<Params>();
     let approvers = common::approvers(&mut rb, approval, "stopping the instance");
-
-    let describe = rb.add(
-        Step::new(
-            "DescribeInstance",
-            ExecuteAwsApi::new("ec2", "DescribeInstances").param("InstanceIds", vec![instance.value()]),
-        )
-        .description("Reads the current state of the instance.")
-        .timeout_seconds(20),
-    );
-    let state: Output<Str> = rb.output(&describe, "State", STATE);
-
-    let first_change = if approval { "ApproveStop" } else { "StopInstance" };
-    let stopped_states =
-        STOPPED_OR_GOING.into_iter().map(|s| Condition::compare(state.value(), Operator::StringEquals, s)).collect();
-    rb.add(
-        Step::new(
-            "CheckState",
-            Branch::new(vec![Choice::new("AlreadyStopped", Condition::Or(stopped_states))]).default(first_change),
-        )
-        .description("Leaves an instance that is already stopped or terminated untouched."),
-    );
-    rb.add(common::compliant_end(
-        "AlreadyStopped",
-        AssertAwsResourceProperty::new("ec2", "DescribeInstances", STATE, STOPPED_OR_GOING.to_vec())
-            .param("InstanceIds", vec![instance.value()]),
-        "Confirms that the instance is stopped or terminated.",
-    ));
-    common::gate(
-        &mut rb,
-        &approvers,
-        "ApproveStop",
-        format!("Stop EC2 instance {instance}, flagged by AWS Config?"),
-        "StopInstance",
-    );
-    rb.add(common::undo_to(
-        Step::new("StopInstance", ChangeInstanceState::new(vec![instance.value()], "stopped"))
-            .description("Stops the instance and waits until it is stopped.")
-            .timeout_seconds(600),
-        "UndoStop",
-    ));
-    rb.add(
-        common::undo_to(
-            Step::new(
-                "VerifyStopped",
-                AssertAwsResourceProperty::new("ec2", "DescribeInstances", STATE, vec!["stopped"])
-                    .param("InstanceIds", vec![instance.value()]),
-            )
-            .description("Verifies that the instance is stopped.")
-            .timeout_seconds(20),
-            "UndoStop",
-        )
-        .is_end(true),
-    );
-    common::add_undo_chain(
-        &mut rb,
-        vec![Step::new(
-            "UndoStop",
-            ExecuteAwsApi::new("ec2", "StartInstances").param("InstanceIds", vec![instance.value()]),
-        )
-        .description("Undo: starts the instance again.")
-        .timeout_seconds(20)],
-    );
-    rb.document_output(&state);
+    let state_is = |states: Vec<&str>| {
+        AssertAwsResourceProperty::new("ec2", "DescribeInstances", STATE, states)
+            .param("InstanceIds", vec![p.instance_id.value()])
+    };
+    flow! { rb;
+        /// Reads the current state of the instance.
+        DescribeInstance: api!(ec2.DescribeInstances { InstanceIds: [p.instance_id] }
+            -> { State: Str = "$.Reservations[0].Instances[0].State.Name" }), timeout 20;
+        /// Leaves an instance that is already stopped or terminated untouched.
+        CheckState: if DescribeInstance.State.one_of(["stopped", "stopping", "terminated", "shutting-down"]) {
+            AlreadyStopped
+        } else {
+            ApproveStop
+        };
+        /// Confirms that the instance is stopped or terminated. The resource is already compliant; nothing was changed.
+        AlreadyStopped: state_is(vec!["stopped", "stopping", "terminated", "shutting-down"]), end;
+        /// Waits for an approver; a rejection ends the run without any change.
+        #[when(let Some(a) = &approvers)]
+        ApproveStop: approve(a, format!("Stop EC2 instance {}, flagged by AWS Config?", p.instance_id)), next StopInstance;
+        /// Stops the instance and waits until it is stopped.
+        StopInstance: ChangeInstanceState::new(vec![p.instance_id.value()], "stopped"), timeout 600, critical true, undo {
+            /// Undo: starts the instance again.
+            UndoStop: api!(ec2.StartInstances { InstanceIds: [p.instance_id] }), timeout 20;
+        };
+        /// Verifies that the instance is stopped.
+        VerifyStopped: state_is(vec!["stopped"]), timeout 20, on_failure UndoStop, on_cancel UndoStop, critical true, end;
+        outputs DescribeInstance.State;
+    }
     rb.build()
 }

@@ -1,7 +1,8 @@
 //! Make an RDS DB instance that AWS Config found publicly accessible private. Config passes the
-//! instance's `DbiResourceId` (`db-...`), which the runbook translates first.
+//! instance's `DbiResourceId` (`db-...`), which the runbook translates first. Written with the
+//! macros.
 
-use super::common::{self, DBI_RESOURCE_ID_PATTERN};
+use super::common;
 use super::ConfigTarget;
 use runbook_dsl::builder::BuildError;
 use runbook_dsl::prelude::*;
@@ -15,6 +16,14 @@ pub const TARGET: ConfigTarget = ConfigTarget {
     resource_id_param: "DbiResourceId",
 };
 
+/// The parameters besides `AutomationAssumeRole`.
+#[derive(Parameters)]
+pub struct Params {
+    /// (Required) The DB instance's resource id (`db-...`), as AWS Config passes it (RESOURCE_ID).
+    #[param(allowed_pattern = r"^db-[A-Z0-9]{26}$")]
+    pub dbi_resource_id: String,
+}
+
 /// Builds the runbook; `approval` adds an approval before the first change.
 pub fn build(approval: bool) -> Result<Document, BuildError> {
     let mut rb = Runbook::new(
@@ -27,73 +36,45 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
          instance publicly accessible again and the run ends Failed.",
     );
     rb.assume_role();
-    let dbi: Param<Str> = rb.param(
-        "DbiResourceId",
-        ParamSpec::new("(Required) The DB instance's resource id (`db-...`), as AWS Config passes it (RESOURCE_ID).")
-            .pattern(DBI_RESOURCE_ID_PATTERN),
-    );
+    let p = rb.params::<Params>();
     let approvers = common::approvers(&mut rb, approval, "making the DB instance private");
-
-    let describe = rb.add(common::describe_db("DescribeDbInstance", &dbi));
-    let id: Output<Str> = rb.output(&describe, "DbInstanceIdentifier", "$.DBInstances[0].DBInstanceIdentifier");
-    let before: Output<Bool> = rb.output(&describe, "PubliclyAccessible", PUBLIC);
-    let first_change = if approval { "ApproveChange" } else { "DisablePublicAccess" };
-    rb.add(
-        Step::new(
-            "CheckPublicAccess",
-            Branch::new(vec![Choice::new(
-                "AlreadyPrivate",
-                Condition::compare(before.value(), Operator::BooleanEquals, false),
-            )])
-            .default(first_change),
-        )
-        .description("Leaves an instance that is already private untouched."),
-    );
-    rb.add(common::compliant_end(
-        "AlreadyPrivate",
-        AssertAwsResourceProperty::new("rds", "DescribeDBInstances", PUBLIC, vec!["False"])
-            .param("Filters", common::dbi_filter(&dbi)),
-        "Confirms that the DB instance is not publicly accessible.",
-    ));
-    common::gate(
-        &mut rb,
-        &approvers,
-        "ApproveChange",
-        format!("Turn off public access to RDS DB instance {id} ({dbi}), flagged by AWS Config?"),
-        "DisablePublicAccess",
-    );
-    let modify = |name: &str, public: bool| {
-        Step::new(
-            name,
-            ExecuteAwsApi::new("rds", "ModifyDBInstance")
-                .param("DBInstanceIdentifier", &id)
-                .param("PubliclyAccessible", public)
-                .param("ApplyImmediately", true),
-        )
-        .timeout_seconds(20)
-    };
-    rb.add(common::undo_to(
-        modify("DisablePublicAccess", false).description("Sets `PubliclyAccessible: false`, applied immediately."),
-        "UndoPublicAccess",
-    ));
-    rb.add(
-        common::undo_to(
-            Step::new(
-                "VerifyPrivate",
-                WaitForAwsResourceProperty::new("rds", "DescribeDBInstances", PUBLIC, vec!["False"])
-                    .param("DBInstanceIdentifier", &id),
-            )
-            .description("Waits until the instance reports that it is not publicly accessible.")
-            .timeout_seconds(1800),
-            "UndoPublicAccess",
-        )
-        .is_end(true),
-    );
-    common::add_undo_chain(
-        &mut rb,
-        vec![modify("UndoPublicAccess", true).description("Undo: makes the instance publicly accessible again.")],
-    );
-    rb.document_output(&id);
-    rb.document_output(&before);
+    flow! { rb;
+        /// Translates the `DbiResourceId` AWS Config passes into the DB instance and reads its settings.
+        DescribeDbInstance: api!(rds.DescribeDBInstances {
+            Filters: common::dbi_filter(&p.dbi_resource_id),
+        } -> {
+            DbInstanceIdentifier: Str = "$.DBInstances[0].DBInstanceIdentifier",
+            PubliclyAccessible: Bool = "$.DBInstances[0].PubliclyAccessible",
+        }), timeout 20;
+        /// Leaves an instance that is already private untouched.
+        CheckPublicAccess: if DescribeDbInstance.PubliclyAccessible == false { AlreadyPrivate } else { ApproveChange };
+        /// Confirms that the DB instance is not publicly accessible. The resource is already compliant; nothing was changed.
+        AlreadyPrivate: AssertAwsResourceProperty::new("rds", "DescribeDBInstances", PUBLIC, vec!["False"])
+            .param("Filters", common::dbi_filter(&p.dbi_resource_id)), end;
+        /// Waits for an approver; a rejection ends the run without any change.
+        #[when(let Some(a) = &approvers)]
+        ApproveChange: approve(a, format!(
+            "Turn off public access to RDS DB instance {} ({}), flagged by AWS Config?",
+            DescribeDbInstance.DbInstanceIdentifier, p.dbi_resource_id,
+        )), next DisablePublicAccess;
+        /// Sets `PubliclyAccessible: false`, applied immediately.
+        DisablePublicAccess: api!(rds.ModifyDBInstance {
+            DBInstanceIdentifier: DescribeDbInstance.DbInstanceIdentifier,
+            PubliclyAccessible: false,
+            ApplyImmediately: true,
+        }), timeout 20, critical true, undo {
+            /// Undo: makes the instance publicly accessible again.
+            UndoPublicAccess: api!(rds.ModifyDBInstance {
+                DBInstanceIdentifier: DescribeDbInstance.DbInstanceIdentifier,
+                PubliclyAccessible: true,
+                ApplyImmediately: true,
+            }), timeout 20;
+        };
+        /// Waits until the instance reports that it is not publicly accessible.
+        VerifyPrivate: WaitForAwsResourceProperty::new("rds", "DescribeDBInstances", PUBLIC, vec!["False"])
+            .param("DBInstanceIdentifier", &DescribeDbInstance.DbInstanceIdentifier),
+            timeout 1800, on_failure UndoPublicAccess, on_cancel UndoPublicAccess, critical true, end;
+        outputs DescribeDbInstance.DbInstanceIdentifier, DescribeDbInstance.PubliclyAccessible;
+    }
     rb.build()
 }

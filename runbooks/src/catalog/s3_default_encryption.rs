@@ -1,10 +1,9 @@
 //! Enable default encryption on an S3 bucket that AWS Config found without it: SSE-S3 (AES256) or
-//! SSE-KMS with a key given as a parameter. Config passes the bucket name as the resource id.
+//! SSE-KMS with a key given as a parameter. Config passes the bucket name as the resource id. Written with the macros.
 
-use super::common::{self, BUCKET_PATTERN, KMS_KEY_PATTERN};
+use super::common;
 use super::ConfigTarget;
 use runbook_dsl::builder::BuildError;
-use runbook_dsl::model::Value;
 use runbook_dsl::prelude::*;
 
 const ALGORITHM: &str = "$.ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm";
@@ -15,6 +14,23 @@ pub const TARGET: ConfigTarget = ConfigTarget {
     resource_type: "AWS::S3::Bucket",
     resource_id_param: "BucketName",
 };
+
+/// The parameters besides `AutomationAssumeRole`.
+#[derive(Parameters)]
+pub struct Params {
+    /// (Required) The bucket, as AWS Config passes it (RESOURCE_ID).
+    #[param(allowed_pattern = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+    pub bucket_name: String,
+    /// (Optional) `AES256` for SSE-S3, `aws:kms` for SSE-KMS with `KmsKeyId`.
+    #[param(name = "SSEAlgorithm", default = "AES256", allowed_values = ["AES256", "aws:kms"], allowed_pattern = "^(AES256|aws:kms)$")]
+    pub sse_algorithm: String,
+    /// (Optional) The KMS key for SSE-KMS (key id, key ARN, alias name or alias ARN); ignored for AES256.
+    #[param(
+        default = "alias/aws/s3",
+        allowed_pattern = r"^(alias/[a-zA-Z0-9/_-]{1,250}|(mrk-)?[a-f0-9-]{32,36}|arn:aws[a-z0-9-]*:kms:[a-z0-9-]+:\d{12}:(key/(mrk-)?[a-f0-9-]{32,36}|alias/[a-zA-Z0-9/_-]{1,250}))$"
+    )]
+    pub kms_key_id: String,
+}
 
 /// Builds the runbook; `approval` adds an approval before the first change.
 pub fn build(approval: bool) -> Result<Document, BuildError> {
@@ -29,132 +45,61 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
          returns it to S3's own default, and the run ends Failed.",
     );
     rb.assume_role();
-    let bucket: Param<Str> = rb.param(
-        "BucketName",
-        ParamSpec::new("(Required) The bucket, as AWS Config passes it (RESOURCE_ID).").pattern(BUCKET_PATTERN),
-    );
-    let algorithm: Param<Str> = rb.param(
-        "SSEAlgorithm",
-        ParamSpec::new("(Optional) `AES256` for SSE-S3, `aws:kms` for SSE-KMS with `KmsKeyId`.")
-            .default("AES256")
-            .allowed_values(["AES256", "aws:kms"])
-            .pattern("^(AES256|aws:kms)$"),
-    );
-    let key: Param<Str> = rb.param(
-        "KmsKeyId",
-        ParamSpec::new(
-            "(Optional) The KMS key for SSE-KMS (key id, key ARN, alias name or alias ARN); ignored for AES256.",
-        )
-        .default("alias/aws/s3")
-        .pattern(KMS_KEY_PATTERN),
-    );
+    let p = rb.params::<Params>();
     let approvers = common::approvers(&mut rb, approval, "enabling default encryption on the bucket");
-    let first_change = if approval { "ApproveChange" } else { "ChooseAlgorithm" };
-
-    let get = rb.add(
-        Step::new("GetEncryption", ExecuteAwsApi::new("s3", "GetBucketEncryption").param("Bucket", &bucket))
-            .description("Reads the bucket's default encryption; a bucket without any goes straight to the fix.")
-            .timeout_seconds(20)
-            .on_failure(OnFailure::step(first_change))
-            .is_critical(false),
-    );
-    let current: Output<Str> = rb.output(&get, "Algorithm", ALGORITHM);
-    let wants = |a: &str| Condition::compare(algorithm.value(), Operator::StringEquals, a);
-    let has = |op: Operator, a: &str| Condition::compare(current.value(), op, a);
-    rb.add(
-        Step::new(
-            "CheckEncryption",
-            Branch::new(vec![
-                Choice::new(
-                    "AlreadyEncrypted",
-                    Condition::And(vec![wants("aws:kms"), has(Operator::StartsWith, "aws:kms")]),
-                ),
-                Choice::new(
-                    "AlreadyEncrypted",
-                    Condition::And(vec![wants("AES256"), has(Operator::StringEquals, "AES256")]),
-                ),
-                Choice::new(
-                    "AlreadyEncrypted",
-                    Condition::And(vec![wants("AES256"), has(Operator::StartsWith, "aws:kms")]),
-                ),
-            ])
-            .default(first_change),
-        )
-        .description("Leaves a bucket that already has the requested default encryption untouched."),
-    );
-    rb.add(common::compliant_end(
-        "AlreadyEncrypted",
-        AssertAwsResourceProperty::new(
+    flow! { rb;
+        /// Reads the bucket's default encryption; a bucket without any goes straight to the fix.
+        GetEncryption: api!(s3.GetBucketEncryption { Bucket: p.bucket_name } -> {
+            Algorithm: Str = "$.ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm",
+        }), timeout 20, on_failure ApproveChange, critical false;
+        /// Leaves a bucket that already has the requested default encryption untouched.
+        CheckEncryption: if p.sse_algorithm == "aws:kms" && GetEncryption.Algorithm.starts_with("aws:kms") {
+            AlreadyEncrypted
+        } else if p.sse_algorithm == "AES256" && GetEncryption.Algorithm == "AES256" {
+            AlreadyEncrypted
+        } else if p.sse_algorithm == "AES256" && GetEncryption.Algorithm.starts_with("aws:kms") {
+            AlreadyEncrypted
+        } else {
+            ApproveChange
+        };
+        /// Confirms that the bucket has default encryption. The resource is already compliant; nothing was changed.
+        AlreadyEncrypted: AssertAwsResourceProperty::new(
             "s3",
             "GetBucketEncryption",
             ALGORITHM,
             vec!["AES256", "aws:kms", "aws:kms:dsse"],
         )
-        .param("Bucket", &bucket),
-        "Confirms that the bucket has default encryption.",
-    ));
-    common::gate(
-        &mut rb,
-        &approvers,
-        "ApproveChange",
-        format!("Enable default encryption ({algorithm}) on S3 bucket {bucket}, flagged by AWS Config?"),
-        "ChooseAlgorithm",
-    );
-    rb.add(
-        Step::new(
-            "ChooseAlgorithm",
-            Branch::new(vec![Choice::new("PutKmsEncryption", wants("aws:kms"))]).default("PutS3Encryption"),
-        )
-        .description("Picks the SSE-KMS or the SSE-S3 configuration."),
-    );
-    let put = |name: &str, rule: Value, description: &str| {
-        common::undo_to(
-            Step::new(
-                name,
-                ExecuteAwsApi::new("s3", "PutBucketEncryption")
-                    .param("Bucket", &bucket)
-                    .param("ServerSideEncryptionConfiguration", json!({ "Rules": [rule] })),
-            )
-            .description(description)
-            .timeout_seconds(20),
-            "UndoEncryption",
-        )
-    };
-    rb.add(
-        put(
-            "PutKmsEncryption",
-            json!({
-                "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key.to_string()},
-                "BucketKeyEnabled": true
-            }),
-            "Sets default encryption to SSE-KMS with the given key (S3 Bucket Key on).",
-        )
-        .next_step("VerifyEncryption"),
-    );
-    rb.add(put(
-        "PutS3Encryption",
-        json!({"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}),
-        "Sets default encryption to SSE-S3 (AES256).",
-    ));
-    rb.add(
-        common::undo_to(
-            Step::new(
-                "VerifyEncryption",
-                AssertAwsResourceProperty::new("s3", "GetBucketEncryption", ALGORITHM, vec![algorithm.to_string()])
-                    .param("Bucket", &bucket),
-            )
-            .description("Verifies that the bucket's default encryption is the requested algorithm.")
-            .timeout_seconds(20),
-            "UndoEncryption",
-        )
-        .is_end(true),
-    );
-    common::add_undo_chain(
-        &mut rb,
-        vec![Step::new("UndoEncryption", ExecuteAwsApi::new("s3", "DeleteBucketEncryption").param("Bucket", &bucket))
-            .description("Undo: deletes the encryption configuration this run set; S3 falls back to its own default.")
-            .timeout_seconds(20)],
-    );
-    rb.document_output(&current);
+        .param("Bucket", &p.bucket_name), end;
+        /// Waits for an approver; a rejection ends the run without any change.
+        #[when(let Some(a) = &approvers)]
+        ApproveChange: approve(a, format!(
+            "Enable default encryption ({}) on S3 bucket {}, flagged by AWS Config?",
+            p.sse_algorithm, p.bucket_name,
+        )), next ChooseAlgorithm;
+        /// Picks the SSE-KMS or the SSE-S3 configuration.
+        ChooseAlgorithm: if p.sse_algorithm == "aws:kms" { PutKmsEncryption } else { PutS3Encryption };
+        /// Sets default encryption to SSE-KMS with the given key (S3 Bucket Key on).
+        PutKmsEncryption: api!(s3.PutBucketEncryption {
+            Bucket: p.bucket_name,
+            ServerSideEncryptionConfiguration: {
+                Rules: [{
+                    ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: p.kms_key_id },
+                    BucketKeyEnabled: true,
+                }],
+            },
+        }), timeout 20, critical true, next VerifyEncryption, undo {
+            /// Undo: deletes the encryption configuration this run set; S3 falls back to its own default.
+            UndoEncryption: api!(s3.DeleteBucketEncryption { Bucket: p.bucket_name }), timeout 20;
+        };
+        /// Sets default encryption to SSE-S3 (AES256).
+        PutS3Encryption: api!(s3.PutBucketEncryption {
+            Bucket: p.bucket_name,
+            ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] },
+        }), timeout 20, on_failure UndoEncryption, on_cancel UndoEncryption, critical true;
+        /// Verifies that the bucket's default encryption is the requested algorithm.
+        VerifyEncryption: AssertAwsResourceProperty::new("s3", "GetBucketEncryption", ALGORITHM, vec![p.sse_algorithm.to_string()])
+            .param("Bucket", &p.bucket_name), timeout 20, on_failure UndoEncryption, on_cancel UndoEncryption, critical true, end;
+        outputs GetEncryption.Algorithm;
+    }
     rb.build()
 }
