@@ -14,9 +14,6 @@ use runbook_dsl::prelude::*;
 /// `allowedPattern` of a KMS key given as key id, `mrk-` id, alias name, key ARN or alias ARN.
 pub(crate) const KMS_KEY_PATTERN: &str = r"^(alias/[a-zA-Z0-9/_-]{1,250}|(mrk-)?[a-f0-9-]{32,36}|arn:aws[a-z0-9-]*:kms:[a-z0-9-]+:\d{12}:(key/(mrk-)?[a-f0-9-]{32,36}|alias/[a-zA-Z0-9/_-]{1,250}))$";
 
-/// `allowedPattern` of an S3 bucket name.
-pub(crate) const BUCKET_PATTERN: &str = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$";
-
 /// `allowedPattern` of each approver: an IAM user name, or a user, role or assumed-role ARN.
 pub(crate) const APPROVER_PATTERN: &str =
     r"^([\w+=,.@-]+|arn:aws[a-z0-9-]*:(iam|sts)::\d{12}:(user|role|assumed-role)/[\w+=,.@/-]+)$";
