@@ -180,21 +180,16 @@ pub fn from_value(mut value: Value) -> Result<Document, ReadError> {
 
 /// Reads a document from a file.
 pub fn from_path(path: &Path) -> Result<Document, ReadError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ReadError {
-        file: Some(path.to_path_buf()),
-        line: None,
-        column: None,
-        path: None,
-        message: format!("cannot read the file: {e}"),
-    })?;
-    from_str(&text).map_err(|mut e| {
-        e.file = Some(path.to_path_buf());
-        e
-    })
+    read_file(path, from_str)
 }
 
 /// Reads a document and its source map from a file; errors name the file.
 pub fn parse_path(path: &Path) -> Result<Parsed, ReadError> {
+    read_file(path, parse)
+}
+
+/// Reads the file's text and hands it to `read`; every error names the file.
+fn read_file<T>(path: &Path, read: impl FnOnce(&str) -> Result<T, ReadError>) -> Result<T, ReadError> {
     let text = std::fs::read_to_string(path).map_err(|e| ReadError {
         file: Some(path.to_path_buf()),
         line: None,
@@ -202,7 +197,7 @@ pub fn parse_path(path: &Path) -> Result<Parsed, ReadError> {
         path: None,
         message: format!("cannot read the file: {e}"),
     })?;
-    parse(&text).map_err(|mut e| {
+    read(&text).map_err(|mut e| {
         e.file = Some(path.to_path_buf());
         e
     })
