@@ -378,32 +378,33 @@ fn finish(errors: Errors, ok: impl FnOnce() -> TokenStream) -> TokenStream {
 
 /// `api!`: a `StepBody` with an `ExecuteAwsApi` action and its outputs.
 pub fn api(input: TokenStream) -> TokenStream {
-    let call: ApiCall = match syn::parse2(input) {
-        Ok(c) => c,
-        Err(e) => return e.to_compile_error(),
-    };
-    let mut errors = Errors::default();
-    call.check(&mut errors);
-    finish(errors, || {
-        let action = call.action(&|_| None);
-        let outputs = outputs_tokens(&call.outputs);
-        quote!(::runbook_dsl::builder::params::StepBody::new(#action) #outputs)
-    })
+    step_body(input, ApiCall::check, |c: &ApiCall| body(c.action(&|_| None), &c.outputs))
 }
 
 /// `script!`: a `StepBody` with an `ExecuteScript` action and its outputs.
 pub fn script(input: TokenStream) -> TokenStream {
-    let call: ScriptCall = match syn::parse2(input) {
+    step_body(input, ScriptCall::check, |c: &ScriptCall| body(c.action(&|_| None), &c.outputs))
+}
+
+/// Parses a call, checks it (every error at once), then expands it, or emits the errors.
+fn step_body<C: Parse>(
+    input: TokenStream,
+    check: fn(&C, &mut Errors),
+    expand: impl FnOnce(&C) -> TokenStream,
+) -> TokenStream {
+    let call: C = match syn::parse2(input) {
         Ok(c) => c,
         Err(e) => return e.to_compile_error(),
     };
     let mut errors = Errors::default();
-    call.check(&mut errors);
-    finish(errors, || {
-        let action = call.action(&|_| None);
-        let outputs = outputs_tokens(&call.outputs);
-        quote!(::runbook_dsl::builder::params::StepBody::new(#action) #outputs)
-    })
+    check(&call, &mut errors);
+    finish(errors, || expand(&call))
+}
+
+/// `StepBody::new(action)` with its declared outputs.
+fn body(action: TokenStream, outputs: &[OutputSpec]) -> TokenStream {
+    let outputs = outputs_tokens(outputs);
+    quote!(::runbook_dsl::builder::params::StepBody::new(#action) #outputs)
 }
 
 #[cfg(test)]
