@@ -78,9 +78,9 @@ pub fn from_str(text: &str) -> Result<Document, ReadError> {
         path: None,
         message: e.message,
     }) {
-        Ok(value) => match from_value(value) {
-            Ok(doc) => Ok(doc),
-            Err(_) => parse(text).map(|p| p.document),
+        Ok(value) => match document_of(value) {
+            Some(doc) => Ok(doc),
+            None => parse(text).map(|p| p.document),
         },
         Err(e) => Err(e),
     }
@@ -107,6 +107,17 @@ pub fn parse(text: &str) -> Result<Parsed, ReadError> {
         message: e.message,
     })?;
     let nulls = null_text_fields(&value);
+    if let Some(document) = document_of(value) {
+        return Ok(Parsed { document, source_map, nulls });
+    }
+    // The fast reading failed: read again, tracking the field path, for the error's place.
+    let value = yaml::from_str(text).map_err(|e| ReadError {
+        file: None,
+        line: e.line,
+        column: e.column,
+        path: None,
+        message: e.message,
+    })?;
     match from_value(value) {
         Ok(document) => Ok(Parsed { document, source_map, nulls }),
         Err(mut e) => {
@@ -151,31 +162,49 @@ fn null_text_fields(v: &Value) -> Vec<String> {
 
 /// Reads a document from a JSON value; errors name the field path.
 pub fn from_value(mut value: Value) -> Result<Document, ReadError> {
-    let err = |path: Option<String>, message: String| ReadError { file: None, line: None, column: None, path, message };
-    // A `description` that is not a string (`description:` with no value reads as null) is kept
-    // as written in `Document::extra`, so that reading and writing loses nothing.
-    let odd_description = match &mut value {
+    let odd_description = prepare(&mut value)?;
+    let mut doc = serde_path_to_error::deserialize::<_, Document>(value).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." || path.is_empty() { None } else { Some(path) };
+        read_error(path, e.into_inner().to_string())
+    })?;
+    doc.extra.extend(odd_description);
+    Ok(doc)
+}
+
+/// [`from_value`] without tracking the field path (which costs a string per key): `None` where
+/// `from_value` would fail, and the callers, which have the text, read it again for the error.
+fn document_of(mut value: Value) -> Option<Document> {
+    let odd_description = prepare(&mut value).ok()?;
+    let mut doc: Document = serde_json::from_value(value).ok()?;
+    doc.extra.extend(odd_description);
+    Some(doc)
+}
+
+/// Checks the top of a document and sets aside a `description` that is not a string, which is
+/// kept as written in `Document::extra` (`description:` with no value reads as null), so that
+/// reading and writing loses nothing.
+fn prepare(value: &mut Value) -> Result<Option<(String, Value)>, ReadError> {
+    let odd_description = match value {
         Value::Object(top) if top.get("description").is_some_and(|d| !d.is_string()) => {
             top.shift_remove_entry("description")
         }
         _ => None,
     };
     let Value::Object(top) = &value else {
-        return Err(err(None, "a document is a map with `schemaVersion` and `mainSteps`".into()));
+        return Err(read_error(None, "a document is a map with `schemaVersion` and `mainSteps`".into()));
     };
     if !top.contains_key("schemaVersion") {
-        return Err(err(None, "missing `schemaVersion`; add `schemaVersion: '0.3'` at the top".into()));
+        return Err(read_error(None, "missing `schemaVersion`; add `schemaVersion: '0.3'` at the top".into()));
     }
     if !top.contains_key("mainSteps") {
-        return Err(err(None, "missing `mainSteps`; an Automation document needs at least one step".into()));
+        return Err(read_error(None, "missing `mainSteps`; an Automation document needs at least one step".into()));
     }
-    let mut doc = serde_path_to_error::deserialize::<_, Document>(value).map_err(|e| {
-        let path = e.path().to_string();
-        let path = if path == "." || path.is_empty() { None } else { Some(path) };
-        err(path, e.into_inner().to_string())
-    })?;
-    doc.extra.extend(odd_description);
-    Ok(doc)
+    Ok(odd_description)
+}
+
+fn read_error(path: Option<String>, message: String) -> ReadError {
+    ReadError { file: None, line: None, column: None, path, message }
 }
 
 /// Reads a document from a file.

@@ -107,37 +107,35 @@ macro_rules! actions {
             /// Builds the typed action from an `action` name and its `inputs`; falls back to
             /// [`Action::Other`] when the name is unknown or the inputs do not fit.
             pub fn from_parts(name: &str, inputs: Map) -> Action {
-                match Self::try_typed(name, &inputs) {
-                    Some(Ok(a)) => a,
-                    _ => Action::Other { action: name.to_string(), inputs },
-                }
+                Self::try_typed(name, inputs)
+                    .unwrap_or_else(|(inputs, _)| Action::Other { action: name.to_string(), inputs })
             }
 
             /// Why a known action's inputs do not fit its typed form (`None` when they do, or
             /// when the action is unknown).
             pub fn typed_error(&self) -> Option<String> {
                 match self {
-                    Action::Other { action, inputs } => match Self::try_typed(action, inputs) {
-                        Some(Err(e)) => Some(e),
-                        _ => None,
-                    },
+                    Action::Other { action, inputs } => Self::try_typed(action, inputs.clone()).err()?.1,
                     _ => None,
                 }
             }
 
             /// The typed action, when the inputs fit it and it writes them back exactly as
             /// read (a `null` optional input, for one, would be dropped: such inputs stay
-            /// [`Action::Other`]).
-            fn try_typed(name: &str, inputs: &Map) -> Option<Result<Action, String>> {
-                let v = Value::Object(inputs.clone());
+            /// [`Action::Other`]). Otherwise the inputs back, with why they do not fit (`None`
+            /// for an unknown action).
+            fn try_typed(name: &str, inputs: Map) -> Result<Action, (Map, Option<String>)> {
+                use serde::Deserialize;
+                let v = Value::Object(inputs);
                 let typed = match name {
-                    $($aws => serde_json::from_value::<$ty>(v).map(Action::$variant).map_err(|e| e.to_string()),)*
-                    _ => return None,
+                    $($aws => $ty::deserialize(&v).map(Action::$variant),)*
+                    _ => return Err((into_map(v), None)),
                 };
-                Some(typed.and_then(|a| match a.inputs() {
-                    Ok(m) if &m == inputs => Ok(a),
-                    _ => Err("the typed inputs would not write back every value as written".to_string()),
-                }))
+                match typed {
+                    Ok(a) if serde_json::to_value(&a).is_ok_and(|back| back == v) => Ok(a),
+                    Ok(_) => Err((into_map(v), Some("the typed inputs would not write back every value as written".to_string()))),
+                    Err(e) => Err((into_map(v), Some(e.to_string()))),
+                }
             }
 
             /// Outputs the action produces without a declaration.
@@ -162,6 +160,14 @@ macro_rules! actions {
             }
         )*
     };
+}
+
+/// The map inside a value that is one (the inputs wrapped for deserializing).
+fn into_map(v: Value) -> Map {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
 }
 
 actions! {

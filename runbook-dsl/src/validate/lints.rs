@@ -69,14 +69,15 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
     }
     // W002: injection.
     for at in &cx.steps {
-        let inputs = match &at.step.action {
-            Action::ExecuteScript(e) => {
-                [e.script.as_ref(), e.input_payload.as_ref()].into_iter().flatten().cloned().collect::<Vec<_>>()
-            }
-            Action::RunCommand(r) => r.parameters.iter().cloned().collect(),
+        let reaching: Vec<&Value> = match &at.step.action {
+            Action::ExecuteScript(e) => [e.script.as_ref(), e.input_payload.as_ref()].into_iter().flatten().collect(),
+            Action::RunCommand(r) => r.parameters.iter().collect(),
             _ => continue,
         };
-        let text = serde_json::to_string(&inputs).unwrap_or_default();
+        let mut named = std::collections::HashSet::new();
+        for v in reaching {
+            references(v, &mut named);
+        }
         for (name, p) in &cx.doc.parameters {
             let free = matches!(
                 p.ty,
@@ -84,7 +85,7 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                     | ParameterType::Data(crate::model::DataType::StringList)
             ) && p.allowed_pattern.is_none()
                 && p.allowed_values.is_none();
-            if free && mentions(&text, name) {
+            if free && named.contains(name.as_str()) {
                 out.push(diag(
                     "W002",
                     Some(&at.step.name),
@@ -101,15 +102,27 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn mentions(text: &str, param: &str) -> bool {
+/// Adds what each `{{ name }}` in the strings (and keys) of `v` names.
+fn references<'v>(v: &'v Value, out: &mut std::collections::HashSet<&'v str>) {
+    match v {
+        Value::String(s) => references_in(s, out),
+        Value::Array(a) => a.iter().for_each(|x| references(x, out)),
+        Value::Object(m) => {
+            for (k, x) in m {
+                references_in(k, out);
+                references(x, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn references_in<'t>(text: &'t str, out: &mut std::collections::HashSet<&'t str>) {
     let mut rest = text;
     while let Some(i) = rest.find("{{") {
         let after = &rest[i + 2..];
         let end = after.find("}}").unwrap_or(after.len());
-        if after[..end].trim() == param {
-            return true;
-        }
-        rest = &after[end.min(after.len())..];
+        out.insert(after[..end].trim());
+        rest = &after[end..];
     }
-    false
 }

@@ -215,6 +215,8 @@ pub(crate) struct StepAt<'a> {
     pub scope: usize,
     pub index: usize,
     pub chain: Vec<(usize, usize)>,
+    /// The step's inputs as written (computed once: typed actions serialize them).
+    pub inputs: crate::model::Map,
 }
 
 /// Shared context of the checks.
@@ -240,7 +242,8 @@ impl<'a> Cx<'a> {
             let mut ch = chain.to_vec();
             ch.push((scope, i));
             self.scopes[scope].push(self.steps.len());
-            self.steps.push(StepAt { step: s, path: path.clone(), scope, index: i, chain: ch.clone() });
+            let inputs = s.action.inputs().unwrap_or_default();
+            self.steps.push(StepAt { step: s, path: path.clone(), scope, index: i, chain: ch.clone(), inputs });
             if let Action::Loop(l) = &s.action {
                 self.walk(&l.steps, &format!("{path}.inputs.Steps"), &ch);
             }

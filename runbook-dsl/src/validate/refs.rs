@@ -5,7 +5,7 @@
 use super::{diag, Cx, Diagnostic, Edge};
 use crate::builder::refs::Builtin;
 use crate::model::actions::{Condition, OperandKind, Operator};
-use crate::model::{Action, ActionKind, DataType, ParameterType, Value};
+use crate::model::{Action, ActionKind, DataType, Map, ParameterType, Value};
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
@@ -21,12 +21,6 @@ struct Found<'v> {
 fn ref_re() -> &'static regex::Regex {
     static RE: OnceLock<regex::Regex> = OnceLock::new();
     RE.get_or_init(|| regex::Regex::new(r"\{\{\s*([A-Za-z0-9_:./-]+)\s*\}\}").expect("valid regex"))
-}
-
-/// Every reference in a value, with its field path.
-fn collect<'v>(v: &'v Value, field: &str, skip_steps: bool, out: &mut Vec<Found<'v>>) {
-    let mut path = field.to_string();
-    collect_at(v, &mut path, skip_steps, out);
 }
 
 /// Walks `v` with its field path in one growing buffer; a path is copied out only where a
@@ -48,19 +42,22 @@ fn collect_at<'v>(v: &'v Value, path: &mut String, skip_steps: bool, out: &mut V
                 path.truncate(len);
             }
         }
-        Value::Object(m) => {
-            for (k, x) in m {
-                if skip_steps && k == "Steps" {
-                    continue;
-                }
-                let len = path.len();
-                path.push('.');
-                path.push_str(k);
-                collect_at(x, path, false, out);
-                path.truncate(len);
-            }
-        }
+        Value::Object(m) => collect_in(m, path, skip_steps, out),
         _ => {}
+    }
+}
+
+/// [`collect_at`] over the entries of a map (`skip_steps`: not into a loop's `Steps`).
+fn collect_in<'v>(m: &'v Map, path: &mut String, skip_steps: bool, out: &mut Vec<Found<'v>>) {
+    for (k, x) in m {
+        if skip_steps && k == "Steps" {
+            continue;
+        }
+        let len = path.len();
+        path.push('.');
+        path.push_str(k);
+        collect_at(x, path, false, out);
+        path.truncate(len);
     }
 }
 
@@ -250,11 +247,10 @@ fn fits(want: DataType, have: DataType) -> bool {
 pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
     for (i, at) in cx.steps.iter().enumerate() {
         let s = at.step;
-        let Ok(inputs) = s.action.inputs() else { continue };
-        let inputs = Value::Object(inputs);
         let mut found = Vec::new();
         let is_loop = matches!(s.action, Action::Loop(_));
-        collect(&inputs, &format!("{}.inputs", at.path), is_loop, &mut found);
+        let mut path = format!("{}.inputs", at.path);
+        collect_in(&at.inputs, &mut path, is_loop, &mut found);
         let mut types = Vec::new();
         for f in &found {
             match resolve(cx, i, f) {

@@ -158,13 +158,13 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             }
         }
         outputs(at, out);
-        let inputs = s.action.inputs().unwrap_or_default();
+        let inputs = &at.inputs;
         if let Some(k) = kind {
-            allowed_values(name, p, k, &inputs, out);
+            allowed_values(name, p, k, inputs, out);
         }
         let _ = i;
         match &s.action {
-            Action::Approve(_) => approve(name, p, &inputs, out),
+            Action::Approve(_) => approve(name, p, inputs, out),
             Action::Branch(b) => {
                 if b.choices.is_empty() {
                     out.push(diag(
