@@ -118,11 +118,5 @@ fn references<'v>(v: &'v Value, out: &mut std::collections::HashSet<&'v str>) {
 }
 
 fn references_in<'t>(text: &'t str, out: &mut std::collections::HashSet<&'t str>) {
-    let mut rest = text;
-    while let Some(i) = rest.find("{{") {
-        let after = &rest[i + 2..];
-        let end = after.find("}}").unwrap_or(after.len());
-        out.insert(after[..end].trim());
-        rest = &after[end..];
-    }
+    out.extend(super::refs::references(text).map(|(_, expr)| expr));
 }

@@ -7,7 +7,6 @@ use crate::builder::refs::Builtin;
 use crate::model::actions::{Condition, OperandKind, Operator};
 use crate::model::{Action, ActionKind, DataType, Map, ParameterType, Value};
 use std::collections::HashSet;
-use std::sync::OnceLock;
 
 /// One `{{ expr }}` found in a step.
 struct Found<'v> {
@@ -18,9 +17,32 @@ struct Found<'v> {
     _value: &'v str,
 }
 
-fn ref_re() -> &'static regex::Regex {
-    static RE: OnceLock<regex::Regex> = OnceLock::new();
-    RE.get_or_init(|| regex::Regex::new(r"\{\{\s*([A-Za-z0-9_:./-]+)\s*\}\}").expect("valid regex"))
+/// Each `{{ expr }}` in `text`, as (length of the whole match, expr): the expression is letters,
+/// digits and `_:./-`, with white space allowed around it. Leftmost first, not overlapping.
+///
+/// What the pattern `\{\{\s*([A-Za-z0-9_:./-]+)\s*\}\}` finds, scanned by hand: this runs on
+/// every string of every step, scripts included.
+pub(super) fn references(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let is_expr = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'.' | b'/' | b'-');
+    let skip_space = |t: &str, at: usize| at + (t[at..].len() - t[at..].trim_start().len());
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        // `find` of a char is a memchr: much faster than a search for the two-byte "{{".
+        while let Some(i) = text[from..].find('{').map(|i| from + i) {
+            from = i + 1;
+            if text.as_bytes().get(i + 1) != Some(&b'{') {
+                continue;
+            }
+            let start = skip_space(text, i + 2);
+            let end = start + text.as_bytes()[start..].iter().take_while(|b| is_expr(**b)).count();
+            let close = skip_space(text, end);
+            if end > start && text[close..].starts_with("}}") {
+                from = close + 2;
+                return Some((close + 2 - i, &text[start..end]));
+            }
+        }
+        None
+    })
 }
 
 /// Walks `v` with its field path in one growing buffer; a path is copied out only where a
@@ -28,10 +50,10 @@ fn ref_re() -> &'static regex::Regex {
 fn collect_at<'v>(v: &'v Value, path: &mut String, skip_steps: bool, out: &mut Vec<Found<'v>>) {
     use std::fmt::Write;
     match v {
-        Value::String(s) if s.contains("{{") => {
-            for c in ref_re().captures_iter(s) {
-                let whole = c.get(0).map(|m| m.as_str().len()) == Some(s.trim().len());
-                out.push(Found { field: path.clone(), expr: c[1].to_string(), whole, _value: s });
+        Value::String(s) => {
+            for (len, expr) in references(s) {
+                let whole = len == s.trim().len();
+                out.push(Found { field: path.clone(), expr: expr.to_string(), whole, _value: s });
             }
         }
         Value::Array(a) => {
@@ -279,11 +301,11 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         }
         let type_of = |v: &Value| -> Option<(String, DataType)> {
             let s = v.as_str()?;
-            let c = ref_re().captures(s)?;
-            if c.get(0)?.as_str().len() != s.trim().len() {
+            let (len, expr) = references(s).next()?;
+            if len != s.trim().len() {
                 return None;
             }
-            let f = found.iter().find(|f| f.expr == c[1].trim())?;
+            let f = found.iter().find(|f| f.expr == expr)?;
             let t = types.iter().find(|(g, _)| std::ptr::eq(*g, f)).and_then(|(_, t)| *t)?;
             Some((f.expr.clone(), t))
         };
@@ -386,5 +408,41 @@ fn suggest(t: DataType) -> String {
         "no operator (select a String, Integer or Boolean with an output Selector)".into()
     } else {
         ops.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::references;
+
+    /// The scanner finds what the reference pattern finds, on every string a runbook has shown
+    /// us to be tricky.
+    #[test]
+    fn the_scanner_finds_what_the_reference_pattern_finds() {
+        let re = regex::Regex::new(r"\{\{\s*([A-Za-z0-9_:./-]+)\s*\}\}").expect("valid pattern");
+        let cases = [
+            "",
+            "{{A}}",
+            " {{ A }} ",
+            "{{ Step.Output }}x{{global:REGION}}",
+            "{{{A}}}",
+            "{{ {{ A }}",
+            "{{ a b }} {{ c }}",
+            "{{}} {{ }} {{-}}",
+            "{{ A }",
+            "{ {A}}",
+            "{{\u{2003}A\u{00a0}}}",
+            "{{ ssm:/path/to-x }}",
+            "{{ é }} {{ A",
+            "{{A}}{{B}}{{",
+            "s3://{{Bucket}}/{{ Key }}.json",
+        ];
+        for text in cases {
+            let expected: Vec<(usize, &str)> =
+                re.captures_iter(text).map(|c| (c[0].len(), c.get(1).map_or("", |m| m.as_str()))).collect();
+            let found: Vec<(usize, &str)> = references(text).collect();
+            assert_eq!(found, expected, "in {text:?}");
+        }
+        assert_eq!(references(" {{ A }} ").collect::<Vec<_>>(), vec![(7, "A")]);
     }
 }

@@ -104,11 +104,10 @@ struct Outcome {
 fn check_file(file: &Path, walked: bool, errors_only: bool) -> Outcome {
     // In a folder, files that are not Automation documents (CloudFormation templates, IAM
     // policies) are skipped; a file named on the command line is always checked.
-    if walked && !is_automation_document(file) {
-        return Outcome { skipped: true, ..Outcome::default() };
-    }
+    // A file that reads as a document is one; only a file that does not is looked at again.
     let parsed = match read::parse_path(file) {
         Ok(p) => p,
+        Err(_) if walked && !is_automation_document(file) => return Outcome { skipped: true, ..Outcome::default() },
         Err(e) => return Outcome { unreadable: Some(e.to_string()), ..Outcome::default() },
     };
     let mut o = Outcome::default();
