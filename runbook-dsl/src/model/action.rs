@@ -1,5 +1,5 @@
 use super::actions::*;
-use super::{DataType, Map, Value};
+use super::{into_map, DataType, Map, Value};
 
 macro_rules! actions {
     ($( $(#[$doc:meta])* $variant:ident($ty:ident) = $aws:literal ),* $(,)?) => {
@@ -132,7 +132,7 @@ macro_rules! actions {
                     _ => return Err((into_map(v), None)),
                 };
                 match typed {
-                    Ok(a) if serde_json::to_value(&a).is_ok_and(|back| back == v) => Ok(a),
+                    Ok(a) if super::write_back::writes_back(&a, &v) => Ok(a),
                     Ok(_) => Err((into_map(v), Some("the typed inputs would not write back every value as written".to_string()))),
                     Err(e) => Err((into_map(v), Some(e.to_string()))),
                 }
@@ -160,14 +160,6 @@ macro_rules! actions {
             }
         )*
     };
-}
-
-/// The map inside a value that is one (the inputs wrapped for deserializing).
-fn into_map(v: Value) -> Map {
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
 }
 
 actions! {

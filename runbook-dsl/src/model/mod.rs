@@ -9,6 +9,7 @@ mod data_type;
 mod document;
 mod parameter;
 mod step;
+mod write_back;
 
 pub use action::{Action, ActionKind};
 pub use data_type::DataType;
