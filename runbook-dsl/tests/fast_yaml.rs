@@ -1,0 +1,187 @@
+//! The fast YAML reader against the reference reader (yaml-rust2, then libyaml): for every
+//! corpus document and for hand-written tricky cases, the fast reader either gives exactly the
+//! reference's value and source map, or says "not mine". Coverage is asserted too, so that the
+//! fast path cannot silently stop being taken.
+
+use runbook_dsl::yaml::{self, SourceMap};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// `../shared/<rel>` (or under `$RUNBOOK_SHARED`), said loudly when missing; fails when
+/// `RUNBOOK_REQUIRE_SHARED=1`.
+fn shared(rel: &str) -> Option<PathBuf> {
+    let root = std::env::var_os("RUNBOOK_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
+    let p = root.join(rel);
+    if p.exists() {
+        return Some(p);
+    }
+    let msg = format!("SHARED MISSING: {} is not there; this test cannot run", p.display());
+    assert!(std::env::var("RUNBOOK_REQUIRE_SHARED").as_deref() != Ok("1"), "{msg} (RUNBOOK_REQUIRE_SHARED=1)");
+    eprintln!("warning: {msg}; skipped (set RUNBOOK_REQUIRE_SHARED=1 to make this fail)");
+    None
+}
+
+fn corpus() -> Option<Vec<(PathBuf, String)>> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml" | "json")) {
+                out.push(p);
+            }
+        }
+    }
+    let dir = shared("corpus/automation")?;
+    let mut files = Vec::new();
+    walk(&dir, &mut files);
+    files.sort();
+    assert!(files.len() >= 281, "the corpus has 281 documents, found {}", files.len());
+    Some(files.into_iter().map(|f| (f.clone(), std::fs::read_to_string(&f).expect("UTF-8"))).collect())
+}
+
+/// Whether the fast reader took `text` (in either mode); panics when it disagrees with the
+/// reference.
+fn agrees(text: &str) -> (bool, bool) {
+    let mut taken = [false; 2];
+    for (k, located) in [false, true].into_iter().enumerate() {
+        if let Some((v, map)) = yaml::fast_reader(text, located) {
+            taken[k] = true;
+            match yaml::reference_reader(text, located) {
+                Ok((want, want_map)) => {
+                    if v != want {
+                        let (path, a, b) = first_difference(&v, &want, String::new());
+                        panic!("value differs (located: {located}) at {path:?}: fast {a} vs reference {b}\n{text:?}");
+                    }
+                    if located {
+                        assert_same_map(&map, &want_map, text);
+                    }
+                }
+                Err(e) => panic!("the fast reader accepts what the reference refuses ({e}): {text:?}"),
+            }
+        }
+    }
+    (taken[0], taken[1])
+}
+
+/// The first place where two values differ: its path and both sides.
+fn first_difference(a: &Value, b: &Value, path: String) -> (String, String, String) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) if x.keys().eq(y.keys()) => {
+            for (k, v) in x {
+                if v != &y[k] {
+                    return first_difference(v, &y[k], format!("{path}.{k}"));
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                if v != w {
+                    return first_difference(v, w, format!("{path}[{i}]"));
+                }
+            }
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            return (
+                path,
+                format!("keys {:?}", x.keys().collect::<Vec<_>>()),
+                format!("keys {:?}", y.keys().collect::<Vec<_>>()),
+            )
+        }
+        _ => {}
+    }
+    (path, format!("{a:?}"), format!("{b:?}"))
+}
+
+fn assert_same_map(got: &SourceMap, want: &SourceMap, text: &str) {
+    if got != want {
+        // Name the first differing path, for a readable failure.
+        let v = yaml::from_str(text).unwrap_or(Value::Null);
+        let mut paths = Vec::new();
+        fn walk(v: &Value, p: String, out: &mut Vec<String>) {
+            out.push(p.clone());
+            match v {
+                Value::Object(m) => {
+                    for (k, x) in m {
+                        walk(x, if p.is_empty() { k.clone() } else { format!("{p}.{k}") }, out)
+                    }
+                }
+                Value::Array(a) => {
+                    for (i, x) in a.iter().enumerate() {
+                        walk(x, format!("{p}[{i}]"), out)
+                    }
+                }
+                _ => {}
+            }
+        }
+        walk(&v, String::new(), &mut paths);
+        for p in paths {
+            assert_eq!(got.get(&p), want.get(&p), "position of {p:?} differs in {text:?}");
+        }
+        panic!("source maps differ ({} vs {} entries) for {text:?}", got.len(), want.len());
+    }
+}
+
+#[test]
+fn every_corpus_document_reads_the_same_and_nearly_all_yaml_take_the_fast_path() {
+    let Some(docs) = corpus() else { return };
+    let (mut yaml_docs, mut fast, mut fast_located) = (0, 0, 0);
+    let (mut missed, mut differ) = (Vec::new(), Vec::new());
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    for (path, text) in &docs {
+        let (a, b) = match std::panic::catch_unwind(|| agrees(text)) {
+            Ok(taken) => taken,
+            Err(e) => {
+                let msg = e.downcast_ref::<String>().cloned().unwrap_or_default();
+                differ.push(format!("{}: {}", path.display(), &msg[..msg.len().min(600)]));
+                (false, false)
+            }
+        };
+        if path.extension().is_some_and(|e| e != "json") {
+            yaml_docs += 1;
+            fast += a as usize;
+            fast_located += b as usize;
+            if !a || !b {
+                missed.push(format!("{}{}", if a { "(located only) " } else { "" }, path.display()));
+            }
+        }
+    }
+    std::panic::set_hook(hook);
+    assert!(differ.is_empty(), "{} documents read differently; first:\n{}", differ.len(), differ.join("\n"));
+    eprintln!(
+        "fast path: {fast} of {yaml_docs} YAML corpus documents ({fast_located} when located); not taken: {missed:#?}"
+    );
+    assert!(yaml_docs >= 243, "{yaml_docs} YAML documents");
+    // Every YAML document; when located, all but the 15 with a flow collection closed at its
+    // parent's indentation (yaml-rust2 refuses 12 of them, and the reference's source map for
+    // those is partial).
+    assert!(fast >= 243, "only {fast} of {yaml_docs} YAML documents take the fast path: {missed:?}");
+    assert!(fast_located >= 228, "only {fast_located} of {yaml_docs} YAML documents take the located fast path");
+}
+
+/// Hand-written cases: each must read as the reference reads it, or be refused; `FAST` ones
+/// must be taken (in both modes unless marked `~`).
+const CASES: &[(bool, &str)] =
+    &[(true, "mainSteps:\n- name: a\n  outputs:\n  - Name: x\n    Type: y\n  isEnd: true\n")];
+
+#[test]
+fn tricky_cases_read_the_same_or_are_refused() {
+    let mut failures = Vec::new();
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    for (i, &(must, text)) in CASES.iter().enumerate() {
+        match std::panic::catch_unwind(|| agrees(text)) {
+            Ok((a, b)) => {
+                if must && !(a && b) {
+                    failures.push(format!("case {i} must take the fast path (plain: {a}, located: {b}): {text:?}"));
+                }
+            }
+            Err(e) => failures.push(format!("case {i}: {}", e.downcast_ref::<String>().cloned().unwrap_or_default())),
+        }
+    }
+    std::panic::set_hook(hook);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
