@@ -505,18 +505,20 @@ impl<'a> Parser<'a> {
     /// the rest of its (last) line must be empty.
     fn inline_node(&mut self, n: isize, path: String, item: bool) -> R<Value> {
         let start = self.i;
-        if item && self.s[start] != b'{' {
-            // A map item is located at its first key.
-            let pos = self.pos(start);
-            self.record(&path, pos);
-        }
         let v = match self.s[start] {
             b'|' | b'>' => {
                 if n < 0 {
                     return Err(Unsupported);
                 }
-                // The block scalar ends at the start of a line.
-                return self.block_scalar(n as usize).map(Value::String);
+                // Located (by yaml-rust2) at its first line of text; it ends at a line start.
+                return self.block_scalar(n as usize, item.then_some(&path)).map(Value::String);
+            }
+            // A map item is located at its first key.
+            b'{' => self.flow_node(n, path, false)?,
+            _ if item => {
+                let pos = self.pos(start);
+                self.record(&path, pos);
+                return self.inline_node(n, path, false);
             }
             b'"' => Value::String(self.double_quoted(n, false)?),
             b'\'' => Value::String(self.single_quoted(n, false)?),
@@ -756,7 +758,7 @@ impl<'a> Parser<'a> {
 
     /// A block scalar (`|`, `>`, with `-` or `+`) at the cursor, inside a block collection at
     /// indentation `n`; the cursor ends at the start of the line after it.
-    fn block_scalar(&mut self, n: usize) -> R<String> {
+    fn block_scalar(&mut self, n: usize, item: Option<&str>) -> R<String> {
         let folded = self.s[self.i] == b'>';
         self.i += 1;
         let chomp = match self.at(self.i) {
@@ -796,6 +798,9 @@ impl<'a> Parser<'a> {
         self.line += leading;
         self.ls = k;
         self.i = k;
+        if let Some(path) = item {
+            self.record(path, Pos { line: self.line, column: indent + 1 });
+        }
         let mut out = String::new();
         let mut leading_break = false;
         let mut trailing = leading;
@@ -816,15 +821,15 @@ impl<'a> Parser<'a> {
             trailing = 0;
             leading_blank = trailing_blank;
             out.push_str(&self.text[content_start..end]);
+            leading_break = true;
             if end >= self.s.len() {
-                // The end of the text: the cursor stays there.
+                // The end of the text, read as a line break (as yaml-rust2 does); the cursor
+                // stays there.
                 self.ls = end;
-                leading_break = false;
                 break;
             }
             self.i = end;
             self.newline();
-            leading_break = true;
             // Empty lines (at most `indent` spaces), then a line of the scalar or its end.
             let more = loop {
                 let mut e = self.ls;
