@@ -522,7 +522,7 @@ impl<'a> Parser<'a> {
             }
             b'"' => Value::String(self.double_quoted(n, false)?),
             b'\'' => Value::String(self.single_quoted(n, false)?),
-            b'[' | b'{' => self.flow_node(n, path, false)?,
+            b'[' => self.flow_node(n, path, false)?,
             _ if self.plain_can_start(start, false) => self.plain_block(n)?,
             _ => return Err(Unsupported),
         };

@@ -4,8 +4,11 @@
 //! SnakeYAML) and YAML 1.2 readers alike: anything that either could read as a boolean, null,
 //! number, date or special float (`yes`, `no`, `on`, `off`, `y`, `n`, `~`, `2024-01-01`, `0755`,
 //! `1:30`, `.inf`) is quoted. Multi-line strings are block literals (`|`, `|-`, `|+`).
-//! Reading is one pass of yaml-rust2's event parser into a JSON value (key order preserved),
-//! recording the position of every field when asked ([`from_str_located`]).
+//! Reading gives a JSON value (key order preserved), recording the position of every field when
+//! asked ([`from_str_located`]). Two readers: `fast` (one pass over the bytes, for the subset of
+//! YAML that Automation documents use) runs first and either gives exactly what the reference
+//! gives or says "not mine"; then `reader` (yaml-rust2's event parser, and libyaml for the flow
+//! collections yaml-rust2 refuses) reads, and reports errors, as it always has.
 
 use serde_json::Value;
 use std::fmt::Write;
@@ -588,10 +591,10 @@ fn resolves_to_non_string(s: &str) -> bool {
 
 /// Reads YAML (or JSON, which is YAML) into a JSON value, keeping key order.
 ///
-/// One pass of yaml-rust2's event parser, with plain scalars resolved as serde_yaml 0.9 does
-/// (YAML 1.2 core schema: `yes` is a string, `0x1F` a number, `.inf` a float); quoted and block
-/// scalars are strings, anchors and aliases are expanded, and only the first document of a
-/// stream is read.
+/// Plain scalars are resolved as serde_yaml 0.9 does (YAML 1.2 core schema: `yes` is a string,
+/// `0x1F` a number, `.inf` a float); quoted and block scalars are strings, anchors and aliases
+/// are expanded, and only the first document of a stream is read. The fast reader reads what
+/// Automation documents use; anything else (and every error) goes to yaml-rust2's event parser.
 ///
 /// ```
 /// let v = runbook_dsl::yaml::from_str("a: 1\nb: [x, 'yes', yes, ~]\n").unwrap();
