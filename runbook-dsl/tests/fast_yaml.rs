@@ -277,6 +277,10 @@ const CASES: &[(char, &str)] = &[
     ('?', "a: [x]: y\n"),
     ('F', "a: [http://x, a:b, 'c: d']\n"),
     ('?', "a: [- x]\n"),
+    ('?', "a: [\n    x,\n    :y:*\",\n  ]\n"),
+    ('?', "a: [:y, ?z]\n"),
+    ('?', "a: {:y: 1}\n"),
+    ('F', "a: [-1, -x]\n"),
     ('F', "a: [1.5, 0x1F, .nan, yes]\n"),
 ];
 
@@ -297,4 +301,135 @@ fn tricky_cases_read_the_same_or_are_refused() {
     }
     std::panic::set_hook(hook);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// xorshift64*: small, fast, reproducible from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[(self.next() % xs.len() as u64) as usize]
+    }
+}
+
+const KEYS: &[&str] = &["a", "b", "k1", "x y", "\"q\"", "'s'", "1", "null", "a.b", "\"\\t\""];
+const PIECES: &[&str] = &[
+    "a",
+    "b c",
+    "1",
+    "1.5",
+    "0755",
+    "yes",
+    "~",
+    "'q'",
+    "'it''s'",
+    "\"d\\n\"",
+    "\"e\\\\\"",
+    "\"f\\ \"",
+    "x #c",
+    "x#y",
+    "[1, b]",
+    "{k: v}",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "|",
+    "|-",
+    "|+",
+    ">",
+    ">-",
+    ">+",
+    "",
+    ":x",
+    "-1",
+    "http://x",
+    "\"a",
+    "b\"",
+    "'a",
+    "b'",
+    "\\",
+    "# c",
+    "...",
+    "---",
+    "-",
+    "? x",
+    "&a x",
+    "*a",
+    "!t x",
+    "x: y",
+    "[a,\n",
+    "{a: 1,\n",
+    "\"x\\",
+    "é",
+    "{{ P }}",
+    "'{{ P }}'",
+    ".inf",
+    "0x1F",
+    "[]",
+    "{}",
+];
+
+/// A random text of YAML-looking lines: keys, items, block scalar headers and text at random
+/// indentations, blank lines, trailing spaces, no final line break.
+fn random_doc(rng: &mut Rng) -> String {
+    let mut out = String::new();
+    for _ in 0..1 + rng.next() % 10 {
+        out.push_str(&" ".repeat(*rng.pick(&[0, 0, 0, 1, 2, 2, 2, 3, 4, 4, 5, 6])));
+        let piece = *rng.pick(PIECES);
+        match rng.next() % 7 {
+            0 | 1 => out.push_str(&format!("{}: {piece}", rng.pick(KEYS))),
+            2 => out.push_str(&format!("{}:", rng.pick(KEYS))),
+            3 => out.push_str(&format!("- {piece}")),
+            4 => out.push_str(&format!("- {}: {piece}", rng.pick(KEYS))),
+            5 => out.push_str(piece),
+            _ => {}
+        }
+        if rng.next() % 8 == 0 {
+            out.push_str("  ");
+        }
+        out.push('\n');
+    }
+    if rng.next() % 8 == 0 {
+        out.pop();
+    }
+    out
+}
+
+/// Random YAML-looking texts: whenever the fast reader accepts one, the reference agrees.
+/// `RUNBOOK_FUZZ_SECS` sets the budget (2 s by default).
+#[test]
+fn random_yaml_looking_texts_read_the_same_or_are_refused() {
+    let secs = std::env::var("RUNBOOK_FUZZ_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(2);
+    let budget = std::time::Duration::from_secs(secs);
+    let mut rng = Rng(0x0fa5_7ea1 | std::env::var("RUNBOOK_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1));
+    let start = std::time::Instant::now();
+    let (mut cases, mut taken) = (0u64, 0u64);
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut failure = None;
+    while start.elapsed() < budget && failure.is_none() {
+        let text = random_doc(&mut rng);
+        match std::panic::catch_unwind(|| agrees(&text)) {
+            Ok((a, b)) => taken += a as u64 + b as u64,
+            Err(e) => failure = Some(e.downcast_ref::<String>().cloned().unwrap_or_default()),
+        }
+        cases += 1;
+    }
+    std::panic::set_hook(hook);
+    eprintln!(
+        "random YAML-looking texts: {cases} in {budget:?}; the fast reader accepted {taken} of {} tries",
+        2 * cases
+    );
+    if let Some(f) = failure {
+        panic!("{f}");
+    }
+    assert!(taken > cases / 10, "the fast reader accepted only {taken} of {} tries", 2 * cases);
 }

@@ -380,6 +380,8 @@ impl<'a> Parser<'a> {
     /// Whether a plain scalar may start at `i` (not an indicator).
     fn plain_can_start(&self, i: usize, flow: bool) -> bool {
         match self.s[i] {
+            // libyaml refuses `:x` and `?x` in flow collections (YAML 1.2 would take them).
+            b'?' | b':' if flow => false,
             b'-' | b'?' | b':' => match self.at(i + 1) {
                 None | Some(b' ' | b'\n') => false,
                 Some(&c) => !(flow && is_flow_indicator(c)),
