@@ -1,5 +1,6 @@
 //! Robustness: mutated corpus documents and arbitrary bytes never make the reader, the writer,
-//! the formatter or the Rust import panic, and whatever reads is written as text that reads back.
+//! the formatter or the Rust import panic, whatever reads is written as text that reads back,
+//! and the fast YAML reader, whenever it accepts, agrees with the reference reader.
 //!
 //! A property test with its own small mutator (cargo fuzz needs nightly). The short run is part
 //! of `cargo test`; the long run is ignored:
@@ -273,8 +274,27 @@ fn check_document(doc: &Document) {
     assert!(src.contains("rb.build()"), "the import is complete");
 }
 
+/// How many times the fast YAML reader accepted a text (each text is tried twice: with and
+/// without positions).
+static FAST_TAKEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Whenever the fast YAML reader accepts a text, it gives what the reference reader gives
+/// (value and source map).
+fn fast_reader_agrees(text: &str) {
+    for located in [false, true] {
+        if let Some(fast) = yaml::fast_reader(text, located) {
+            FAST_TAKEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            match yaml::reference_reader(text, located) {
+                Ok(reference) => assert!(fast == reference, "the fast YAML reader differs (located: {located})"),
+                Err(e) => panic!("the fast YAML reader accepts what the reference refuses: {e}"),
+            }
+        }
+    }
+}
+
 /// Feeds one input to everything that reads text; a panic is caught by the caller.
 fn exercise_text(text: &str) {
+    fast_reader_agrees(text);
     if let Ok(doc) = read::from_str(text) {
         check_document(&doc);
     }
@@ -339,7 +359,13 @@ fn run(budget: Duration, seed: u64) -> (u64, Vec<String>) {
 }
 
 fn report(cases: u64, panics: &[String], budget: Duration) {
-    eprintln!("robustness: {cases} cases in {:?}, {} panics", budget, panics.len());
+    let fast = FAST_TAKEN.load(std::sync::atomic::Ordering::Relaxed);
+    eprintln!(
+        "robustness: {cases} cases in {:?}, {} panics; the fast YAML reader accepted {fast} of {} tries (each text with and without positions)",
+        budget,
+        panics.len(),
+        2 * cases
+    );
     let mut kinds: Vec<&str> = panics.iter().filter_map(|p| p.lines().next()).map(|l| &l[..l.len().min(160)]).collect();
     kinds.sort();
     kinds.dedup();

@@ -160,6 +160,18 @@ fn main() {
         parse_rounds.push(t.elapsed());
     }
     let parse_only = median(parse_rounds);
+    // The same through the reference reader alone (yaml-rust2, then libyaml): the parser the
+    // fast reader falls back to, and how many texts the fast reader takes.
+    let mut reference_rounds = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        for text in &texts {
+            std::hint::black_box(runbook_dsl::yaml::reference_reader(text, false).ok());
+        }
+        reference_rounds.push(t.elapsed());
+    }
+    let reference_only = median(reference_rounds);
+    let fast_taken = texts.iter().filter(|t| runbook_dsl::yaml::fast_reader(t, false).is_some()).count();
 
     // One process per pass: this binary, then the CLI, then node.
     let exe = std::env::current_exe().expect("the bench binary");
@@ -189,6 +201,8 @@ fn main() {
     line("read + validate, in process, 1 thread", in_process);
     line(&format!("read + validate, in process, {threads} threads"), in_process_par);
     line("  of which text -> value (parser), 1 thread", parse_only);
+    line("  (the reference reader alone, 1 thread)", reference_only);
+    println!("  (the fast reader takes {fast_taken} of the {n} texts; the others go to the reference reader)");
     line("read + validate, one process/pass, 1 thread", once.wall);
     line(&format!("read + validate, one process/pass, {threads} threads"), once_par.wall);
     line("runbook validate <corpus> (CLI), one process", cli.wall);

@@ -4,11 +4,19 @@
 //! SnakeYAML) and YAML 1.2 readers alike: anything that either could read as a boolean, null,
 //! number, date or special float (`yes`, `no`, `on`, `off`, `y`, `n`, `~`, `2024-01-01`, `0755`,
 //! `1:30`, `.inf`) is quoted. Multi-line strings are block literals (`|`, `|-`, `|+`).
-//! Reading is one pass of yaml-rust2's event parser into a JSON value (key order preserved),
-//! recording the position of every field when asked ([`from_str_located`]).
+//! Reading gives a JSON value (key order preserved), recording the position of every field when
+//! asked ([`from_str_located`]). Two readers: `fast` (one pass over the bytes, for the subset of
+//! YAML that Automation documents use) runs first and either gives exactly what the reference
+//! gives or says "not mine"; then `reader` (yaml-rust2's event parser, and libyaml for the flow
+//! collections yaml-rust2 refuses) reads, and reports errors, as it always has.
 
 use serde_json::Value;
 use std::fmt::Write;
+
+mod fast;
+mod reader;
+
+use reader::ValueBuilder;
 
 /// Writes a value as block-style YAML with two-space indentation and a trailing newline.
 ///
@@ -583,10 +591,10 @@ fn resolves_to_non_string(s: &str) -> bool {
 
 /// Reads YAML (or JSON, which is YAML) into a JSON value, keeping key order.
 ///
-/// One pass of yaml-rust2's event parser, with plain scalars resolved as serde_yaml 0.9 does
-/// (YAML 1.2 core schema: `yes` is a string, `0x1F` a number, `.inf` a float); quoted and block
-/// scalars are strings, anchors and aliases are expanded, and only the first document of a
-/// stream is read.
+/// Plain scalars are resolved as serde_yaml 0.9 does (YAML 1.2 core schema: `yes` is a string,
+/// `0x1F` a number, `.inf` a float); quoted and block scalars are strings, anchors and aliases
+/// are expanded, and only the first document of a stream is read. The fast reader reads what
+/// Automation documents use; anything else (and every error) goes to yaml-rust2's event parser.
 ///
 /// ```
 /// let v = runbook_dsl::yaml::from_str("a: 1\nb: [x, 'yes', yes, ~]\n").unwrap();
@@ -599,6 +607,15 @@ pub fn from_str(text: &str) -> Result<Value, YamlError> {
     if let Some(v) = json_first(text) {
         return Ok(v);
     }
+    // The fast reader gives the reference's value or says "not mine".
+    match fast::read(text, false) {
+        Ok(r) => Ok(r.value),
+        Err(fast::Unsupported) => reference(text),
+    }
+}
+
+/// The reference reader: yaml-rust2's event parser, then libyaml for what it refuses.
+fn reference(text: &str) -> Result<Value, YamlError> {
     let mut b = ValueBuilder::new(false);
     b.run(text);
     b.finish().0.or_else(|_| lenient(text))
@@ -625,6 +642,14 @@ fn lenient(text: &str) -> Result<Value, YamlError> {
 /// assert_eq!(map.get("steps[0].name").map(|p| (p.line, p.column)), Some((3, 5)));
 /// ```
 pub fn from_str_located(text: &str) -> Result<(Value, SourceMap), YamlError> {
+    match fast::read(text, true) {
+        Ok(r) => Ok((r.value, r.map)),
+        Err(fast::Unsupported) => reference_located(text),
+    }
+}
+
+/// The reference reader, recording positions.
+fn reference_located(text: &str) -> Result<(Value, SourceMap), YamlError> {
     let mut b = ValueBuilder::new(true);
     b.run(text);
     let (value, map) = b.finish();
@@ -638,345 +663,30 @@ pub fn from_str_located(text: &str) -> Result<(Value, SourceMap), YamlError> {
     }
 }
 
+/// For differential tests: the fast reader alone (`None`: "not mine"), recording positions
+/// when `located` (otherwise the map is empty).
+#[doc(hidden)]
+pub fn fast_reader(text: &str, located: bool) -> Option<(Value, SourceMap)> {
+    fast::read(text, located).ok().map(|r| (r.value, r.map))
+}
+
+/// For differential tests: the reference reader alone, as [`from_str`] (after its JSON check)
+/// or [`from_str_located`] ran it before the fast reader.
+#[doc(hidden)]
+pub fn reference_reader(text: &str, located: bool) -> Result<(Value, SourceMap), YamlError> {
+    if located {
+        reference_located(text)
+    } else {
+        reference(text).map(|v| (v, SourceMap::default()))
+    }
+}
+
 /// Strict JSON text read as JSON; `None` for anything else.
 fn json_first(text: &str) -> Option<Value> {
     if text.trim_start().starts_with('{') {
         serde_json::from_str::<Value>(text).ok()
     } else {
         None
-    }
-}
-
-/// Resolves a plain scalar as serde_yaml 0.9 does (YAML 1.2 core schema).
-fn resolve_plain(s: String) -> Value {
-    match s.as_str() {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
-        _ => {}
-    }
-    // Only text starting with a digit, a sign or a dot can be a number.
-    if !s.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.')) {
-        return Value::String(s);
-    }
-    if let Some(n) = parse_int(&s) {
-        return Value::Number(n);
-    }
-    if !digits_but_not_number(&s) {
-        if let Some(f) = parse_float(&s) {
-            // `.nan` and `.inf` have no JSON number: null, as serde_json reads them.
-            return serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number);
-        }
-    }
-    Value::String(s)
-}
-
-/// Leading zeros followed by digits (`0755`) are a string under YAML 1.2.
-fn digits_but_not_number(s: &str) -> bool {
-    let s = s.strip_prefix(['-', '+']).unwrap_or(s);
-    s.len() > 1 && s.starts_with('0') && s[1..].bytes().all(|b| b.is_ascii_digit())
-}
-
-/// Decimal, `0x`, `0o` and `0b` integers with an optional sign, within `i64`/`u64`.
-fn parse_int(s: &str) -> Option<serde_json::Number> {
-    let (neg, body) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if body.starts_with(['+', '-']) {
-        return None;
-    }
-    let (digits, radix) = if let Some(r) = body.strip_prefix("0x") {
-        (r, 16)
-    } else if let Some(r) = body.strip_prefix("0o") {
-        (r, 8)
-    } else if let Some(r) = body.strip_prefix("0b") {
-        (r, 2)
-    } else {
-        if digits_but_not_number(s) {
-            return None;
-        }
-        (body, 10)
-    };
-    if digits.starts_with(['+', '-']) || digits.is_empty() {
-        return None;
-    }
-    let magnitude = u64::from_str_radix(digits, radix).ok()?;
-    if !neg {
-        Some(magnitude.into())
-    } else if magnitude == 0 {
-        Some(0i64.into())
-    } else if magnitude <= i64::MAX as u64 + 1 {
-        Some((magnitude.wrapping_neg() as i64).into())
-    } else {
-        None
-    }
-}
-
-/// Floats with an optional sign and exponent, `.inf`, `-.inf` and `.nan` (case variants).
-fn parse_float(s: &str) -> Option<f64> {
-    let unsigned = match s.strip_prefix('+') {
-        Some(u) if u.starts_with(['+', '-']) => return None,
-        Some(u) => u,
-        None => s,
-    };
-    match unsigned {
-        ".inf" | ".Inf" | ".INF" => return Some(f64::INFINITY),
-        "-.inf" | "-.Inf" | "-.INF" => return Some(f64::NEG_INFINITY),
-        ".nan" | ".NaN" | ".NAN" => return Some(f64::NAN),
-        _ => {}
-    }
-    unsigned.parse::<f64>().ok().filter(|f| f.is_finite())
-}
-
-/// Resolves a scalar with a tag: the core schema tags (`!!str`, `!!int`, `!!float`, `!!bool`,
-/// `!!null`) give their type; other tags keep the value as if untagged.
-fn resolve_tagged(s: String, style: yaml_rust2::scanner::TScalarStyle, tag: &yaml_rust2::parser::Tag) -> Value {
-    use yaml_rust2::scanner::TScalarStyle;
-    let plain = matches!(style, TScalarStyle::Plain);
-    if tag.handle == "tag:yaml.org,2002:" {
-        match tag.suffix.as_str() {
-            "str" => return Value::String(s),
-            "null" | "bool" | "int" | "float" => {
-                let v = resolve_plain(s.clone());
-                let fits = match tag.suffix.as_str() {
-                    "null" => v.is_null(),
-                    "bool" => v.is_boolean(),
-                    "int" => v.is_i64() || v.is_u64(),
-                    _ => v.is_number() || (v.is_null() && s.contains(['n', 'N', 'i', 'I'])),
-                };
-                return if fits { v } else { Value::String(s) };
-            }
-            _ => {}
-        }
-    }
-    if tag.handle.is_empty() && tag.suffix == "!" {
-        // The non-specific tag `!`: a string.
-        return Value::String(s);
-    }
-    if plain {
-        resolve_plain(s)
-    } else {
-        Value::String(s)
-    }
-}
-
-/// A collection being built, with its path when positions are recorded.
-enum Open {
-    Map {
-        map: serde_json::Map<String, Value>,
-        key: Option<String>,
-        key_pos: Option<Pos>,
-        anchor: usize,
-        path: String,
-        start: Pos,
-    },
-    Seq {
-        items: Vec<Value>,
-        anchor: usize,
-        path: String,
-        start: Pos,
-    },
-}
-
-/// Builds a JSON value from parser events, and optionally the source map, in one pass.
-struct ValueBuilder {
-    stack: Vec<Open>,
-    anchors: std::collections::HashMap<usize, Value>,
-    root: Option<Value>,
-    record: bool,
-    map: SourceMap,
-    error: Option<YamlError>,
-    done: bool,
-}
-
-impl ValueBuilder {
-    fn new(record: bool) -> Self {
-        ValueBuilder {
-            stack: Vec::new(),
-            anchors: std::collections::HashMap::new(),
-            root: None,
-            record,
-            map: SourceMap::default(),
-            error: None,
-            done: false,
-        }
-    }
-
-    fn run(&mut self, text: &str) {
-        let mut parser = yaml_rust2::parser::Parser::new_from_str(text);
-        if let Err(e) = parser.load(self, false) {
-            let m = e.marker();
-            self.fail(Pos { line: m.line(), column: m.col() + 1 }, e.info());
-        }
-    }
-
-    /// The value (or the first error) and the positions recorded.
-    fn finish(self) -> (Result<Value, YamlError>, SourceMap) {
-        let v = match self.error {
-            Some(e) => Err(e),
-            None => Ok(self.root.unwrap_or(Value::Null)),
-        };
-        (v, self.map)
-    }
-
-    fn fail(&mut self, pos: Pos, what: &str) {
-        self.fail_at(pos, what, true);
-    }
-
-    /// Keeps the first error; `stop` ends the reading.
-    fn fail_at(&mut self, pos: Pos, what: &str, stop: bool) {
-        if self.error.is_none() {
-            self.error = Some(YamlError {
-                line: Some(pos.line),
-                column: Some(pos.column),
-                message: format!("{what} at line {} column {}", pos.line, pos.column),
-            });
-        }
-        self.done |= stop;
-    }
-
-    /// Records a node's position; returns its path (empty when positions are not recorded).
-    /// Same rules as [`source_map`] has always had: a map entry at its key, a list item at the
-    /// item, a mapping item at its first key.
-    fn locate(&mut self, pos: Pos, is_map: bool) -> String {
-        if !self.record {
-            return String::new();
-        }
-        let positions = &mut self.map.positions;
-        match self.stack.last_mut() {
-            None => {
-                positions.entry(String::new()).or_insert(Pos { line: 1, column: 1 });
-                String::new()
-            }
-            Some(Open::Seq { items, path, .. }) => {
-                let p = format!("{path}[{}]", items.len());
-                if !is_map {
-                    positions.entry(p.clone()).or_insert(pos);
-                }
-                p
-            }
-            Some(Open::Map { key, key_pos, path, .. }) => match key {
-                // A key: its position is the entry's, and the map's when first.
-                None => {
-                    *key_pos = Some(pos);
-                    positions.entry(path.clone()).or_insert(pos);
-                    String::new()
-                }
-                Some(k) => {
-                    let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
-                    let at = key_pos.unwrap_or(pos);
-                    positions.entry(p.clone()).or_insert(at);
-                    p
-                }
-            },
-        }
-    }
-
-    /// Whether the next node is a map key.
-    fn at_key(&self) -> bool {
-        matches!(self.stack.last(), Some(Open::Map { key: None, .. }))
-    }
-
-    /// Places a finished node: a key, a map value, a list item or the document.
-    fn place(&mut self, v: Value, key_text: Option<String>, pos: Pos) {
-        let mut bad_key = None;
-        match self.stack.last_mut() {
-            None => self.root = Some(v),
-            Some(Open::Seq { items, .. }) => items.push(v),
-            Some(Open::Map { map, key, key_pos, .. }) => match key.take() {
-                Some(k) => {
-                    *key_pos = None;
-                    map.insert(k, v);
-                }
-                None => {
-                    let text = match (key_text, v) {
-                        (Some(t), _) => t,
-                        (None, Value::String(s)) => s,
-                        (None, Value::Number(n)) => n.to_string(),
-                        (None, Value::Bool(b)) => b.to_string(),
-                        (None, Value::Null) => "null".to_string(),
-                        (None, other) => {
-                            let kind = if other.is_array() { "a list" } else { "a map" };
-                            bad_key = Some(kind);
-                            "?".to_string()
-                        }
-                    };
-                    *key = Some(text);
-                }
-            },
-        }
-        if let Some(kind) = bad_key {
-            // Keep going, so that the source map still locates the fields after it.
-            self.fail_at(pos, &format!("a map key must be a string, not {kind}"), false);
-        }
-    }
-
-    fn anchor(&mut self, id: usize, v: &Value) {
-        if id > 0 {
-            self.anchors.insert(id, v.clone());
-        }
-    }
-}
-
-impl yaml_rust2::parser::MarkedEventReceiver for ValueBuilder {
-    fn on_event(&mut self, ev: yaml_rust2::parser::Event, mark: yaml_rust2::scanner::Marker) {
-        use yaml_rust2::parser::Event;
-        use yaml_rust2::scanner::TScalarStyle;
-        if self.done {
-            return;
-        }
-        let pos = Pos { line: mark.line(), column: mark.col() + 1 };
-        match ev {
-            Event::Scalar(s, style, anchor, tag) => {
-                let is_key = self.at_key();
-                self.locate(pos, false);
-                // A key keeps its text as written (`1: x` is the key "1"), as serde_yaml does.
-                let key_text = is_key.then(|| s.clone());
-                let v = match (&tag, style) {
-                    (Some(t), _) => resolve_tagged(s, style, t),
-                    (None, TScalarStyle::Plain) => resolve_plain(s),
-                    (None, _) => Value::String(s),
-                };
-                self.anchor(anchor, &v);
-                self.place(v, key_text, pos);
-            }
-            Event::Alias(id) => {
-                self.locate(pos, false);
-                match self.anchors.get(&id).cloned() {
-                    Some(v) => self.place(v, None, pos),
-                    None => self.fail(pos, "unknown anchor"),
-                }
-            }
-            Event::MappingStart(anchor, _) => {
-                let path = self.locate(pos, true);
-                self.stack.push(Open::Map {
-                    map: serde_json::Map::new(),
-                    key: None,
-                    key_pos: None,
-                    anchor,
-                    path,
-                    start: pos,
-                });
-            }
-            Event::SequenceStart(anchor, _) => {
-                let path = self.locate(pos, false);
-                self.stack.push(Open::Seq { items: Vec::new(), anchor, path, start: pos });
-            }
-            Event::MappingEnd | Event::SequenceEnd => {
-                let (v, anchor, start) = match self.stack.pop() {
-                    Some(Open::Map { map, anchor, start, .. }) => (Value::Object(map), anchor, start),
-                    Some(Open::Seq { items, anchor, start, .. }) => (Value::Array(items), anchor, start),
-                    None => return,
-                };
-                self.anchor(anchor, &v);
-                // A collection is placed (and a collection key reported) where it starts.
-                self.place(v, None, start);
-            }
-            Event::DocumentEnd => self.done = true,
-            _ => {}
-        }
     }
 }
 
