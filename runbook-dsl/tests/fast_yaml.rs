@@ -394,12 +394,12 @@ fn random_doc(rng: &mut Rng) -> String {
             5 => out.push_str(piece),
             _ => {}
         }
-        if rng.next() % 8 == 0 {
+        if rng.next().is_multiple_of(8) {
             out.push_str("  ");
         }
         out.push('\n');
     }
-    if rng.next() % 8 == 0 {
+    if rng.next().is_multiple_of(8) {
         out.pop();
     }
     out
