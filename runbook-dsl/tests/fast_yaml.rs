@@ -277,6 +277,8 @@ const CASES: &[(char, &str)] = &[
     ('?', "a: [x]: y\n"),
     ('F', "a: [http://x, a:b, 'c: d']\n"),
     ('?', "a: [- x]\n"),
+    ('?', "- x y: {\n}  \n\n  a: |\n   a.b:"),
+    ('P', "- x y: {\n}  \n\n  a: |-\n   a.b:"),
     ('?', "a: [\n    x,\n    :y:*\",\n  ]\n"),
     ('?', "a: [:y, ?z]\n"),
     ('?', "a: {:y: 1}\n"),
@@ -392,12 +394,12 @@ fn random_doc(rng: &mut Rng) -> String {
             5 => out.push_str(piece),
             _ => {}
         }
-        if rng.next() % 8 == 0 {
+        if rng.next().is_multiple_of(8) {
             out.push_str("  ");
         }
         out.push('\n');
     }
-    if rng.next() % 8 == 0 {
+    if rng.next().is_multiple_of(8) {
         out.pop();
     }
     out

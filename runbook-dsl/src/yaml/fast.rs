@@ -121,8 +121,8 @@ struct Parser<'a> {
     /// A flow collection has a line at or left of its block parent's indentation (yaml-rust2
     /// refuses this, the libyaml fallback reads it).
     lenient: bool,
-    /// A plain scalar resolved in a way libyaml's reader might not share (floats, non-string
-    /// keys): refused when `lenient`.
+    /// Something read in a way libyaml's reader might not share (floats, non-string keys, a
+    /// block scalar kept or clipped at the end of the text): refused when `lenient`.
     risky: bool,
     depth: usize,
 }
@@ -824,8 +824,9 @@ impl<'a> Parser<'a> {
             out.push_str(&self.text[content_start..end]);
             leading_break = true;
             if end >= self.s.len() {
-                // The end of the text, read as a line break (as yaml-rust2 does); the cursor
-                // stays there.
+                // The end of the text, read as a line break as yaml-rust2 does (libyaml does
+                // not); the cursor stays there.
+                self.risky |= chomp != -1;
                 self.ls = end;
                 break;
             }
