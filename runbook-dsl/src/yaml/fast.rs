@@ -10,7 +10,6 @@
 use super::reader::resolve_plain;
 use super::{Pos, SourceMap};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 
 /// "Not mine": the reference reader must read this text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,16 +43,17 @@ pub(super) fn read(text: &str, record: bool) -> R<Read> {
         line: 1,
         ascii,
         record,
-        positions: HashMap::new(),
+        map: SourceMap::default(),
+        path: String::new(),
         lenient: false,
         risky: false,
         depth: 0,
     };
     let value = p.document()?;
-    if p.lenient && (record || p.risky) {
+    if p.lenient && p.risky {
         return Err(Unsupported);
     }
-    Ok(Read { value, map: SourceMap { positions: p.positions } })
+    Ok(Read { value, map: p.map })
 }
 
 /// Refuses tabs, carriage returns, control characters, byte order marks and the characters
@@ -117,7 +117,9 @@ struct Parser<'a> {
     line: usize,
     ascii: bool,
     record: bool,
-    positions: HashMap<String, Pos>,
+    map: SourceMap,
+    /// The path of the node being read (only kept up to date when recording).
+    path: String,
     /// A flow collection has a line at or left of its block parent's indentation (yaml-rust2
     /// refuses this, the libyaml fallback reads it).
     lenient: bool,
@@ -141,14 +143,6 @@ fn key_is_risky(k: &str) -> bool {
     match k.as_bytes().first() {
         Some(b'0'..=b'9' | b'+' | b'-' | b'.') | None => !resolve_plain(k.to_string()).is_string(),
         _ => matches!(k, "~" | "null" | "Null" | "NULL" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE"),
-    }
-}
-
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
     }
 }
 
@@ -177,10 +171,38 @@ impl<'a> Parser<'a> {
         Pos { line: self.line, column }
     }
 
-    fn record(&mut self, path: &str, pos: Pos) {
-        if self.record && !self.positions.contains_key(path) {
-            self.positions.insert(path.to_string(), pos);
+    /// Records the position of the node being read.
+    fn record_here(&mut self, pos: Pos) {
+        if self.record {
+            self.map.record(&self.path, pos);
         }
+    }
+
+    /// Enters the entry `key` of the map being read (when recording); returns the length to
+    /// truncate the path back to.
+    fn enter_key(&mut self, key: &str, kpos: Pos) -> usize {
+        let len = self.path.len();
+        if self.record {
+            // A map is located at its first key.
+            self.record_here(kpos);
+            if len > 0 {
+                self.path.push('.');
+            }
+            self.path.push_str(key);
+            self.record_here(kpos);
+        }
+        len
+    }
+
+    /// Enters item `i` of the sequence being read (when recording); returns the length to
+    /// truncate the path back to.
+    fn enter_item(&mut self, i: usize) -> usize {
+        let len = self.path.len();
+        if self.record {
+            use std::fmt::Write;
+            let _ = write!(self.path, "[{i}]");
+        }
+        len
     }
 
     fn enter(&mut self) -> R<()> {
@@ -291,8 +313,8 @@ impl<'a> Parser<'a> {
             // business.
             return if self.record || matches!(next, Next::Marker(_)) { Err(Unsupported) } else { Ok(Value::Null) };
         };
-        self.record("", Pos { line: 1, column: 1 });
-        let v = self.node_at_line(ind, -1, String::new(), false)?;
+        self.record_here(Pos { line: 1, column: 1 });
+        let v = self.node_at_line(ind, -1, false)?;
         match self.next_line() {
             Next::End => Ok(v),
             Next::Marker(false) => {
@@ -310,21 +332,21 @@ impl<'a> Parser<'a> {
     /// A node that starts a line (the cursor at the line start, its content at `ind`), inside
     /// a block collection at indentation `n`. `item`: a sequence item (located at its start
     /// unless it is a map).
-    fn node_at_line(&mut self, ind: usize, n: isize, path: String, item: bool) -> R<Value> {
+    fn node_at_line(&mut self, ind: usize, n: isize, item: bool) -> R<Value> {
         self.i = self.ls + ind;
         if self.is_dash(self.i) {
             if item {
                 let pos = self.pos(self.i);
-                self.record(&path, pos);
+                self.record_here(pos);
             }
-            return self.block_seq(ind, path);
+            return self.block_seq(ind);
         }
         let m = self.mark();
         if let Some((key, kpos)) = self.try_key()? {
-            return self.block_map(ind, path, key, kpos);
+            return self.block_map(ind, key, kpos);
         }
         self.reset(m);
-        self.inline_node(n, path, item)
+        self.inline_node(n, item)
     }
 
     /// `-` followed by a space, a line break or the end.
@@ -393,19 +415,13 @@ impl<'a> Parser<'a> {
     }
 
     /// A block map whose keys sit at column `m`; its first key was just read.
-    fn block_map(&mut self, m: usize, path: String, mut key: String, mut kpos: Pos) -> R<Value> {
+    fn block_map(&mut self, m: usize, mut key: String, mut kpos: Pos) -> R<Value> {
         self.enter()?;
         let mut map = Map::new();
         loop {
-            let p = if self.record {
-                self.record(&path, kpos);
-                let p = join(&path, &key);
-                self.record(&p, kpos);
-                p
-            } else {
-                String::new()
-            };
-            let v = self.block_value(m as isize, p)?;
+            let len = self.enter_key(&key, kpos);
+            let v = self.block_value(m as isize)?;
+            self.path.truncate(len);
             if map.insert(key, v).is_some() {
                 return Err(Unsupported);
             }
@@ -429,18 +445,18 @@ impl<'a> Parser<'a> {
     }
 
     /// A block sequence whose dashes sit at column `s`; the cursor at the first dash.
-    fn block_seq(&mut self, s: usize, path: String) -> R<Value> {
+    fn block_seq(&mut self, s: usize) -> R<Value> {
         self.enter()?;
         let mut items = Vec::new();
         loop {
-            let p = if self.record { format!("{path}[{}]", items.len()) } else { String::new() };
+            let len = self.enter_item(items.len());
             self.i += 1;
             self.skip_spaces();
             let v = match self.at(self.i) {
                 None | Some(b'\n' | b'#') => {
                     self.end_line()?;
                     match self.next_line() {
-                        Next::Line(ind) if ind > s => self.node_at_line(ind, s as isize, p, true)?,
+                        Next::Line(ind) if ind > s => self.node_at_line(ind, s as isize, true)?,
                         // `-` with nothing: null, located where yaml-rust2 says (not worked out).
                         _ if self.record => return Err(Unsupported),
                         _ => Value::Null,
@@ -450,21 +466,22 @@ impl<'a> Parser<'a> {
                     let c = self.i - self.ls;
                     if self.is_dash(self.i) {
                         let pos = self.pos(self.i);
-                        self.record(&p, pos);
-                        self.block_seq(c, p)?
+                        self.record_here(pos);
+                        self.block_seq(c)?
                     } else {
                         let m = self.mark();
                         match self.try_key()? {
-                            Some((key, kpos)) => self.block_map(c, p, key, kpos)?,
+                            Some((key, kpos)) => self.block_map(c, key, kpos)?,
                             None => {
                                 self.reset(m);
-                                self.inline_node(s as isize, p, true)?
+                                self.inline_node(s as isize, true)?
                             }
                         }
                     }
                 }
             };
             items.push(v);
+            self.path.truncate(len);
             match self.next_line() {
                 Next::Line(ind) if ind == s => {
                     self.i = self.ls + ind;
@@ -484,27 +501,27 @@ impl<'a> Parser<'a> {
 
     /// The value after `key:` of a block map at indentation `n`, from the cursor to the start
     /// of the line after it.
-    fn block_value(&mut self, n: isize, path: String) -> R<Value> {
+    fn block_value(&mut self, n: isize) -> R<Value> {
         self.skip_spaces();
         match self.at(self.i) {
             None | Some(b'\n' | b'#') => {
                 self.end_line()?;
                 match self.next_line() {
-                    Next::Line(ind) if ind as isize > n => self.node_at_line(ind, n, path, false),
+                    Next::Line(ind) if ind as isize > n => self.node_at_line(ind, n, false),
                     Next::Line(ind) if ind as isize == n && self.is_dash(self.ls + ind) => {
                         self.i = self.ls + ind;
-                        self.block_seq(ind, path)
+                        self.block_seq(ind)
                     }
                     _ => Ok(Value::Null),
                 }
             }
-            Some(_) => self.inline_node(n, path, false),
+            Some(_) => self.inline_node(n, false),
         }
     }
 
     /// A scalar or flow collection at the cursor, inside a block collection at indentation `n`;
     /// the rest of its (last) line must be empty.
-    fn inline_node(&mut self, n: isize, path: String, item: bool) -> R<Value> {
+    fn inline_node(&mut self, n: isize, item: bool) -> R<Value> {
         let start = self.i;
         let v = match self.s[start] {
             b'|' | b'>' => {
@@ -512,18 +529,18 @@ impl<'a> Parser<'a> {
                     return Err(Unsupported);
                 }
                 // Located (by yaml-rust2) at its first line of text; it ends at a line start.
-                return self.block_scalar(n as usize, item.then_some(&path)).map(Value::String);
+                return self.block_scalar(n as usize, item).map(Value::String);
             }
             // A map item is located at its first key.
-            b'{' => self.flow_node(n, path, false)?,
+            b'{' => self.flow_node(n, false)?,
             _ if item => {
                 let pos = self.pos(start);
-                self.record(&path, pos);
-                return self.inline_node(n, path, false);
+                self.record_here(pos);
+                return self.inline_node(n, false);
             }
             b'"' => Value::String(self.double_quoted(n, false)?),
             b'\'' => Value::String(self.single_quoted(n, false)?),
-            b'[' => self.flow_node(n, path, false)?,
+            b'[' => self.flow_node(n, false)?,
             _ if self.plain_can_start(start, false) => self.plain_block(n)?,
             _ => return Err(Unsupported),
         };
@@ -759,7 +776,7 @@ impl<'a> Parser<'a> {
 
     /// A block scalar (`|`, `>`, with `-` or `+`) at the cursor, inside a block collection at
     /// indentation `n`; the cursor ends at the start of the line after it.
-    fn block_scalar(&mut self, n: usize, item: Option<&str>) -> R<String> {
+    fn block_scalar(&mut self, n: usize, item: bool) -> R<String> {
         let folded = self.s[self.i] == b'>';
         self.i += 1;
         let chomp = match self.at(self.i) {
@@ -799,8 +816,8 @@ impl<'a> Parser<'a> {
         self.line += leading;
         self.ls = k;
         self.i = k;
-        if let Some(path) = item {
-            self.record(path, Pos { line: self.line, column: indent + 1 });
+        if item {
+            self.record_here(Pos { line: self.line, column: indent + 1 });
         }
         let mut out = String::new();
         let mut leading_break = false;
@@ -867,16 +884,16 @@ impl<'a> Parser<'a> {
 
     /// A flow collection or flow scalar at the cursor, inside a block collection at
     /// indentation `n`.
-    fn flow_node(&mut self, n: isize, path: String, item: bool) -> R<Value> {
+    fn flow_node(&mut self, n: isize, item: bool) -> R<Value> {
         let start = self.i;
         let b = self.s[start];
         if item && b != b'{' {
             let pos = self.pos(start);
-            self.record(&path, pos);
+            self.record_here(pos);
         }
         match b {
-            b'[' => self.flow_seq(n, path),
-            b'{' => self.flow_map(n, path),
+            b'[' => self.flow_seq(n),
+            b'{' => self.flow_map(n),
             b'"' => self.double_quoted(n, true).map(Value::String),
             b'\'' => self.single_quoted(n, true).map(Value::String),
             _ if self.plain_can_start(start, true) => {
@@ -922,7 +939,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn flow_seq(&mut self, n: isize, path: String) -> R<Value> {
+    fn flow_seq(&mut self, n: isize) -> R<Value> {
         self.enter()?;
         self.i += 1;
         let mut items = Vec::new();
@@ -931,8 +948,9 @@ impl<'a> Parser<'a> {
             if self.s[self.i] == b']' {
                 break;
             }
-            let p = if self.record { format!("{path}[{}]", items.len()) } else { String::new() };
-            items.push(self.flow_node(n, p, true)?);
+            let len = self.enter_item(items.len());
+            items.push(self.flow_node(n, true)?);
+            self.path.truncate(len);
             self.flow_space(n)?;
             match self.s[self.i] {
                 b',' => self.i += 1,
@@ -945,7 +963,7 @@ impl<'a> Parser<'a> {
         Ok(Value::Array(items))
     }
 
-    fn flow_map(&mut self, n: isize, path: String) -> R<Value> {
+    fn flow_map(&mut self, n: isize) -> R<Value> {
         self.enter()?;
         self.i += 1;
         let mut map = Map::new();
@@ -977,19 +995,13 @@ impl<'a> Parser<'a> {
                 return Err(Unsupported);
             }
             self.i += 1;
-            let p = if self.record {
-                self.record(&path, kpos);
-                let p = join(&path, &key);
-                self.record(&p, kpos);
-                p
-            } else {
-                String::new()
-            };
+            let len = self.enter_key(&key, kpos);
             self.flow_space(n)?;
             let v = match self.s[self.i] {
                 b',' | b'}' => Value::Null,
-                _ => self.flow_node(n, p, false)?,
+                _ => self.flow_node(n, false)?,
             };
+            self.path.truncate(len);
             if map.insert(key, v).is_some() {
                 return Err(Unsupported);
             }

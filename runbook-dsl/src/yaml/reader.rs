@@ -201,16 +201,15 @@ impl ValueBuilder {
         if !self.record {
             return String::new();
         }
-        let positions = &mut self.map.positions;
         match self.stack.last_mut() {
             None => {
-                positions.entry(String::new()).or_insert(Pos { line: 1, column: 1 });
+                self.map.record("", Pos { line: 1, column: 1 });
                 String::new()
             }
             Some(Open::Seq { items, path, .. }) => {
                 let p = format!("{path}[{}]", items.len());
                 if !is_map {
-                    positions.entry(p.clone()).or_insert(pos);
+                    self.map.record(&p, pos);
                 }
                 p
             }
@@ -218,13 +217,13 @@ impl ValueBuilder {
                 // A key: its position is the entry's, and the map's when first.
                 None => {
                     *key_pos = Some(pos);
-                    positions.entry(path.clone()).or_insert(pos);
+                    self.map.record(path, pos);
                     String::new()
                 }
                 Some(k) => {
                     let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
                     let at = key_pos.unwrap_or(pos);
-                    positions.entry(p.clone()).or_insert(at);
+                    self.map.record(&p, at);
                     p
                 }
             },
