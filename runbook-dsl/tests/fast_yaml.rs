@@ -388,6 +388,15 @@ const PIECES: &[&str] = &[
     "0x1F",
     "[]",
     "{}",
+    "'a\n  b'",
+    "\"a\n\n   b \\\n  c\"",
+    ">\n  x\n\n   y\n  z",
+    "|+\n  x\n\n",
+    ">-\n   x\n  y",
+    "[a,\n  b]",
+    "{a: [1,\n 2]}",
+    "x\n  y",
+    "x\n\n y",
 ];
 
 /// A random text of YAML-looking lines: keys, items, block scalar headers and text at random
