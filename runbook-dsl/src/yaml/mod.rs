@@ -724,6 +724,9 @@ impl std::error::Error for YamlError {}
 /// Scans YAML (or JSON) text for the position of every field. Never fails: text that does not
 /// scan gives the fields located before the problem (possibly none).
 pub fn source_map(text: &str) -> SourceMap {
+    if let Ok(r) = fast::read(text, true) {
+        return r.map;
+    }
     let mut b = ValueBuilder::new(true);
     b.run(text);
     b.finish().1
