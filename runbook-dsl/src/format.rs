@@ -44,13 +44,7 @@ pub fn to_json(text: &str) -> Result<String, ReadError> {
 /// Formats document text in the given style; fails when the text is not a document, or when the
 /// formatted text would not read back as the same document (a bug, reported with its place).
 pub fn format(text: &str, style: Style) -> Result<String, ReadError> {
-    let original = yaml::from_str(text).map_err(|e| ReadError {
-        file: None,
-        line: e.line,
-        column: e.column,
-        path: None,
-        message: e.message,
-    })?;
+    let original = yaml::from_str(text)?;
     let doc = read::from_value(original.clone())?;
     let out = match style {
         Style::Yaml => emit::to_yaml(&doc),

@@ -44,6 +44,14 @@ impl fmt::Display for ReadError {
 
 impl std::error::Error for ReadError {}
 
+/// A YAML syntax error: its line, column and message (the file is added by the callers that
+/// read one).
+impl From<yaml::YamlError> for ReadError {
+    fn from(e: yaml::YamlError) -> Self {
+        ReadError { file: None, line: e.line, column: e.column, path: None, message: e.message }
+    }
+}
+
 /// A document read from text, with the position of each of its fields.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Parsed {
@@ -71,18 +79,9 @@ impl Parsed {
 /// ```
 pub fn from_str(text: &str) -> Result<Document, ReadError> {
     // Without a source map: only a failure needs places, and then `parse` is run to find them.
-    match yaml::from_str(text).map_err(|e| ReadError {
-        file: None,
-        line: e.line,
-        column: e.column,
-        path: None,
-        message: e.message,
-    }) {
-        Ok(value) => match document_of(value) {
-            Some(doc) => Ok(doc),
-            None => parse(text).map(|p| p.document),
-        },
-        Err(e) => Err(e),
+    match document_of(yaml::from_str(text)?) {
+        Some(doc) => Ok(doc),
+        None => parse(text).map(|p| p.document),
     }
 }
 
@@ -99,25 +98,13 @@ pub fn from_str(text: &str) -> Result<Document, ReadError> {
 /// ```
 pub fn parse(text: &str) -> Result<Parsed, ReadError> {
     // One pass for the value and the position of every field.
-    let (value, source_map) = yaml::from_str_located(text).map_err(|e| ReadError {
-        file: None,
-        line: e.line,
-        column: e.column,
-        path: None,
-        message: e.message,
-    })?;
+    let (value, source_map) = yaml::from_str_located(text)?;
     let nulls = null_text_fields(&value);
     if let Some(document) = document_of(value) {
         return Ok(Parsed { document, source_map, nulls });
     }
     // The fast reading failed: read again, tracking the field path, for the error's place.
-    let value = yaml::from_str(text).map_err(|e| ReadError {
-        file: None,
-        line: e.line,
-        column: e.column,
-        path: None,
-        message: e.message,
-    })?;
+    let value = yaml::from_str(text)?;
     match from_value(value) {
         Ok(document) => Ok(Parsed { document, source_map, nulls }),
         Err(mut e) => {

@@ -5,42 +5,9 @@
 
 use runbook_dsl::yaml::{self, SourceMap};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 
-/// `../shared/<rel>` (or under `$RUNBOOK_SHARED`), said loudly when missing; fails when
-/// `RUNBOOK_REQUIRE_SHARED=1`.
-fn shared(rel: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("RUNBOOK_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
-    let p = root.join(rel);
-    if p.exists() {
-        return Some(p);
-    }
-    let msg = format!("SHARED MISSING: {} is not there; this test cannot run", p.display());
-    assert!(std::env::var("RUNBOOK_REQUIRE_SHARED").as_deref() != Ok("1"), "{msg} (RUNBOOK_REQUIRE_SHARED=1)");
-    eprintln!("warning: {msg}; skipped (set RUNBOOK_REQUIRE_SHARED=1 to make this fail)");
-    None
-}
-
-fn corpus() -> Option<Vec<(PathBuf, String)>> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml" | "json")) {
-                out.push(p);
-            }
-        }
-    }
-    let dir = shared("corpus/automation")?;
-    let mut files = Vec::new();
-    walk(&dir, &mut files);
-    files.sort();
-    assert!(files.len() >= 281, "the corpus has 281 documents, found {}", files.len());
-    Some(files.into_iter().map(|f| (f.clone(), std::fs::read_to_string(&f).expect("UTF-8"))).collect())
-}
+mod common;
+use common::corpus;
 
 /// Whether the fast reader took `text` (in either mode); panics when it disagrees with the
 /// reference.

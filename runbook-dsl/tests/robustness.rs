@@ -12,42 +12,13 @@
 use runbook_dsl::model::{Document, Value};
 use runbook_dsl::{codegen, emit, format, read, yaml};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// `../shared/<rel>` (or under `$RUNBOOK_SHARED`), said loudly when missing; fails when
-/// `RUNBOOK_REQUIRE_SHARED=1` (the logic of `cross_tests::shared`, which this crate cannot use).
-fn shared(rel: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("RUNBOOK_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
-    let p = root.join(rel);
-    if p.exists() {
-        return Some(p);
-    }
-    let msg = format!("SHARED MISSING: {} is not there; this test cannot run", p.display());
-    assert!(std::env::var("RUNBOOK_REQUIRE_SHARED").as_deref() != Ok("1"), "{msg} (RUNBOOK_REQUIRE_SHARED=1)");
-    eprintln!("warning: {msg}; skipped (set RUNBOOK_REQUIRE_SHARED=1 to make this fail)");
-    None
-}
+mod common;
 
+/// The corpus texts (none, said loudly, when `../shared` is missing).
 fn corpus_texts() -> Option<Vec<String>> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml" | "json")) {
-                out.push(p);
-            }
-        }
-    }
-    let dir = shared("corpus/automation")?;
-    let mut files = Vec::new();
-    walk(&dir, &mut files);
-    files.sort();
-    assert!(files.len() >= 281, "the corpus has 281 documents, found {}", files.len());
-    Some(files.iter().map(|f| std::fs::read_to_string(f).expect("corpus files are UTF-8")).collect())
+    Some(common::corpus()?.into_iter().map(|(_, text)| text).collect())
 }
 
 /// xorshift64*: small, fast, reproducible from its seed.
