@@ -7,7 +7,7 @@ use runbook_dsl::yaml::{self, SourceMap};
 use serde_json::Value;
 
 mod common;
-use common::corpus;
+use common::{corpus, Rng};
 
 /// Whether the fast reader took `text` (in either mode); panics when it disagrees with the
 /// reference.
@@ -281,21 +281,6 @@ fn tricky_cases_read_the_same_or_are_refused() {
     }
     std::panic::set_hook(hook);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
-/// xorshift64*: small, fast, reproducible from its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[(self.next() % xs.len() as u64) as usize]
-    }
 }
 
 const KEYS: &[&str] = &["a", "b", "k1", "x y", "\"q\"", "'s'", "1", "null", "a.b", "\"\\t\""];

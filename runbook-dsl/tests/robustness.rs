@@ -15,32 +15,11 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 mod common;
+use common::Rng;
 
 /// The corpus texts (none, said loudly, when `../shared` is missing).
 fn corpus_texts() -> Option<Vec<String>> {
     Some(common::corpus()?.into_iter().map(|(_, text)| text).collect())
-}
-
-/// xorshift64*: small, fast, reproducible from its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len())]
-    }
 }
 
 /// Fragments that mean something to YAML or to the model.

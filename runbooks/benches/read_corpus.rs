@@ -25,17 +25,6 @@ fn shared() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"))
 }
 
-fn documents(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            documents(&p, out);
-        } else if matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml" | "json")) {
-            out.push(p);
-        }
-    }
-}
-
 /// Reads and validates every file; returns how many read.
 fn pass(files: &[PathBuf]) -> usize {
     let mut ok = 0;
@@ -121,9 +110,8 @@ fn main() {
         return; // `cargo test --benches` / libtest probes
     }
     let dir = shared().join("corpus/automation");
-    let mut files = Vec::new();
-    documents(&dir, &mut files);
-    files.sort();
+    // The walk `runbook validate` and the other commands make over a folder.
+    let files = runbooks::cli::documents(std::slice::from_ref(&dir)).unwrap_or_default();
     if files.is_empty() {
         eprintln!("SHARED MISSING: no documents under {}; set RUNBOOK_SHARED", dir.display());
         std::process::exit(2);

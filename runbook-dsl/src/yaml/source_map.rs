@@ -41,23 +41,7 @@ pub struct SourceMap {
 impl SourceMap {
     /// The position of exactly this path.
     pub fn get(&self, path: &str) -> Option<Pos> {
-        if self.slots.is_empty() {
-            return None;
-        }
-        let mask = self.slots.len() - 1;
-        let mut i = hash(path) as usize & mask;
-        loop {
-            match self.slots[i] {
-                0 => return None,
-                k => {
-                    let k = k as usize - 1;
-                    if self.path(k) == path {
-                        return Some(self.entries[k].1);
-                    }
-                }
-            }
-            i = (i + 1) & mask;
-        }
+        self.probe(path).ok().map(|k| self.entries[k].1)
     }
 
     /// The position of the path, or of its nearest ancestor that is in the text (a field that is
@@ -95,19 +79,25 @@ impl SourceMap {
         if self.slots.len() < 2 * (self.entries.len() + 1) {
             self.grow();
         }
+        if let Err(free) = self.probe(path) {
+            self.paths.push_str(path);
+            self.entries.push((self.paths.len(), pos));
+            self.slots[free] = slot_of(self.entries.len() - 1);
+        }
+    }
+
+    /// Where `path` is: `Ok(entry)` when recorded, else `Err(the free slot it would take)`
+    /// (`Err(0)` while the table is empty, which only `get` meets).
+    fn probe(&self, path: &str) -> Result<usize, usize> {
+        if self.slots.is_empty() {
+            return Err(0);
+        }
         let mask = self.slots.len() - 1;
         let mut i = hash(path) as usize & mask;
         loop {
             match self.slots[i] {
-                0 => {
-                    self.paths.push_str(path);
-                    self.entries.push((self.paths.len(), pos));
-                    // At most u32::MAX - 1 entries: a text with more fields than that is not
-                    // read whole (and is far past any document limit).
-                    self.slots[i] = u32::try_from(self.entries.len()).unwrap_or(0);
-                    return;
-                }
-                k if self.path(k as usize - 1) == path => return,
+                0 => return Err(i),
+                k if self.path(k as usize - 1) == path => return Ok(k as usize - 1),
                 _ => i = (i + 1) & mask,
             }
         }
@@ -120,17 +110,20 @@ impl SourceMap {
 
     /// Doubles the table (16 slots at first) and places every entry again.
     fn grow(&mut self) {
-        let size = (self.slots.len() * 2).max(16);
-        self.slots = vec![0; size];
-        let mask = size - 1;
+        self.slots = vec![0; (self.slots.len() * 2).max(16)];
         for k in 0..self.entries.len() {
-            let mut i = hash(self.path(k)) as usize & mask;
-            while self.slots[i] != 0 {
-                i = (i + 1) & mask;
+            // Every recorded path is distinct: each finds a free slot.
+            if let Err(free) = self.probe(self.path(k)) {
+                self.slots[free] = slot_of(k);
             }
-            self.slots[i] = (k + 1) as u32;
         }
     }
+}
+
+/// The slot value of entry `k` (its index + 1; 0 is a free slot). A text with more than
+/// `u32::MAX - 1` fields (far past any document limit) is not located beyond that.
+fn slot_of(k: usize) -> u32 {
+    u32::try_from(k + 1).unwrap_or(0)
 }
 
 /// Equal when they locate the same paths at the same positions (in any order).

@@ -1,6 +1,6 @@
 //! What the integration tests of this crate share: the `../shared` folder, said loudly when it
 //! is missing (the logic of `cross_tests::shared`, which this crate cannot depend on), and the
-//! corpus documents in it.
+//! corpus documents in it, and the seeded random numbers of the property tests.
 
 use std::path::{Path, PathBuf};
 
@@ -39,4 +39,26 @@ pub fn corpus() -> Option<Vec<(PathBuf, String)>> {
     files.sort();
     assert!(files.len() >= 281, "the corpus has 281 documents, found {}", files.len());
     Some(files.into_iter().map(|f| (f.clone(), std::fs::read_to_string(&f).expect("corpus files are UTF-8"))).collect())
+}
+
+/// xorshift64*: small, fast, reproducible from its seed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+    pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len())]
+    }
 }
