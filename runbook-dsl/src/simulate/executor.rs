@@ -768,17 +768,17 @@ impl Auto<'_, '_, '_> {
         input: &Value,
         timeout: Option<u64>,
         done: impl Fn(&Value) -> Result<bool, String>,
-    ) -> Result<Value, Attempt> {
+    ) -> Result<Value, Box<Attempt>> {
         let deadline = timeout.map(|t| self.shared.clock.now().saturating_add(t));
         loop {
-            let resp = self.call(step, "ec2", api, input.clone()).map_err(Attempt::Fail)?;
+            let resp = self.call(step, "ec2", api, input.clone()).map_err(|e| Box::new(Attempt::Fail(e)))?;
             match done(&resp) {
                 Ok(true) => return Ok(resp),
                 Ok(false) => {}
-                Err(e) => return Err(Attempt::Fail(e)),
+                Err(e) => return Err(Box::new(Attempt::Fail(e))),
             }
             if let Some(e) = self.wait_or_time_out(deadline, POLL_SECONDS) {
-                return Err(Attempt::TimedOut(format!("{e} polling {api}")));
+                return Err(Box::new(Attempt::TimedOut(format!("{e} polling {api}"))));
             }
         }
     }
@@ -839,7 +839,7 @@ impl Auto<'_, '_, '_> {
                 o.insert("ImageState".into(), json!(state(&r)));
                 Attempt::Ok { response: None, outputs: o, next: None }
             }
-            Err(a) => a,
+            Err(a) => *a,
         }
     }
 
@@ -898,7 +898,7 @@ impl Auto<'_, '_, '_> {
                 o.insert("InstanceStates".into(), json!(states(&r)));
                 Attempt::Ok { response: None, outputs: o, next: None }
             }
-            Err(a) => a,
+            Err(a) => *a,
         }
     }
 
