@@ -21,6 +21,7 @@
 //! assert!(err.contains("MaximumAutomaticAttempts is 30; AWS Config accepts 1 to 25"));
 //! ```
 
+pub mod alerts;
 pub mod template;
 
 use crate::builder::ASSUME_ROLE_PARAM;

@@ -19,6 +19,7 @@
 //! Templates are plain JSON values with intrinsic functions in their long form
 //! (`{"Ref": ...}`, `{"Fn::GetAtt": [...]}`), written as YAML with [`to_yaml`].
 
+use super::alerts::{self, Sections, NOTIFICATION_ARN_PARAM};
 use super::{Binding, ConfigRule};
 use crate::model::{DataType, Document, Map, Value};
 use crate::yaml;
@@ -28,8 +29,7 @@ use serde_json::json;
 /// approvers for every approval runbook); other open parameters are per rule.
 pub const SHARED_APPROVERS: &str = "Approvers";
 
-/// Automation statuses that notify the failure topic.
-pub const FAILED_STATUSES: [&str; 3] = ["Failed", "TimedOut", "Cancelled"];
+pub use super::alerts::FAILED_STATUSES;
 
 /// One runbook to deploy: its document name, document, binding and IAM policy document.
 #[derive(Clone, Copy, Debug)]
@@ -116,20 +116,6 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
     let mut resources = Map::new();
     let mut outputs = Map::new();
 
-    parameters.insert(
-        "NotificationEmail".into(),
-        json!({
-            "Type": "String",
-            "Default": "",
-            "AllowedPattern": "^$|^[^@\\s]+@[^@\\s]+$",
-            "Description": "E-mail address notified when a remediation runbook ends Failed, TimedOut or Cancelled (empty: no subscription)."
-        }),
-    );
-    conditions.insert(
-        "HasNotificationEmail".into(),
-        json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "NotificationEmail"}, ""]}]}),
-    );
-
     // Group runbooks by rule, in order of first appearance.
     let mut groups: Vec<(&ConfigRule, Vec<&Deployable>)> = Vec::new();
     for d in runbooks {
@@ -150,6 +136,7 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
         }
     };
     let mut document_refs = Vec::new();
+    let mut publishers = Vec::new();
     for (rule, group) in &groups {
         let rule_id =
             if catalog { format!("{}Rule", logical_id(rule.as_str(), true)) } else { "ConfigRule".to_string() };
@@ -180,7 +167,8 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
         let choice_param = format!("{}Runbook", logical_id(rule.as_str(), true));
         if choose {
             let names: Vec<&str> = group.iter().map(|d| d.name).collect();
-            let default = group.iter().find(|d| d.binding.automatic).unwrap_or(&group[0]).name;
+            // Ask first: the variant that waits for an approval, where there is one.
+            let default = group.iter().find(|d| !d.binding.automatic).unwrap_or(&group[0]).name;
             parameters.insert(
                 choice_param.clone(),
                 json!({
@@ -238,12 +226,24 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
             params.insert(b.resource_id_param.clone(), json!({"ResourceValue": {"Value": "RESOURCE_ID"}}));
             params.insert(
                 crate::builder::ASSUME_ROLE_PARAM.into(),
-                json!({"StaticValue": {"Values": [{"Fn::GetAtt": [role_id, "Arn"]}]}}),
+                json!({"StaticValue": {"Values": [{"Fn::GetAtt": [role_id.clone(), "Arn"]}]}}),
             );
             for (name, values) in &b.static_values {
                 params.insert(name.clone(), json!({"StaticValue": {"Values": values}}));
             }
+            if d.document.parameters.contains_key(NOTIFICATION_ARN_PARAM)
+                && !b.static_values.contains_key(NOTIFICATION_ARN_PARAM)
+            {
+                params.insert(
+                    NOTIFICATION_ARN_PARAM.into(),
+                    json!({"StaticValue": {"Values": [{"Ref": alerts::TOPIC}]}}),
+                );
+                publishers.push(json!({"Fn::GetAtt": [role_id.clone(), "Arn"]}));
+            }
             for (name, p) in b.open_parameters(d.document) {
+                if name == NOTIFICATION_ARN_PARAM {
+                    continue;
+                }
                 let list = p.ty.data_type() == DataType::StringList;
                 let text = p.description.as_deref().unwrap_or("A parameter of the runbook.");
                 // In the catalog, a runbook parameter is a template parameter per rule (the
@@ -312,58 +312,9 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
             }),
         );
     }
-    resources.insert(
-        "FailureTopic".into(),
-        json!({"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": "Remediation runbook failures"}}),
-    );
-    resources.insert(
-        "FailureTopicPolicy".into(),
-        json!({
-            "Type": "AWS::SNS::TopicPolicy",
-            "Properties": {
-                "Topics": [{"Ref": "FailureTopic"}],
-                "PolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [{
-                        "Sid": "EventBridgePublishesFailures",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "events.amazonaws.com"},
-                        "Action": "sns:Publish",
-                        "Resource": {"Ref": "FailureTopic"},
-                        "Condition": {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["FailureRule", "Arn"]}}},
-                    }],
-                },
-            }
-        }),
-    );
-    resources.insert(
-        "FailureEmailSubscription".into(),
-        json!({
-            "Type": "AWS::SNS::Subscription",
-            "Condition": "HasNotificationEmail",
-            "Properties": {"Protocol": "email", "Endpoint": {"Ref": "NotificationEmail"}, "TopicArn": {"Ref": "FailureTopic"}},
-        }),
-    );
-    resources.insert(
-        "FailureRule".into(),
-        json!({
-            "Type": "AWS::Events::Rule",
-            "Properties": {
-                "Description": "Automation executions of the remediation runbooks that end Failed, TimedOut or Cancelled.",
-                "State": "ENABLED",
-                "EventPattern": {
-                    "source": ["aws.ssm"],
-                    "detail-type": ["EC2 Automation Execution Status-change Notification"],
-                    "detail": {"Definition": document_refs, "Status": FAILED_STATUSES},
-                },
-                "Targets": [{"Id": "FailureTopic", "Arn": {"Ref": "FailureTopic"}}],
-            }
-        }),
-    );
-    outputs.insert(
-        "FailureTopicArn".into(),
-        json!({"Description": "The SNS topic notified of failed, timed-out or cancelled runs.", "Value": {"Ref": "FailureTopic"}}),
-    );
+    let mut sections = Sections { parameters, conditions, resources, outputs };
+    alerts::add(&mut sections, &document_refs, &publishers);
+    let Sections { parameters, conditions, resources, outputs } = sections;
 
     json!({
         "AWSTemplateFormatVersion": "2010-09-09",
@@ -423,7 +374,7 @@ mod tests {
         let pattern = &r["FailureRule"]["Properties"]["EventPattern"];
         assert_eq!(pattern["detail"]["Definition"], json!([{"Ref": "Document"}]));
         assert_eq!(pattern["detail"]["Status"], json!(["Failed", "TimedOut", "Cancelled"]));
-        assert_eq!(r["FailureRule"]["Properties"]["Targets"][0]["Arn"], json!({"Ref": "FailureTopic"}));
+        assert_eq!(r["FailureRule"]["Properties"]["Targets"][0]["Arn"], json!({"Ref": "NotificationTopic"}));
         assert!(t["Description"].as_str().unwrap().starts_with("Encrypt: Encrypt a bucket. Deploys"));
     }
 
@@ -477,7 +428,10 @@ mod tests {
             t["Parameters"]["S3BucketServerSideEncryptionEnabledRunbook"]["AllowedValues"],
             json!(["Encrypt", "Encrypt-WithApproval"])
         );
-        assert_eq!(t["Parameters"]["S3BucketServerSideEncryptionEnabledRunbook"]["Default"], "Encrypt");
+        assert_eq!(
+            t["Parameters"]["S3BucketServerSideEncryptionEnabledRunbook"]["Default"], "Encrypt-WithApproval",
+            "ask first"
+        );
         assert_eq!(r["EncryptWithApprovalRemediation"]["Condition"], "UseEncryptWithApproval");
         assert_eq!(r["EncryptWithApprovalRemediation"]["Properties"]["Automatic"], false);
         assert_eq!(
@@ -489,5 +443,33 @@ mod tests {
         assert!(r["CustomRemediation"].get("Condition").is_none());
         assert!(r["EncryptAutomationRole"]["Properties"].get("Policies").is_none(), "no empty policy");
         assert_eq!(r["FailureRule"]["Properties"]["EventPattern"]["detail"]["Definition"].as_array().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_notification_arn_parameter_gets_the_topic_and_its_role_may_use_the_key() {
+        let mut rb = Runbook::new("t");
+        rb.assume_role();
+        let _: Param<Str> = rb.param("BucketName", ParamSpec::new("The bucket."));
+        let a: Param<StrList> = rb.param("Approvers", ParamSpec::new("Who approves."));
+        let topic: Param<Str> = rb.param("NotificationArn", ParamSpec::new("The approval topic."));
+        rb.add(Step::new("Approve", Approve::new(&a).notification_arn(topic.value())));
+        let with = rb.build().unwrap();
+        let without = doc(true);
+        let b = Binding::new("R", "AWS::S3::Bucket", "BucketName").automatic(false);
+        let p = json!({"Version": "2012-10-17", "Statement": []});
+        let t = catalog_template(&[
+            Deployable { name: "With", document: &with, binding: &b, policy: &p },
+            Deployable { name: "Without", document: &without, binding: &b, policy: &p },
+        ]);
+        let r = &t["Resources"];
+        assert_eq!(
+            r["WithRemediation"]["Properties"]["Parameters"]["NotificationArn"]["StaticValue"]["Values"],
+            json!([{"Ref": "NotificationTopic"}])
+        );
+        assert!(r["WithoutRemediation"]["Properties"]["Parameters"].get("NotificationArn").is_none());
+        assert!(t["Parameters"].get("RNotificationArn").is_none(), "not left to the deployer");
+        let key = r["NotificationKey"]["Properties"]["KeyPolicy"]["Statement"].as_array().unwrap();
+        let publishers = key.iter().find(|s| s["Sid"] == "RunbooksPublishApprovalRequests").unwrap();
+        assert_eq!(publishers["Principal"]["AWS"], json!([{"Fn::GetAtt": ["WithAutomationRole", "Arn"]}]));
     }
 }
