@@ -20,8 +20,9 @@
 //! (`{"Ref": ...}`, `{"Fn::GetAtt": [...]}`), written as YAML with [`to_yaml`].
 
 use super::alerts::{self, Sections, NOTIFICATION_ARN_PARAM};
+use super::parameters;
 use super::{Binding, ConfigRule};
-use crate::model::{DataType, Document, Map, Value};
+use crate::model::{Document, Map, Parameter, Value};
 use crate::yaml;
 use serde_json::json;
 
@@ -125,9 +126,9 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
         }
     }
 
-    // Runbook parameters left to the deployer, by template parameter name: (is a list, runbook
-    // parameter name, description, runbooks using it).
-    let mut open: indexmap::IndexMap<String, (bool, String, String, Vec<&str>)> = indexmap::IndexMap::new();
+    // Runbook parameters left to the deployer, by template parameter name: (the first runbook
+    // parameter, its name, description, runbooks using it).
+    let mut open: indexmap::IndexMap<String, (&Parameter, String, String, Vec<&str>)> = indexmap::IndexMap::new();
     let id = |d: &Deployable, what: &str| {
         if catalog {
             format!("{}{what}", logical_id(d.name, false))
@@ -244,7 +245,7 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
                 if name == NOTIFICATION_ARN_PARAM {
                     continue;
                 }
-                let list = p.ty.data_type() == DataType::StringList;
+                let list = parameters::is_list(p);
                 let text = p.description.as_deref().unwrap_or("A parameter of the runbook.");
                 // In the catalog, a runbook parameter is a template parameter per rule (the
                 // same name may mean different things in two runbooks), except the approvers,
@@ -255,7 +256,7 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
                     name.clone()
                 };
                 let (_, _, _, users) =
-                    open.entry(cfn_name.clone()).or_insert_with(|| (list, name.clone(), text.to_string(), Vec::new()));
+                    open.entry(cfn_name.clone()).or_insert_with(|| (p, name.clone(), text.to_string(), Vec::new()));
                 users.push(d.name);
                 let values = if list { json!({"Ref": cfn_name}) } else { json!([{"Ref": cfn_name}]) };
                 params.insert(name.clone(), json!({"StaticValue": {"Values": values}}));
@@ -298,19 +299,14 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
         }
     }
 
-    for (cfn_name, (list, name, text, users)) in open {
+    for (cfn_name, (p, name, text, users)) in open {
         let text = if catalog && name == SHARED_APPROVERS {
             "Who may approve the changes of the approval runbooks: IAM user names, user or role ARNs (1 to 10)."
         } else {
             text.as_str()
         };
-        parameters.insert(
-            cfn_name,
-            json!({
-                "Type": if list { "CommaDelimitedList" } else { "String" },
-                "Description": cut(&format!("{text} (parameter {name} of {})", users.join(", ")), 4000),
-            }),
-        );
+        let description = cut(&format!("{text} (parameter {name} of {})", users.join(", ")), 4000);
+        parameters.insert(cfn_name, parameters::template_parameter(p, &description));
     }
     let mut sections = Sections { parameters, conditions, resources, outputs };
     alerts::add(&mut sections, &document_refs, &publishers);
@@ -471,5 +467,29 @@ mod tests {
         let key = r["NotificationKey"]["Properties"]["KeyPolicy"]["Statement"].as_array().unwrap();
         let publishers = key.iter().find(|s| s["Sid"] == "RunbooksPublishApprovalRequests").unwrap();
         assert_eq!(publishers["Principal"]["AWS"], json!([{"Fn::GetAtt": ["WithAutomationRole", "Arn"]}]));
+    }
+
+    #[test]
+    fn template_parameters_keep_the_runbook_checks_and_exposed_ones_their_default() {
+        let mut rb = Runbook::new("t");
+        rb.assume_role();
+        let _: Param<Str> = rb.param("BucketName", ParamSpec::new("The bucket."));
+        let _: Param<Str> = rb.param("LogBucket", ParamSpec::new("Where logs go.").pattern("^[a-z0-9.-]{3,63}$"));
+        let _: Param<Str> = rb.param("Prefix", ParamSpec::new("Log prefix.").default("logs/").pattern("^[a-z/]*$"));
+        let _: Param<Str> = rb.param("Hidden", ParamSpec::new("Not exposed.").default("x"));
+        rb.add(Step::new("P", Pause::new()));
+        let d = rb.build().unwrap();
+        let p = json!({"Version": "2012-10-17", "Statement": []});
+        let b = Binding::new("R", "AWS::S3::Bucket", "BucketName").expose("Prefix");
+        let t = runbook_template(&Deployable { name: "Logs", document: &d, binding: &b, policy: &p });
+        assert_eq!(t["Parameters"]["LogBucket"]["AllowedPattern"], "^[a-z0-9.-]{3,63}$");
+        assert!(t["Parameters"]["LogBucket"].get("Default").is_none());
+        assert_eq!(t["Parameters"]["Prefix"]["Default"], "logs/");
+        assert_eq!(t["Parameters"]["Prefix"]["AllowedPattern"], "^[a-z/]*$");
+        assert!(t["Parameters"].get("Hidden").is_none(), "optional parameters are exposed only when asked");
+        assert_eq!(
+            t["Resources"]["Remediation"]["Properties"]["Parameters"]["Prefix"]["StaticValue"]["Values"],
+            json!([{"Ref": "Prefix"}])
+        );
     }
 }
