@@ -6,13 +6,15 @@
 //! trusting `ssm.amazonaws.com` (only for automation executions of this account) with the
 //! derived least-privilege policy, the `AWS::Config::RemediationConfiguration` (`RESOURCE_ID`
 //! into the binding's parameter, `AutomationAssumeRole` from the role's ARN), and the
-//! `AWS::Config::ConfigRule` when the rule is an AWS managed rule. Failures are reported by an
-//! `AWS::Events::Rule` on the runbooks' automation executions ending `Failed`, `TimedOut` or
-//! `Cancelled`, which notifies an `AWS::SNS::Topic` (with an optional e-mail subscription).
+//! `AWS::Config::ConfigRule` when the rule is an AWS managed rule. Around them, once per template,
+//! what makes the remediations heard and watched ([`super::alerts`]): the encrypted `Automation-`
+//! topic (also the approval steps' `NotificationArn`), EventBridge rules on failed and waiting runs
+//! with a dead-letter queue, CloudWatch alarms, optional e-mail and Slack subscriptions.
 //!
 //! A template holding several runbooks for the same Config rule (the catalog's automatic and
 //! approval variants) creates the rule once and lets the deployer choose which runbook remediates
-//! it (parameter `<Rule>Runbook`): a rule has one remediation configuration. Required runbook
+//! it (parameter `<Rule>Runbook`, by default the variant that asks for approval): a rule has one
+//! remediation configuration. Required runbook
 //! parameters the binding leaves open become template parameters: `<Rule><Parameter>` in the
 //! catalog template, except `Approvers`, one list for every approval runbook.
 //!
