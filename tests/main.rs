@@ -8,6 +8,7 @@ mod iam_oracle;
 mod iam_snapshots;
 mod import_compile;
 mod oracle;
+mod readme;
 mod simulate_catalog;
 mod simulate_corpus;
 mod validate_corpus;

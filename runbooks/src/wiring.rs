@@ -66,6 +66,20 @@ const SETTINGS: &[(&str, Settings)] = &[
     ),
 ];
 
+/// Optional runbook parameters the templates expose (template parameters with the runbook's
+/// default), by base name.
+const EXPOSED: &[(&str, &[&str])] = &[
+    // The key of the encrypted copy: AWS's managed key unless the deployer names their own.
+    ("Remediate-EBS-EncryptVolume", &["KmsKeyId"]),
+    ("Remediate-RDS-EncryptInstance", &["KmsKeyId"]),
+];
+
+/// The optional parameters a catalog runbook's templates expose.
+pub fn exposed(entry: &CatalogEntry) -> &'static [&'static str] {
+    let base = entry.name.strip_suffix("-WithApproval").unwrap_or(&entry.name);
+    EXPOSED.iter().find(|(n, _)| *n == base).map(|(_, p)| *p).unwrap_or(&[])
+}
+
 /// The settings of a catalog runbook.
 pub fn settings(entry: &CatalogEntry) -> Settings {
     let base = entry.name.strip_suffix("-WithApproval").unwrap_or(&entry.name);
@@ -76,12 +90,13 @@ pub fn settings(entry: &CatalogEntry) -> Settings {
 /// approval, with its settings.
 pub fn binding(entry: &CatalogEntry) -> Binding {
     let s = settings(entry);
-    Binding::new(entry.target.config_rule, entry.target.resource_type, entry.target.resource_id_param)
+    let b = Binding::new(entry.target.config_rule, entry.target.resource_type, entry.target.resource_id_param)
         .automatic(!entry.approval)
         .maximum_automatic_attempts(s.maximum_automatic_attempts)
         .retry_attempt_seconds(s.retry_attempt_seconds)
         .concurrent_execution_rate_percentage(s.concurrent_execution_rate_percentage)
-        .error_percentage(s.error_percentage)
+        .error_percentage(s.error_percentage);
+    exposed(entry).iter().fold(b, |b, p| b.expose(p))
 }
 
 /// Explicit IAM grants of a catalog runbook (calls a script makes that the scan cannot see,
