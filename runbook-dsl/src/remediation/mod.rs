@@ -97,6 +97,9 @@ pub struct Binding {
     pub error_percentage: u32,
     /// Fixed values for document parameters (each a list of strings, as Config passes them).
     pub static_values: IndexMap<String, Vec<String>>,
+    /// The managed rule's `InputParameters` (for example `tag1Key` of `REQUIRED_TAGS`), written
+    /// into the template's `AWS::Config::ConfigRule`.
+    pub input_parameters: IndexMap<String, String>,
 }
 
 /// The resource type of account-level rules (periodic checks of the account's settings).
@@ -121,6 +124,7 @@ impl Binding {
             concurrent_execution_rate_percentage: 10,
             error_percentage: 50,
             static_values: IndexMap::new(),
+            input_parameters: IndexMap::new(),
         }
     }
 
@@ -152,6 +156,18 @@ impl Binding {
     /// Gives a document parameter a fixed value.
     pub fn static_value<S: Into<String>>(mut self, param: &str, values: impl IntoIterator<Item = S>) -> Self {
         self.static_values.insert(param.to_string(), values.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets one of the rule's `InputParameters` (a managed rule's parameter, e.g. `tag1Key`).
+    ///
+    /// ```
+    /// use runbook_dsl::remediation::Binding;
+    /// let b = Binding::new("REQUIRED_TAGS", "AWS::EC2::Instance", "InstanceId").input_parameter("tag1Key", "Owner");
+    /// assert_eq!(b.input_parameters["tag1Key"], "Owner");
+    /// ```
+    pub fn input_parameter(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.input_parameters.insert(key.to_string(), value.into());
         self
     }
 
