@@ -4,6 +4,7 @@ mod corpus_roundtrip;
 mod diagram;
 mod freshness;
 mod iam_oracle;
+mod iam_resources;
 mod iam_snapshots;
 mod import_compile;
 mod oracle;

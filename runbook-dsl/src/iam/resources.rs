@@ -176,7 +176,7 @@ pub fn matches_format(arn: &str, format: &str) -> bool {
         let Some(len) = rest[start..].find('}') else {
             return false;
         };
-        re.push_str(".+");
+        re.push_str(".*");
         rest = &rest[start + len + 1..];
     }
     re.push_str(&regex::escape(rest));
