@@ -28,6 +28,7 @@
 //! ```
 
 pub mod builtins;
+pub mod created;
 pub mod policy;
 pub mod resources;
 pub mod script;
@@ -171,6 +172,9 @@ pub struct StepPermissions {
     /// The managed policies the step attaches or detaches, by action (`iam:PolicyARN` values:
     /// an ARN, or `{{ Parameter }}`); an action missing here is not pinned.
     pub policy_arns: BTreeMap<String, BTreeSet<String>>,
+    /// Delete actions that act only on resources the run created, by action, with the tags
+    /// set at creation (`aws:ResourceTag` conditions; see [`created`]).
+    pub created_tags: BTreeMap<String, BTreeSet<created::Tag>>,
     /// Why the explicit grant exists.
     pub reason: String,
 }
@@ -298,6 +302,19 @@ pub fn derive_document(doc: &Document) -> Derivation {
 }
 
 fn derive_into(doc: &Document, grants: &Grants, library: &Library, visiting: &mut Vec<String>, out: &mut Derivation) {
+    let first = out.steps.len();
+    derive_steps(doc, grants, library, visiting, out);
+    let derived: BTreeMap<String, BTreeSet<String>> =
+        out.steps[first..].iter().map(|s| (s.step.clone(), s.effective())).collect();
+    let mut tagged = created::tagged_deletes(doc, &derived);
+    for sp in &mut out.steps[first..] {
+        if let Some(t) = tagged.remove(&sp.step) {
+            sp.created_tags = t;
+        }
+    }
+}
+
+fn derive_steps(doc: &Document, grants: &Grants, library: &Library, visiting: &mut Vec<String>, out: &mut Derivation) {
     for step in doc.all_steps() {
         let inputs = step.action.inputs().unwrap_or_default();
         let needs = builtins::needs(step.action.name(), &inputs);

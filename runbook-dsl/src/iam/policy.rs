@@ -213,6 +213,20 @@ impl Derivation {
         (seen && !values.is_empty()).then_some(values)
     }
 
+    /// The tags every step deriving a delete action sets on what it deletes (`None`: some step
+    /// may delete what the run did not create, or there are none in common).
+    fn created_tags(&self, action: &str) -> Option<BTreeSet<super::created::Tag>> {
+        let mut common: Option<BTreeSet<super::created::Tag>> = None;
+        for s in self.steps.iter().filter(|s| s.effective().contains(action)) {
+            let tags = s.created_tags.get(action)?;
+            common = Some(match common {
+                None => tags.clone(),
+                Some(c) => c.intersection(tags).cloned().collect(),
+            });
+        }
+        common.filter(|c| !c.is_empty())
+    }
+
     /// Statements for `actions`, grouped by resources and condition; `prefix` names explicit grants.
     fn scoped(
         &self,
@@ -221,17 +235,23 @@ impl Derivation {
         form: Form,
         params: &BTreeMap<String, String>,
     ) -> Vec<Value> {
-        let mut groups: BTreeMap<(Vec<String>, Option<BTreeSet<String>>), Group> = BTreeMap::new();
+        type Key = (Vec<String>, Option<BTreeSet<String>>, Option<BTreeSet<super::created::Tag>>);
+        let mut groups: BTreeMap<Key, Group> = BTreeMap::new();
         for a in actions {
             let patterns = resource_patterns(&a);
             let pin =
                 if resources::supports(&a, "iam:PolicyARN") { self.policy_arn_pin(&a, form, params) } else { None };
-            groups.entry((patterns, pin)).or_default().actions.insert(a);
+            let tags = self.created_tags(&a);
+            groups.entry((patterns, pin, tags)).or_default().actions.insert(a);
         }
         let mut out = Vec::new();
         let mut used = BTreeSet::new();
-        for ((patterns, pin), g) in groups {
-            let suffix = if pin.is_some() { "PinnedPolicy" } else { "" };
+        for ((patterns, pin, tags), g) in groups {
+            let suffix = match (&pin, &tags) {
+                (Some(_), _) => "PinnedPolicy",
+                (None, Some(_)) => "CreatedByRun",
+                (None, None) => "",
+            };
             let mut name = if prefix.is_empty() {
                 sid_for(&patterns, suffix)
             } else {
@@ -251,6 +271,18 @@ impl Derivation {
             if let Some(values) = pin {
                 let v: Value = if values.len() == 1 { json!(values.into_iter().next()) } else { json!(values) };
                 st["Condition"] = json!({"ArnEquals": {"iam:PolicyARN": v}});
+            }
+            if let Some(tags) = tags {
+                let mut cond = serde_json::Map::new();
+                for (k, v) in tags {
+                    let (op, value) = match v {
+                        Some(v) => ("StringEquals", v),
+                        None => ("StringLike", "*".to_string()),
+                    };
+                    let entry = cond.entry(op.to_string()).or_insert_with(|| json!({}));
+                    entry[format!("aws:ResourceTag/{k}")] = json!(value);
+                }
+                st["Condition"] = Value::Object(cond);
             }
             out.push(st);
         }
