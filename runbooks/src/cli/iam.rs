@@ -196,7 +196,8 @@ mod tests {
         };
         let lib = iam::Library::new();
         let one: serde_json::Value =
-            serde_json::from_str(&report(&args(vec![a.clone()], vec![], false), &[a.clone()], &lib).0).expect("JSON");
+            serde_json::from_str(&report(&args(vec![a.clone()], vec![], false), std::slice::from_ref(&a), &lib).0)
+                .expect("JSON");
         let two: serde_json::Value =
             serde_json::from_str(&report(&args(vec![dir.clone()], vec![], false), &[a.clone(), b.clone()], &lib).0)
                 .expect("JSON");
@@ -207,7 +208,7 @@ mod tests {
         // --param pins the attached policy; --template writes the CloudFormation form.
         let pinned = report(
             &args(vec![a.clone()], vec![("PolicyArn".into(), "arn:aws:iam::aws:policy/X".into())], true),
-            &[a.clone()],
+            std::slice::from_ref(&a),
             &lib,
         )
         .0;
