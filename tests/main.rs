@@ -6,6 +6,7 @@ mod emulator;
 mod emulator_catalog;
 mod freshness;
 mod iam_oracle;
+mod iam_resources;
 mod iam_snapshots;
 mod import_compile;
 mod oracle;

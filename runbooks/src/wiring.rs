@@ -13,9 +13,10 @@
 //! [`ConfigTarget`]: crate::catalog::ConfigTarget
 
 use crate::catalog::CatalogEntry;
-use runbook_dsl::iam::{self, Derivation, Grants, Library};
+use runbook_dsl::iam::{self, Derivation, Form, Grants, Library};
 use runbook_dsl::remediation::template::{self, Deployable};
 use runbook_dsl::remediation::Binding;
+use std::collections::BTreeMap;
 
 /// The file holding the template for the whole catalog.
 pub const CATALOG_TEMPLATE: &str = "catalog.template.yaml";
@@ -241,7 +242,19 @@ pub fn files(entries: &[CatalogEntry]) -> Result<Vec<(String, String)>, String> 
                 d.policy_size(),
                 iam::INLINE_POLICY_LIMIT
             )),
-            Ok(d) => prepared.push((e, b, d.policy(), d.policy_json())),
+            Ok(d) => {
+                // The standalone policy pins what the binding fixes (single static values).
+                let fixed: BTreeMap<String, String> = b
+                    .static_values
+                    .iter()
+                    .filter(|(_, v)| v.len() == 1)
+                    .map(|(k, v)| (k.clone(), v[0].clone()))
+                    .collect();
+                let standalone = d.policy_for(Form::Standalone, &fixed);
+                let mut json = serde_json::to_string_pretty(&standalone).unwrap_or_default();
+                json.push('\n');
+                prepared.push((e, b, d.policy_for(Form::Template, &BTreeMap::new()), json))
+            }
             Err(msg) => problems.push(msg),
         }
     }
