@@ -51,8 +51,13 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         if !is_mutating(&at.step.action) || !main[at.scope].contains(&i) {
             continue;
         }
-        let after = reach(cx, i, |e| e == Edge::Success);
-        let covered = after.iter().any(|&j| matches!(cx.steps[j].step.on_failure, Some(OnFailure::Step(_))));
+        let covered_from = |k: usize| {
+            let after = reach(cx, k, |e| e == Edge::Success);
+            after.iter().any(|&j| matches!(cx.steps[j].step.on_failure, Some(OnFailure::Step(_))))
+        };
+        // A step in a loop body is also covered by what runs after its enclosing loops.
+        let enclosing = at.chain.iter().rev().skip(1).map(|&(scope, idx)| cx.scopes[scope][idx]);
+        let covered = covered_from(i) || enclosing.into_iter().any(covered_from);
         if !covered {
             out.push(diag(
                 "W001",
