@@ -483,7 +483,7 @@ impl Auto<'_, '_, '_> {
                             Value::from(desired.clone())
                         ));
                     }
-                    if let Some(e) = self.wait_or_time_out(deadline, POLL_SECONDS) {
+                    if let Some(e) = self.wait_or_time_out(deadline, timeout, POLL_SECONDS) {
                         return Attempt::TimedOut(format!(
                             "{e}: `{selector}` still selected {shown}, not one of {}",
                             Value::from(desired.clone())
@@ -692,12 +692,12 @@ impl Auto<'_, '_, '_> {
     }
 
     /// Waits one poll interval, or reports a timeout (and moves the clock to the deadline).
-    fn wait_or_time_out(&mut self, deadline: Option<u64>, interval: u64) -> Option<String> {
+    fn wait_or_time_out(&mut self, deadline: Option<u64>, timeout: Option<u64>, interval: u64) -> Option<String> {
         let now = self.shared.clock.now();
         match deadline {
             Some(d) if now.saturating_add(interval) > d => {
                 self.shared.clock.advance(d - now);
-                Some(format!("timed out after {} s", d.saturating_sub(now)))
+                Some(format!("timed out after {} s (timeoutSeconds)", timeout.unwrap_or(d)))
             }
             _ => {
                 self.shared.clock.advance(interval);
@@ -753,7 +753,7 @@ impl Auto<'_, '_, '_> {
             if !states.is_empty() && states.iter().all(|s| *s == desired) {
                 return Attempt::Ok { response: None, outputs: Map::new(), next: None };
             }
-            if let Some(e) = self.wait_or_time_out(deadline, POLL_SECONDS) {
+            if let Some(e) = self.wait_or_time_out(deadline, timeout, POLL_SECONDS) {
                 return Attempt::TimedOut(format!("{e} waiting for {desired}; the instances are {states:?}"));
             }
         }
@@ -777,7 +777,7 @@ impl Auto<'_, '_, '_> {
                 Ok(false) => {}
                 Err(e) => return Err(Box::new(Attempt::Fail(e))),
             }
-            if let Some(e) = self.wait_or_time_out(deadline, POLL_SECONDS) {
+            if let Some(e) = self.wait_or_time_out(deadline, timeout, POLL_SECONDS) {
                 return Err(Box::new(Attempt::TimedOut(format!("{e} polling {api}"))));
             }
         }
