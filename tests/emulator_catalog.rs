@@ -135,7 +135,9 @@ pub fn run_case(case: &Case) {
     let r = (case.create)(&aws);
     assert!((case.compliant)(&aws, &r).is_err(), "{}: the resource was created compliant", case.runbook);
     let sim = simulation(moto, case, &auto, &r).approve();
+    let started = std::time::Instant::now();
     let fixed = sim.run();
+    eprintln!("{}: fixed in {:.1} s ({} steps)", case.runbook, started.elapsed().as_secs_f64(), fixed.steps.len());
     assert_eq!(fixed.status, Status::Success, "{}: {}", case.runbook, show(&fixed));
     if let Err(why) = (case.compliant)(&aws, &r) {
         panic!(
@@ -160,7 +162,14 @@ pub fn run_case(case: &Case) {
     for n in 1..=fix_attempts(&auto, case.fix) {
         failing = failing.fail(Fault::new(case.fix.0, case.fix.1).with_code("AccessDenied").at(n));
     }
+    let started = std::time::Instant::now();
     let failed = failing.run();
+    eprintln!(
+        "{}: failed fix in {:.1} s ({} steps)",
+        case.runbook,
+        started.elapsed().as_secs_f64(),
+        failed.steps.len()
+    );
     assert_eq!(failed.status, Status::Failed, "{}: {}", case.runbook, show(&failed));
     assert_eq!(
         (case.state)(&aws, &r),
@@ -471,6 +480,45 @@ fn ec2_remove_public_ip() {
         state: public_ip_state,
         inventory: nothing,
         fix: ("ec2", "ModifyNetworkInterfaceAttribute"),
+        mocks: no_mocks,
+        cleanup: keep,
+    });
+}
+
+#[test]
+fn ec2_remove_elastic_ip() {
+    run_case(&Case {
+        runbook: "Remediate-EC2-RemovePublicIp",
+        region: "eu-north-1",
+        create: |aws| {
+            // A subnet that assigns no public address; the instance's only public IPv4 is an
+            // Elastic IP.
+            let vpc = call(aws, "ec2", "CreateVpc", json!({"CidrBlock": "10.1.0.0/16"}))["Vpc"]["VpcId"].clone();
+            let subnet = call(aws, "ec2", "CreateSubnet", json!({"VpcId": vpc, "CidrBlock": "10.1.1.0/24"}))["Subnet"]
+                ["SubnetId"]
+                .clone();
+            let run = json!({"ImageId": "ami-12c6146b", "InstanceType": "t2.micro", "MinCount": 1, "MaxCount": 1, "SubnetId": subnet});
+            let id = call(aws, "ec2", "RunInstances", run)["Instances"][0]["InstanceId"].clone();
+            let eip = call(aws, "ec2", "AllocateAddress", json!({"Domain": "vpc"}))["AllocationId"].clone();
+            call(aws, "ec2", "AssociateAddress", json!({"InstanceId": id, "AllocationId": eip}));
+            Resource { params: vec![("InstanceId", id.clone())], ids: json!({"InstanceId": id, "AllocationId": eip}) }
+        },
+        compliant: |aws, r| {
+            let i = instance(aws, r);
+            i.get("PublicIpAddress").is_none().then_some(()).ok_or(format!("public IP {}", i["PublicIpAddress"]))
+        },
+        state: |aws, r| {
+            let a = read(aws, "ec2", "DescribeAddresses", json!({"AllocationIds": [r.ids["AllocationId"]]}));
+            json!({"Instance": public_ip_state(aws, r), "AssociatedWith": a["Addresses"][0].get("InstanceId")})
+        },
+        inventory: |aws| {
+            let a = read(aws, "ec2", "DescribeAddresses", json!({}));
+            let mut ids: Vec<Value> =
+                a["Addresses"].as_array().into_iter().flatten().map(|x| x["AllocationId"].clone()).collect();
+            ids.sort_by_key(|v| v.to_string());
+            Value::Array(ids)
+        },
+        fix: ("ec2", "DisassociateAddress"),
         mocks: no_mocks,
         cleanup: keep,
     });

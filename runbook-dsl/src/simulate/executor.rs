@@ -612,12 +612,14 @@ impl Auto<'_, '_, '_> {
                     script::ScriptEnv { python: &sim.python, endpoint: sim.endpoint.as_deref(), region: &sim.region };
                 let faults = self.shared.faults.for_script();
                 let run = script::run_python(&env, inputs, timeout.unwrap_or(600), &self.execution_id, &faults);
+                self.shared.clock.advance(run.slept);
                 for mut c in run.calls {
                     self.shared.faults.count(&c.service, &c.api);
                     c.step = step.name.clone();
                     self.shared.calls.push(c);
                 }
                 match run.result {
+                    Err(e) if run.timed_out => Attempt::TimedOut(e),
                     Ok(payload) => {
                         let mut o = Map::new();
                         o.insert("Payload".into(), payload.clone());

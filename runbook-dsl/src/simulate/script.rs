@@ -22,11 +22,14 @@ pub(crate) struct ScriptEnv<'a> {
     pub region: &'a str,
 }
 
-/// What running a script produced: the `Payload` or why the step fails, and the AWS calls the
-/// script made (without their step name).
+/// What running a script produced: the `Payload` or why the step fails, the AWS calls the
+/// script made (without their step name), the virtual seconds it slept, and whether it ran out
+/// of time.
 pub(crate) struct ScriptRun {
     pub result: Result<Value, String>,
     pub calls: Vec<Call>,
+    pub slept: u64,
+    pub timed_out: bool,
 }
 
 /// Runs the step's inline Python `Script` with `InputPayload` as `events`; the returned value
@@ -39,7 +42,7 @@ pub(crate) fn run_python(
     faults: &[Fault],
 ) -> ScriptRun {
     let runtime = inputs.get("Runtime").and_then(Value::as_str).unwrap_or_default();
-    let fail = |e: String| ScriptRun { result: Err(e), calls: Vec::new() };
+    let fail = |e: String| ScriptRun { result: Err(e), calls: Vec::new(), slept: 0, timed_out: false };
     if !runtime.starts_with("python") {
         return fail(format!("only Python scripts can be run locally (Runtime is `{runtime}`); mock the step instead"));
     }
@@ -59,7 +62,7 @@ pub(crate) fn run_python(
             json!({"service": f.service(), "operation": f.operation(), "code": f.code(), "nth": f.nth(), "spec": f.to_string()})
         })
         .collect();
-    let config = json!({"handler": function, "events": events, "execution_id": execution_id, "faults": faults});
+    let config = json!({"handler": function, "events": events, "execution_id": execution_id, "faults": faults, "timeout": timeout});
     let written = dir
         .write("script.py", script.as_bytes())
         .and_then(|_| dir.write("driver.py", DRIVER.as_bytes()))
@@ -67,14 +70,27 @@ pub(crate) fn run_python(
     if let Err(e) = written {
         return fail(e);
     }
-    let result = run_driver(env, &dir, timeout);
-    ScriptRun { result, calls: read_calls(&dir) }
+    let (result, killed) = run_driver(env, &dir, timeout);
+    let slept = std::fs::read_to_string(dir.path().join("clock.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        .and_then(|v| v.get("slept").and_then(Value::as_f64))
+        .map_or(0, |s| s.ceil() as u64);
+    let timed_out = killed || slept > timeout;
+    ScriptRun { result, calls: read_calls(&dir), slept: slept.min(timeout), timed_out }
 }
 
-fn run_driver(env: &ScriptEnv, dir: &PrivateDir, timeout: u64) -> Result<Value, String> {
-    let mut cmd = clean_command(env.python, dir, env.endpoint, env.region)?;
+/// The handler's result, and whether the time limit killed the script.
+fn run_driver(env: &ScriptEnv, dir: &PrivateDir, timeout: u64) -> (Result<Value, String>, bool) {
+    let mut cmd = match clean_command(env.python, dir, env.endpoint, env.region) {
+        Ok(c) => c,
+        Err(e) => return (Err(e), false),
+    };
     cmd.arg("driver.py").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| format!("cannot run `{}` for the script: {e}", env.python))?;
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => return (Err(format!("cannot run `{}` for the script: {e}", env.python)), false),
+    };
     let out = child.stdout.take().map(Drain::new);
     let err = child.stderr.take().map(Drain::new);
     let waited = wait_with_limit(&mut child, Duration::from_secs(timeout));
@@ -82,15 +98,18 @@ fn run_driver(env: &ScriptEnv, dir: &PrivateDir, timeout: u64) -> Result<Value, 
     let _ = out.map(|d| d.finish(patience));
     let stderr = err.map(|d| d.finish(patience).0).unwrap_or_default();
     match waited {
-        Err(e) => Err(format!("the script {e}")),
+        Err(e) => (Err(format!("the script {e}")), true),
         Ok(false) => {
             let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no error output");
-            Err(format!("the script failed: {last}"))
+            (Err(format!("the script failed: {last}")), false)
         }
         Ok(true) => {
-            let text = std::fs::read_to_string(dir.path().join("result.json"))
-                .map_err(|_| "the script ended without returning from its handler".to_string())?;
-            serde_json::from_str(&text).map_err(|e| format!("the script's result is not JSON: {e}"))
+            let result = std::fs::read_to_string(dir.path().join("result.json"))
+                .map_err(|_| "the script ended without returning from its handler".to_string())
+                .and_then(|text| {
+                    serde_json::from_str(&text).map_err(|e| format!("the script's result is not JSON: {e}"))
+                });
+            (result, false)
         }
     }
 }
@@ -140,15 +159,32 @@ mod tests {
     }
 
     #[test]
+    fn sleeping_moves_the_virtual_clock_and_sleeping_past_the_limit_times_out() {
+        if !have_python() {
+            return;
+        }
+        let started = std::time::Instant::now();
+        let r = run("import time\ndef handler(e, c):\n    t = time.time()\n    time.sleep(50)\n    return {'waited': round(time.time() - t)}\n", 60);
+        assert_eq!(r.result, Ok(json!({"waited": 50})));
+        assert_eq!((r.slept, r.timed_out), (50, false));
+        let r = run("import time\ndef handler(e, c):\n    while True:\n        time.sleep(5)\n", 60);
+        assert!(r.timed_out);
+        let e = r.result.unwrap_err();
+        assert!(e.contains("slept past the step's time limit of 60 s"), "{e}");
+        assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+    }
+
+    #[test]
     fn the_time_limit_stops_the_script_and_its_children() {
         if !have_python() {
             return;
         }
         let started = std::time::Instant::now();
         let r = run(
-            "import subprocess, time\ndef handler(e, c):\n    subprocess.Popen(['sleep', '30'])\n    time.sleep(30)\n",
+            "import subprocess\ndef handler(e, c):\n    subprocess.Popen(['sleep', '30'])\n    while True:\n        pass\n",
             1,
         );
+        assert!(r.timed_out);
         let e = r.result.unwrap_err();
         assert!(e.contains("time limit of 1 s"), "{e}");
         assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());

@@ -73,8 +73,38 @@ def hook_botocore():
     botocore.session.Session.create_client = create_client
 
 
+def virtual_clock():
+    """time.sleep moves a virtual clock instead of waiting (time.time and time.monotonic follow
+    it); the simulator adds the seconds slept to its own clock. A script that sleeps past the
+    step's time limit ends as AWS would stop it."""
+    import atexit
+    import time
+
+    slept = [0.0]
+    real_time, real_monotonic = time.time, time.monotonic
+
+    def save():
+        with open(os.path.join(HERE, "clock.json"), "w", encoding="utf-8") as f:
+            json.dump({"slept": slept[0]}, f)
+
+    def sleep(seconds):
+        if seconds > 0:
+            slept[0] += seconds
+        if slept[0] > CFG["timeout"]:
+            save()
+            sys.stderr.write("the script slept past the step's time limit of %s s\n" % CFG["timeout"])
+            sys.stderr.flush()
+            os._exit(124)
+
+    time.sleep = sleep
+    time.time = lambda: real_time() + slept[0]
+    time.monotonic = lambda: real_monotonic() + slept[0]
+    atexit.register(save)
+
+
 def main():
     hook_botocore()
+    virtual_clock()
     spec = importlib.util.spec_from_file_location("runbook_script", os.path.join(HERE, "script.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
