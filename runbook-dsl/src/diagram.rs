@@ -29,6 +29,7 @@ const MAX_LABEL: usize = 160;
 /// ```
 /// use runbook_dsl::prelude::*;
 /// let mut rb = Runbook::new("Check, then fix.");
+/// let _flag: Param<Bool> = rb.param("Flag", ParamSpec::new("Whether to fix."));
 /// rb.add(Step::new("Check", Branch::new(vec![
 ///     Choice::new("Fix", Condition::compare("{{ Flag }}", Operator::BooleanEquals, true)),
 /// ]).default("Done")));
