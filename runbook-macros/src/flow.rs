@@ -742,8 +742,13 @@ pub fn expand(flow: &Flow) -> TokenStream {
             let sel = &o.selector;
             quote!(let #var: ::runbook_dsl::builder::refs::Output<#marker> = __rb.output(&#step_var, #name, #sel);)
         });
-        let add = quote! {
+        // The `add` call spanned at the step's name: `#[track_caller]` then records the user's
+        // line of this step, and build problems name it.
+        let call = quote_spanned! {e.name.span=>
             let #step_var = __rb.add(::runbook_dsl::model::Step::new(#stepname, #action) #(#setters)*);
+        };
+        let add = quote! {
+            #call
             #(#decls)*
         };
         code.push(match &e.when {

@@ -191,13 +191,13 @@ impl<'a> Gen<'a> {
         // rebuilt document equals it; `build` would refuse them otherwise.
         let mut errors: Vec<&str> =
             findings.iter().filter(|d| d.severity == crate::validate::Severity::Error).map(|d| d.code).collect();
-        errors.dedup();
         errors.sort_unstable();
         errors.dedup();
+        if !errors.is_empty() {
+            self.line("// The imported document has these errors (`runbook validate` says where): fix them, then remove this.".into());
+        }
         for code in errors {
-            self.line(format!(
-                "rb.accept_error(\"{code}\", \"the imported document has it: fix it, then remove this line\");"
-            ));
+            self.line(format!("rb.accept_error(\"{code}\");"));
         }
         self.parameters();
         self.variables();
