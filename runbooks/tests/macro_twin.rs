@@ -22,6 +22,10 @@ fn macro_and_builder_versions_emit_the_same_yaml() {
         let builder = twin::build(approval).expect("the twin builds");
         assert_eq!(runbook_dsl::emit::to_yaml(&builder), runbook_dsl::emit::to_yaml(&entry.document), "{name}");
         assert_eq!(twin::TARGET, entry.target);
+        if approval {
+            let ask = entry.document.step("ApproveChange").expect("the approval step");
+            assert!(ask.description.is_some(), "flow!'s doc comment describes an approval step too");
+        }
     }
 }
 

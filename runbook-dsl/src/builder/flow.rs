@@ -167,18 +167,25 @@ impl From<Cond> for Condition {
 ///
 /// ```
 /// use runbook_dsl::prelude::*;
-/// let a = Approval::new(vec!["arn:aws:iam::123456789012:role/Approver"]).message("Stop it?");
-/// # let _ = a;
+/// let a = Approval::new(vec!["arn:aws:iam::123456789012:role/Approver"])
+///     .message("Stop it?")
+///     .description("Waits for an approver; a rejection ends the run without changes.");
+/// let mut rb = Runbook::new("d");
+/// rb.approve("Approve", a, |_| {});
+/// rb.add(Step::new("Stop", Pause::new()));
+/// let doc = rb.build().unwrap();
+/// assert_eq!(doc.step("Approve").unwrap().description.as_deref(), Some("Waits for an approver; a rejection ends the run without changes."));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Approval {
     action: Approve,
+    description: Option<String>,
 }
 
 impl Approval {
     /// Approvers: a list of IAM users or role ARNs, or a `StringList` handle.
     pub fn new(approvers: impl Into<Value>) -> Self {
-        Approval { action: Approve::new(approvers) }
+        Approval { action: Approve::new(approvers), description: None }
     }
     /// `MinRequiredApprovals` (default 1; at most the number of approvers).
     pub fn min_required(mut self, n: u64) -> Self {
@@ -188,6 +195,11 @@ impl Approval {
     /// `Message` (at most 4096 characters).
     pub fn message(mut self, text: impl Into<String>) -> Self {
         self.action.message = Some(Value::String(text.into()));
+        self
+    }
+    /// The step's `description` (shown in the console, the page and the diagram's review).
+    pub fn description(mut self, text: impl Into<String>) -> Self {
+        self.description = Some(text.into());
         self
     }
     /// `NotificationArn`: an SNS topic whose name starts with `Automation`.
@@ -333,7 +345,9 @@ impl Runbook {
     /// ```
     #[track_caller]
     pub fn approve(&mut self, name: &str, approval: Approval, rejected: impl FnOnce(&mut Runbook)) -> StepRef {
-        let r = self.add(Step::new(name, approval.action).is_critical(true));
+        let mut step = Step::new(name, approval.action).is_critical(true);
+        step.description = approval.description;
+        let r = self.add(step);
         let (first, ends) = self.path(rejected);
         for p in ends {
             if let Pending::Next(s) = p {

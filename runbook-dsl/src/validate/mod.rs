@@ -227,6 +227,29 @@ pub fn validate_parsed(parsed: &crate::read::Parsed) -> Vec<Diagnostic> {
     out
 }
 
+/// The steps that run only on a rollback path: reached from the start of their step list
+/// through an `onFailure` or `onCancel` target, never by the normal flow. A run that ends on
+/// such a path ends `Failed` (or `Cancelled`), even when its last step succeeds: the step that
+/// failed is critical. Diagrams end these paths in a `Failed` node.
+///
+/// ```
+/// let doc = runbook_dsl::read::from_str("schemaVersion: '0.3'\nmainSteps:\n  - name: Change\n    action: aws:pause\n    inputs: {}\n    onFailure: step:Undo\n    isEnd: true\n  - name: Undo\n    action: aws:pause\n    inputs: {}\n").unwrap();
+/// assert_eq!(runbook_dsl::validate::rollback_only(&doc), vec!["Undo"]);
+/// ```
+pub fn rollback_only(doc: &Document) -> Vec<&str> {
+    let cx = Cx::new(doc);
+    let mut out = Vec::new();
+    for members in &cx.scopes {
+        let Some(&first) = members.first() else { continue };
+        let normal = flow::reach(&cx, first, |e| matches!(e, Edge::Success | Edge::Continue));
+        let all = flow::reach(&cx, first, |_| true);
+        out.extend(
+            members.iter().filter(|i| all.contains(i) && !normal.contains(i)).map(|&i| cx.steps[i].step.name.as_str()),
+        );
+    }
+    out
+}
+
 /// Only the errors of [`validate`].
 pub fn errors(doc: &Document) -> Vec<Diagnostic> {
     validate(doc).into_iter().filter(|d| d.severity == Severity::Error).collect()
