@@ -3,6 +3,7 @@
 mod corpus_roundtrip;
 mod diagram;
 mod emulator;
+mod emulator_catalog;
 mod freshness;
 mod iam_oracle;
 mod iam_resources;

@@ -477,37 +477,6 @@ mod tests {
     }
 
     #[test]
-    fn policy_conditions_bound_to_runbook_parameters_take_the_remediation_values() {
-        let mut rb = crate::prelude::Runbook::new("t");
-        rb.assume_role();
-        let id: crate::prelude::Param<crate::prelude::Str> = rb.param("RoleName", crate::prelude::ParamSpec::new("r"));
-        let arn: crate::prelude::Param<crate::prelude::Str> =
-            rb.param("PolicyArn", crate::prelude::ParamSpec::new("p"));
-        rb.add(crate::prelude::Step::new(
-            "Attach",
-            crate::prelude::ExecuteAwsApi::new("iam", "AttachRolePolicy")
-                .param("RoleName", &id)
-                .param("PolicyArn", &arn),
-        ));
-        let d = rb.build().unwrap();
-        let policy = crate::iam::derive_document(&d).policy_for(crate::iam::Form::Template, &Default::default());
-        let pinned = |t: &Value| {
-            t["Resources"]["AutomationRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find_map(|s| s.get("Condition").map(|c| c["ArnEquals"]["iam:PolicyARN"].clone()))
-                .unwrap()
-        };
-        let open = Binding::new("IAM_ROLE_MANAGED_POLICY_CHECK", "AWS::IAM::Role", "RoleName");
-        let t = runbook_template(&Deployable { name: "Attach", document: &d, binding: &open, policy: &policy });
-        assert_eq!(pinned(&t), json!({"Ref": "PolicyArn"}), "the template parameter");
-        let fixed = open.clone().static_value("PolicyArn", ["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
-        let t = runbook_template(&Deployable { name: "Attach", document: &d, binding: &fixed, policy: &policy });
-        assert_eq!(pinned(&t), "arn:aws:iam::aws:policy/ReadOnlyAccess", "the static value");
-    }
-
-    #[test]
     fn a_notification_arn_parameter_gets_the_topic_and_its_role_may_use_the_key() {
         let mut rb = Runbook::new("t");
         rb.assume_role();
@@ -557,5 +526,36 @@ mod tests {
             t["Resources"]["Remediation"]["Properties"]["Parameters"]["Prefix"]["StaticValue"]["Values"],
             json!([{"Ref": "Prefix"}])
         );
+    }
+
+    #[test]
+    fn policy_conditions_bound_to_runbook_parameters_take_the_remediation_values() {
+        let mut rb = crate::prelude::Runbook::new("t");
+        rb.assume_role();
+        let id: crate::prelude::Param<crate::prelude::Str> = rb.param("RoleName", crate::prelude::ParamSpec::new("r"));
+        let arn: crate::prelude::Param<crate::prelude::Str> =
+            rb.param("PolicyArn", crate::prelude::ParamSpec::new("p"));
+        rb.add(crate::prelude::Step::new(
+            "Attach",
+            crate::prelude::ExecuteAwsApi::new("iam", "AttachRolePolicy")
+                .param("RoleName", &id)
+                .param("PolicyArn", &arn),
+        ));
+        let d = rb.build().unwrap();
+        let policy = crate::iam::derive_document(&d).policy_for(crate::iam::Form::Template, &Default::default());
+        let pinned = |t: &Value| {
+            t["Resources"]["AutomationRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find_map(|s| s.get("Condition").map(|c| c["ArnEquals"]["iam:PolicyARN"].clone()))
+                .unwrap()
+        };
+        let open = Binding::new("IAM_ROLE_MANAGED_POLICY_CHECK", "AWS::IAM::Role", "RoleName");
+        let t = runbook_template(&Deployable { name: "Attach", document: &d, binding: &open, policy: &policy });
+        assert_eq!(pinned(&t), json!({"Ref": "PolicyArn"}), "the template parameter");
+        let fixed = open.clone().static_value("PolicyArn", ["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
+        let t = runbook_template(&Deployable { name: "Attach", document: &d, binding: &fixed, policy: &policy });
+        assert_eq!(pinned(&t), "arn:aws:iam::aws:policy/ReadOnlyAccess", "the static value");
     }
 }
