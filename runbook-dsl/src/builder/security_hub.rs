@@ -104,7 +104,7 @@ impl Finding {
                     json!([{"Id": self.id.to_string(), "ProductArn": self.product_arn.to_string()}]),
                 )
                 .param("Workflow", json!({"Status": status.as_str()}))
-                .param("Note", json!({"Text": text, "UpdatedBy": "{{ automation:DOCUMENT_NAME }}"})),
+                .param("Note", json!({"Text": text, "UpdatedBy": "SSM Automation remediation"})),
         )
         .description(format!("Sets the Security Hub finding's workflow status to {}.", status.as_str()))
         .timeout_seconds(25)

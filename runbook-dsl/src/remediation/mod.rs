@@ -23,6 +23,7 @@
 
 pub mod alerts;
 pub mod parameters;
+pub mod security_hub;
 pub mod template;
 
 use crate::builder::ASSUME_ROLE_PARAM;
