@@ -22,6 +22,7 @@
 //! ```
 
 pub mod alerts;
+pub mod organization;
 pub mod parameters;
 pub mod security_hub;
 pub mod template;
