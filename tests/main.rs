@@ -2,6 +2,7 @@
 
 mod corpus_roundtrip;
 mod diagram;
+mod emulator;
 mod freshness;
 mod iam_oracle;
 mod iam_snapshots;

@@ -104,6 +104,9 @@ pub struct Binding {
     /// Optional document parameters the templates expose as template parameters (with the
     /// runbook's default), see [`Binding::expose`].
     pub exposed: Vec<String>,
+    /// The managed rule's `InputParameters` (for example `tag1Key` of `REQUIRED_TAGS`), written
+    /// into the template's `AWS::Config::ConfigRule`.
+    pub input_parameters: IndexMap<String, String>,
 }
 
 /// The resource type of account-level rules (periodic checks of the account's settings).
@@ -129,6 +132,7 @@ impl Binding {
             error_percentage: 50,
             static_values: IndexMap::new(),
             exposed: Vec::new(),
+            input_parameters: IndexMap::new(),
         }
     }
 
@@ -183,6 +187,18 @@ impl Binding {
     /// ```
     pub fn expose(mut self, param: &str) -> Self {
         self.exposed.push(param.to_string());
+        self
+    }
+
+    /// Sets one of the rule's `InputParameters` (a managed rule's parameter, e.g. `tag1Key`).
+    ///
+    /// ```
+    /// use runbook_dsl::remediation::Binding;
+    /// let b = Binding::new("REQUIRED_TAGS", "AWS::EC2::Instance", "InstanceId").input_parameter("tag1Key", "Owner");
+    /// assert_eq!(b.input_parameters["tag1Key"], "Owner");
+    /// ```
+    pub fn input_parameter(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.input_parameters.insert(key.to_string(), value.into());
         self
     }
 

@@ -163,6 +163,10 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
                 if !types.is_empty() {
                     props["Scope"] = json!({"ComplianceResourceTypes": types});
                 }
+                // The rule's parameters: the runbooks of one rule share them (the first declares).
+                if let Some(d) = group.iter().find(|d| !d.binding.input_parameters.is_empty()) {
+                    props["InputParameters"] = json!(d.binding.input_parameters);
+                }
                 resources.insert(rule_id.clone(), json!({"Type": "AWS::Config::ConfigRule", "Properties": props}));
                 json!({"Ref": rule_id})
             }
