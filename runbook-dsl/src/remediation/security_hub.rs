@@ -30,34 +30,52 @@ use crate::model::{Document, OnFailure, Step, Value};
 use crate::prelude::{Param, ParamSpec, Reference, Runbook, Str};
 use serde_json::json;
 
-/// Security Hub controls backed by AWS Config managed rules, by rule identifier, with where each
-/// was checked (AWS Security Hub user guide, "Security Hub controls reference", the service's
-/// controls page: the control's "AWS Config rule").
-pub const CONTROLS: &[(&str, &[&str], &str)] = &[
-    ("S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS_PERIODIC", &["S3.1"], "securityhub/latest/userguide/s3-controls.html#s3-1"),
-    ("S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED", &["S3.8"], "securityhub/latest/userguide/s3-controls.html#s3-8"),
-    ("S3_BUCKET_VERSIONING_ENABLED", &["S3.14"], "securityhub/latest/userguide/s3-controls.html#s3-14"),
-    ("EC2_EBS_ENCRYPTION_BY_DEFAULT", &["EC2.7"], "securityhub/latest/userguide/ec2-controls.html#ec2-7"),
-    ("ENCRYPTED_VOLUMES", &["EC2.3"], "securityhub/latest/userguide/ec2-controls.html#ec2-3"),
-    ("EC2_INSTANCE_NO_PUBLIC_IP", &["EC2.9"], "securityhub/latest/userguide/ec2-controls.html#ec2-9"),
-    ("INCOMING_SSH_DISABLED", &["EC2.13"], "securityhub/latest/userguide/ec2-controls.html#ec2-13"),
-    ("RESTRICTED_INCOMING_TRAFFIC", &["EC2.19"], "securityhub/latest/userguide/ec2-controls.html#ec2-19"),
-    ("RDS_INSTANCE_PUBLIC_ACCESS_CHECK", &["RDS.2"], "securityhub/latest/userguide/rds-controls.html#rds-2"),
-    ("RDS_STORAGE_ENCRYPTED", &["RDS.3"], "securityhub/latest/userguide/rds-controls.html#rds-3"),
-    ("RDS_CLUSTER_ENCRYPTED_AT_REST", &["RDS.27"], "securityhub/latest/userguide/rds-controls.html#rds-27"),
-    (
-        "MULTI_REGION_CLOUD_TRAIL_ENABLED",
-        &["CloudTrail.1"],
-        "securityhub/latest/userguide/cloudtrail-controls.html#cloudtrail-1",
-    ),
-    ("CMK_BACKING_KEY_ROTATION_ENABLED", &["KMS.4"], "securityhub/latest/userguide/kms-controls.html#kms-4"),
+/// A Security Hub control backed by an AWS Config managed rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Control {
+    /// The Config rule identifier.
+    pub config_rule: &'static str,
+    /// The control ids (consolidated control findings' `Compliance.SecurityControlId`).
+    pub ids: &'static [&'static str],
+    /// The AWS page that states the control's Config rule (AWS Security Hub user guide,
+    /// `docs.aws.amazon.com/securityhub/latest/userguide/...`).
+    pub source: &'static str,
+    /// Whether the id-to-rule pairing was read on that AWS page (`false`: from the control's
+    /// title or a third-party list only; see docs/security-hub.md).
+    pub confirmed: bool,
+}
+
+const fn control(
+    config_rule: &'static str,
+    ids: &'static [&'static str],
+    source: &'static str,
+    confirmed: bool,
+) -> Control {
+    Control { config_rule, ids, source, confirmed }
+}
+
+/// The controls the catalog's Config rules back.
+pub const CONTROLS: &[Control] = &[
+    control("S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS_PERIODIC", &["S3.1"], "s3-controls.html#s3-1", true),
+    control("S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED", &["S3.8"], "s3-controls.html#s3-8", false),
+    control("S3_BUCKET_VERSIONING_ENABLED", &["S3.14"], "s3-controls.html#s3-14", false),
+    control("EC2_EBS_ENCRYPTION_BY_DEFAULT", &["EC2.7"], "ec2-controls.html#ec2-7", false),
+    control("ENCRYPTED_VOLUMES", &["EC2.3"], "ec2-controls.html#ec2-3", false),
+    control("EC2_INSTANCE_NO_PUBLIC_IP", &["EC2.9"], "ec2-controls.html#ec2-9", false),
+    control("INCOMING_SSH_DISABLED", &["EC2.13"], "ec2-controls.html#ec2-13", false),
+    control("RESTRICTED_INCOMING_TRAFFIC", &["EC2.19"], "ec2-controls.html#ec2-19", false),
+    control("RDS_INSTANCE_PUBLIC_ACCESS_CHECK", &["RDS.2"], "rds-controls.html#rds-2", true),
+    control("RDS_STORAGE_ENCRYPTED", &["RDS.3"], "rds-controls.html#rds-3", true),
+    control("RDS_CLUSTER_ENCRYPTED_AT_REST", &["RDS.27"], "rds-controls.html#rds-27", false),
+    control("MULTI_REGION_CLOUD_TRAIL_ENABLED", &["CloudTrail.1"], "cloudtrail-controls.html#cloudtrail-1", false),
+    control("CMK_BACKING_KEY_ROTATION_ENABLED", &["KMS.4"], "kms-controls.html#kms-4", false),
 ];
 
 /// The Security Hub control ids a Config managed rule backs (empty: none, e.g.
 /// `S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED`, whose control S3.4 AWS retired, or
 /// `IAM_ROLE_MANAGED_POLICY_CHECK`, `REQUIRED_TAGS`).
 pub fn controls(config_rule: &str) -> &'static [&'static str] {
-    CONTROLS.iter().find(|(r, _, _)| *r == config_rule).map(|(_, c, _)| *c).unwrap_or(&[])
+    CONTROLS.iter().find(|c| c.config_rule == config_rule).map(|c| c.ids).unwrap_or(&[])
 }
 
 /// Where the rule's input transformer reads the runbook's resource id from the event, when the
