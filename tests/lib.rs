@@ -118,6 +118,8 @@ def _unique_dbi(self, *args, **kwargs):
     _init(self, *args, **kwargs)
     self.dbi_resource_id = "db-" + uuid.uuid4().hex[:26].upper()
 rds.DBInstance.__init__ = _unique_dbi
+# ... and DescribeDBClusters lacks AWS's documented `db-cluster-resource-id` filter.
+rds.DBCluster.SUPPORTED_FILTERS["db-cluster-resource-id"] = rds.FilterDef(["db_cluster_resource_id"], "DB Cluster Resource Ids")
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 server.start()
 print(server.get_host_and_port()[1], flush=True)
