@@ -21,6 +21,10 @@ pub struct Args {
     /// Print each step's actions and their origin instead of the policy JSON.
     #[arg(long)]
     pub review: bool,
+    /// Exit 1 when anything could not be derived (the notes on stderr: a script call the scan
+    /// cannot resolve, a computed service name, ...).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// Whether a file found in a folder is taken for a document: `.yaml`, `.yml` or `.json`, but not
@@ -73,9 +77,11 @@ pub fn run(args: Args) -> ExitCode {
     let library = catalog_library();
     let mut policies = serde_json::Map::new();
     let mut failed = false;
+    let mut notes = 0;
     for f in &files {
         match derive_file(f, &library) {
             Ok(d) => {
+                notes += d.notes.len();
                 for n in &d.notes {
                     eprintln!("{}: note: {n}", f.display());
                 }
@@ -100,6 +106,9 @@ pub fn run(args: Args) -> ExitCode {
     }
     if failed {
         ExitCode::from(2)
+    } else if args.strict && notes > 0 {
+        eprintln!("runbook iam --strict: {notes} things could not be derived (see the notes above)");
+        ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
