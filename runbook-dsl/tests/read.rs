@@ -44,7 +44,10 @@ fn a_wrong_type_names_line_column_and_field() {
     let e = read::parse(&text).unwrap_err();
     assert_eq!(e.path.as_deref(), Some("mainSteps[1].timeoutSeconds"));
     assert_eq!((e.line, e.column), (Some(10), Some(5)));
-    assert_eq!(e.to_string(), "mainSteps[1].timeoutSeconds: expected a whole number (0 or more), found the text \"soon\"");
+    assert_eq!(
+        e.to_string(),
+        "mainSteps[1].timeoutSeconds: expected a whole number (0 or more), found the text \"soon\""
+    );
 }
 
 #[test]

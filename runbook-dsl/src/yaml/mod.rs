@@ -635,8 +635,8 @@ fn refuse_control_characters(text: &str) -> Result<(), YamlError> {
         line: Some(line),
         column: Some(column),
         message: format!(
-            "control character U+{:04X} at line {line} column {column}; YAML does not allow it in a document \
-             (write it as an escape in a double-quoted string, such as \"\\0\")",
+            "control character U+{:04X}: YAML does not allow it in a document (write it as an escape \
+             in a double-quoted string, such as \"\\0\")",
             text.as_bytes()[at]
         ),
     })
@@ -660,8 +660,8 @@ fn precheck(text: &str) -> Result<(), YamlError> {
                         line: Some(line),
                         column: Some(column),
                         message: format!(
-                            "maps and lists nested more than {} levels deep (limit L002: depth) at line {line} \
-                             column {column}; no Automation document needs this, flatten the value",
+                            "maps and lists nested more than {} levels deep (limit L002: depth); no \
+                             Automation document needs this, flatten the value",
                             reader::MAX_DEPTH
                         ),
                     });

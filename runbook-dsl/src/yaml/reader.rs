@@ -226,7 +226,10 @@ impl ValueBuilder {
 
     /// Stops at a limit: the error names the place and the limit.
     fn limit(&mut self, pos: Pos, what: String) {
-        self.fail(pos, &what);
+        if self.error.is_none() {
+            self.error = Some(YamlError { line: Some(pos.line), column: Some(pos.column), message: what });
+        }
+        self.done = true;
         self.limit_hit = true;
     }
 
