@@ -2,11 +2,13 @@
 
 mod corpus_roundtrip;
 mod diagram;
+mod emulator;
 mod freshness;
 mod iam_oracle;
 mod iam_snapshots;
 mod import_compile;
 mod oracle;
+mod readme;
 mod simulate_catalog;
 mod simulate_corpus;
 mod validate_corpus;

@@ -285,9 +285,51 @@ fn fixture(base: &str) -> Option<Fixture> {
                 fix: ("iam", "AttachRolePolicy"),
             })
         }
+        "Remediate-EC2-RemovePublicIp" => Some(ec2_remove_public_ip()),
         "Remediate-EBS-EncryptVolume" => Some(ebs_encrypt_volume()),
         "Remediate-RDS-EncryptInstance" => Some(rds_encrypt_instance()),
         _ => None,
+    }
+}
+
+const INSTANCE: &str = "i-0123456789abcdef0";
+
+/// What the address-reading script of `Remediate-EC2-RemovePublicIp` returns (a boto3 script:
+/// a step mock): `elastic` association ids, and the auto-assigned address of the primary
+/// interface (`""` when none).
+fn public_addresses(step: &str, elastic: &[&str], auto: &str) -> Mock {
+    let has = !elastic.is_empty() || !auto.is_empty();
+    let addresses: Vec<Value> = elastic
+        .iter()
+        .map(|a| json!({"AllocationId": format!("eipalloc-{a}"), "PublicIp": "203.0.113.7", "NetworkInterfaceId": "eni-0123456789abcdef0", "PrivateIpAddress": "10.0.0.5"}))
+        .collect();
+    Mock::step(step).outputs(json!({"Payload": {
+        "PublicIp": if has { "203.0.113.7" } else { "" }, "HasPublicIp": has, "ElasticAddressCount": elastic.len(),
+        "ElasticAssociationIds": elastic, "ElasticAddresses": addresses, "AutoAssignedIp": auto,
+        "PrimaryNetworkInterfaceId": "eni-0123456789abcdef0"}}))
+}
+
+/// The auto-assigned address switched off, then the Elastic IPs disassociated.
+fn ec2_remove_public_ip() -> Fixture {
+    let instance =
+        api("ec2", "DescribeInstances").responds(json!({"Reservations": [{"Instances": [{"InstanceId": INSTANCE}]}]}));
+    Fixture {
+        params: vec![("InstanceId", json!(INSTANCE))],
+        compliant: vec![public_addresses("FindPublicAddresses", &[], ""), instance],
+        noncompliant: vec![
+            public_addresses("FindPublicAddresses", &["eipassoc-1", "eipassoc-2"], "198.51.100.9"),
+            api("ec2", "ModifyNetworkInterfaceAttribute")
+                .when(json!({"NetworkInterfaceId": "eni-0123456789abcdef0", "AssociatePublicIpAddress": false}))
+                .responds(json!({})),
+            api("ec2", "DisassociateAddress").responds(json!({})),
+            public_addresses("VerifyNoPublicIp", &[], ""),
+        ],
+        fix_fails: vec![
+            public_addresses("FindPublicAddresses", &["eipassoc-1"], ""),
+            api("ec2", "ModifyNetworkInterfaceAttribute").error("UnauthorizedOperation", "not authorized"),
+            public_addresses("UndoRecordAddresses", &["eipassoc-1"], ""),
+        ],
+        fix: ("ec2", "ModifyNetworkInterfaceAttribute"),
     }
 }
 
@@ -538,6 +580,66 @@ fn extra_scenarios(name: &str) -> Vec<Scenario> {
                 (t.calls_to("ec2", "StartInstances").len() == 1).then_some(()).ok_or("the undo did not start the instance".into())
             }),
         }],
+        "Remediate-EC2-RemovePublicIp" => vec![
+            Scenario {
+                name: "a disassociation fails: the others go on, the check fails, nothing is associated again",
+                mocks: vec![
+                    public_addresses("FindPublicAddresses", &["eipassoc-1", "eipassoc-2"], ""),
+                    api("ec2", "ModifyNetworkInterfaceAttribute").responds(json!({})),
+                    api("ec2", "DisassociateAddress")
+                        .error("InvalidAssociationID.NotFound", "gone")
+                        .then_responds(json!({})),
+                    Mock::step("VerifyNoPublicIp").error("Exception", "eipassoc-2 is left"),
+                    public_addresses("UndoRecordAddresses", &["eipassoc-2"], ""),
+                ],
+                approval: None,
+                status: Status::Failed,
+                check: Box::new(|t| {
+                    let associated = t.calls_to("ec2", "AssociateAddress").len();
+                    let attribute: Vec<&Value> = t
+                        .calls_to("ec2", "ModifyNetworkInterfaceAttribute")
+                        .iter()
+                        .map(|c| &c.input["AssociatePublicIpAddress"])
+                        .collect();
+                    let recorded = t.step("UndoRecordAddresses").is_some_and(|s| s.status == Status::Success);
+                    let tried = t.calls_to("ec2", "DisassociateAddress").len();
+                    (associated == 0 && attribute == [&json!(false)] && recorded && tried == 2).then_some(()).ok_or(format!(
+                        "AssociateAddress calls {associated}, AssociatePublicIpAddress set to {attribute:?}, recorded {recorded}, \
+                         disassociations tried {tried}"
+                    ))
+                }),
+            },
+            Scenario {
+                name: "only an auto-assigned address: the attribute goes off, no disassociation",
+                mocks: vec![
+                    public_addresses("FindPublicAddresses", &[], "198.51.100.9"),
+                    api("ec2", "ModifyNetworkInterfaceAttribute").responds(json!({})),
+                    public_addresses("VerifyNoPublicIp", &[], ""),
+                ],
+                approval: None,
+                status: Status::Success,
+                check: Box::new(|t| {
+                    let counts = (
+                        t.calls_to("ec2", "ModifyNetworkInterfaceAttribute").len(),
+                        t.calls_to("ec2", "DisassociateAddress").len(),
+                    );
+                    (counts == (1, 0)).then_some(()).ok_or(format!("(interface changes, disassociations) {counts:?}"))
+                }),
+            },
+            Scenario {
+                name: "two Elastic IPs: each association is disassociated by its id",
+                mocks: ec2_remove_public_ip().noncompliant,
+                approval: None,
+                status: Status::Success,
+                check: Box::new(|t| {
+                    let ids: Vec<&Value> =
+                        t.calls_to("ec2", "DisassociateAddress").iter().map(|c| &c.input["AssociationId"]).collect();
+                    (ids == [&json!("eipassoc-1"), &json!("eipassoc-2")])
+                        .then_some(())
+                        .ok_or(format!("disassociated {ids:?}"))
+                }),
+            },
+        ],
         "Remediate-EBS-EncryptVolume" => vec![Scenario {
             name: "the swap is rejected: the new volume and both snapshots are deleted, the instance is untouched",
             mocks: ebs_encrypt_volume().noncompliant,

@@ -54,6 +54,17 @@ const SETTINGS: &[(&str, Settings)] = &[
             error_percentage: 10,
         },
     ),
+    // Removing public addresses cuts clients off: few at once, halt early; a run takes under 5
+    // minutes, so 10 minutes count every attempt.
+    (
+        "Remediate-EC2-RemovePublicIp",
+        Settings {
+            maximum_automatic_attempts: 3,
+            retry_attempt_seconds: 600,
+            concurrent_execution_rate_percentage: 10,
+            error_percentage: 10,
+        },
+    ),
     // Turning on default encryption is harmless and fast: more at once.
     (
         "Remediate-S3-EnableDefaultEncryption",
@@ -66,6 +77,28 @@ const SETTINGS: &[(&str, Settings)] = &[
     ),
 ];
 
+/// Optional runbook parameters the templates expose (template parameters with the runbook's
+/// default), by base name.
+const EXPOSED: &[(&str, &[&str])] = &[
+    // The key of the encrypted copy: AWS's managed key unless the deployer names their own.
+    ("Remediate-EBS-EncryptVolume", &["KmsKeyId"]),
+    ("Remediate-RDS-EncryptInstance", &["KmsKeyId"]),
+];
+
+/// The optional parameters a catalog runbook's templates expose.
+pub fn exposed(entry: &CatalogEntry) -> &'static [&'static str] {
+    let base = entry.name.strip_suffix("-WithApproval").unwrap_or(&entry.name);
+    EXPOSED.iter().find(|(n, _)| *n == base).map(|(_, p)| *p).unwrap_or(&[])
+}
+
+/// The managed rules' `InputParameters`, by rule: one place, so that what the rule checks and
+/// what the runbook does cannot disagree. `REQUIRED_TAGS` requires `tag1Key`.
+pub const RULE_INPUT_PARAMETERS: &[(&str, &[(&str, &str)])] = &[("REQUIRED_TAGS", &[("tag1Key", REQUIRED_TAG_KEY)])];
+
+/// The tag every EC2 instance must carry (`REQUIRED_TAGS` `tag1Key`); an instance without it is
+/// quarantined by `Remediate-EC2-StopInstance`.
+pub const REQUIRED_TAG_KEY: &str = "Owner";
+
 /// The settings of a catalog runbook.
 pub fn settings(entry: &CatalogEntry) -> Settings {
     let base = entry.name.strip_suffix("-WithApproval").unwrap_or(&entry.name);
@@ -76,12 +109,15 @@ pub fn settings(entry: &CatalogEntry) -> Settings {
 /// approval, with its settings.
 pub fn binding(entry: &CatalogEntry) -> Binding {
     let s = settings(entry);
-    Binding::new(entry.target.config_rule, entry.target.resource_type, entry.target.resource_id_param)
+    let b = Binding::new(entry.target.config_rule, entry.target.resource_type, entry.target.resource_id_param)
         .automatic(!entry.approval)
         .maximum_automatic_attempts(s.maximum_automatic_attempts)
         .retry_attempt_seconds(s.retry_attempt_seconds)
         .concurrent_execution_rate_percentage(s.concurrent_execution_rate_percentage)
-        .error_percentage(s.error_percentage)
+        .error_percentage(s.error_percentage);
+    let b = exposed(entry).iter().fold(b, |b, p| b.expose(p));
+    let inputs = RULE_INPUT_PARAMETERS.iter().filter(|(rule, _)| *rule == entry.target.config_rule);
+    inputs.flat_map(|(_, params)| params.iter()).fold(b, |b, (k, v)| b.input_parameter(k, *v))
 }
 
 /// Explicit IAM grants of a catalog runbook (calls a script makes that the scan cannot see,
