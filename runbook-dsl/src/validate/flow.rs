@@ -171,8 +171,8 @@ fn strongly_connected(
         while let Some((v, rest)) = frames.last_mut() {
             let v = *v;
             if let Some(w) = rest.next() {
-                if !index.contains_key(&w) {
-                    index.insert(w, next);
+                if let std::collections::hash_map::Entry::Vacant(e) = index.entry(w) {
+                    e.insert(next);
                     low.insert(w, next);
                     next += 1;
                     stack.push(w);
