@@ -11,5 +11,6 @@ mod oracle;
 mod readme;
 mod simulate_catalog;
 mod simulate_corpus;
+mod templates;
 mod validate_corpus;
 mod yaml11;
