@@ -127,6 +127,8 @@ server.stop()
             .arg("-c")
             .arg(SERVER)
             .env_remove("AWS_PROFILE")
+            // AWS managed policies (arn:aws:iam::aws:policy/...) exist in every account.
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
