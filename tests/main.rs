@@ -13,5 +13,6 @@ mod oracle;
 mod readme;
 mod simulate_catalog;
 mod simulate_corpus;
+mod templates;
 mod validate_corpus;
 mod yaml11;

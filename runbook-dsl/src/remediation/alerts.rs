@@ -388,7 +388,7 @@ fn chat(s: &mut Sections) {
             "Type": "AWS::Chatbot::SlackChannelConfiguration",
             "Condition": "HasSlackChannel",
             "Properties": {
-                "ConfigurationName": {"Fn::Sub": "${AWS::StackName}-remediation"},
+                "ConfigurationName": {"Fn::Sub": "${AWS::StackName}-${AWS::Region}"},
                 "IamRoleArn": {"Fn::GetAtt": ["ChatbotRole", "Arn"]},
                 "SlackWorkspaceId": {"Ref": "SlackWorkspaceId"},
                 "SlackChannelId": {"Ref": "SlackChannelId"},

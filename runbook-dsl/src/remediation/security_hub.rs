@@ -177,6 +177,12 @@ pub fn finding_document() -> Document {
     }
 }
 
+/// A role's ARN from its logical id, as text a policy linter can read (`Ref` of a role is its
+/// name; the templates' roles have no path).
+pub fn role_arn(logical: &str) -> Value {
+    json!({"Fn::Sub": format!("arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/${{{logical}}}")})
+}
+
 /// A short stable id (letters and digits) for a Config rule, for logical ids and the custom
 /// action's `Id` (at most 20 characters).
 fn short(rule: &str) -> String {
@@ -200,7 +206,7 @@ pub struct Remediated {
     pub resource_type: String,
     /// Logical id prefix (the rule's).
     pub logical: String,
-    /// The runbook roles the handler may pass (`Fn::GetAtt`s).
+    /// The runbook roles the handler may pass ([`role_arn`]s).
     pub roles: Vec<Value>,
     /// The runbook documents the handler may start (`Ref`s).
     pub documents: Vec<Value>,
@@ -238,15 +244,25 @@ pub fn add(s: &mut Sections, rules: &[Remediated]) {
             }
         }),
     );
-    let definition = json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-definition/${FindingDocument}:*"});
-    let documents: Vec<Value> = wired
+    // StartAutomationExecution authorizes the document, its automation definition and the new
+    // execution (Service Authorization Reference: document*, automation-execution*,
+    // automation-definition).
+    let start = |logical: &str| {
+        vec![
+            json!({"Fn::Sub": format!("arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:automation-definition/${{{logical}}}:*")}),
+            json!({"Fn::Sub": format!("arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:document/${{{logical}}}")}),
+        ]
+    };
+    let executions =
+        json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-execution/*"});
+    let mut definition = start("FindingDocument");
+    definition.push(executions.clone());
+    let mut documents: Vec<Value> = wired
         .iter()
         .flat_map(|r| r.documents.iter())
-        .map(|d| {
-            let name = d["Ref"].as_str().unwrap_or_default();
-            json!({"Fn::Sub": format!("arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:automation-definition/${{{name}}}:*")})
-        })
+        .flat_map(|d| start(d["Ref"].as_str().unwrap_or_default()))
         .collect();
+    documents.push(executions.clone());
     let roles: Vec<Value> = wired.iter().flat_map(|r| r.roles.iter().cloned()).collect();
     s.resources.insert(
         "FindingAutomationRole".into(),
@@ -271,9 +287,15 @@ pub fn add(s: &mut Sections, rules: &[Remediated]) {
                     "PolicyDocument": {
                         "Version": "2012-10-17",
                         "Statement": [
-                            {"Sid": "ReadRemediations", "Effect": "Allow", "Action": "config:DescribeRemediationConfigurations", "Resource": "*"},
+                            {
+                                "Sid": "ReadRemediations",
+                                "Effect": "Allow",
+                                "Action": "config:DescribeRemediationConfigurations",
+                                "Resource": {"Fn::Sub": "arn:${AWS::Partition}:config:${AWS::Region}:${AWS::AccountId}:remediation-configuration/*"},
+                            },
                             {"Sid": "StartRunbooks", "Effect": "Allow", "Action": "ssm:StartAutomationExecution", "Resource": documents},
-                            {"Sid": "WatchRunbooks", "Effect": "Allow", "Action": ["ssm:GetAutomationExecution", "ssm:DescribeAutomationExecutions"], "Resource": "*"},
+                            {"Sid": "WatchRunbooks", "Effect": "Allow", "Action": "ssm:GetAutomationExecution", "Resource": executions},
+                            {"Sid": "ListRunbookExecutions", "Effect": "Allow", "Action": "ssm:DescribeAutomationExecutions", "Resource": "*"},
                             {
                                 "Sid": "PassRunbookRoles",
                                 "Effect": "Allow",
@@ -318,7 +340,7 @@ pub fn add(s: &mut Sections, rules: &[Remediated]) {
                                 "Sid": "PassHandlerRole",
                                 "Effect": "Allow",
                                 "Action": "iam:PassRole",
-                                "Resource": {"Fn::GetAtt": ["FindingAutomationRole", "Arn"]},
+                                "Resource": role_arn("FindingAutomationRole"),
                                 "Condition": {"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
                             },
                         ],
@@ -522,7 +544,7 @@ mod tests {
                     rule_name: json!({"Ref": "RdsRule"}),
                     resource_type: "AWS::RDS::DBInstance".into(),
                     logical: "Rds".into(),
-                    roles: vec![json!({"Fn::GetAtt": ["RdsRole", "Arn"]})],
+                    roles: vec![role_arn("RdsRole")],
                     documents: vec![json!({"Ref": "RdsDocument"})],
                 },
                 Remediated {
@@ -611,7 +633,7 @@ mod tests {
         }
         let policy = &s.resources["FindingAutomationRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
         let pass = policy.as_array().unwrap().iter().find(|st| st["Sid"] == "PassRunbookRoles").unwrap();
-        assert_eq!(pass["Resource"], json!([{"Fn::GetAtt": ["RdsRole", "Arn"]}]));
+        assert_eq!(pass["Resource"], json!([role_arn("RdsRole")]));
         assert_eq!(pass["Condition"]["StringEquals"]["iam:PassedToService"], "ssm.amazonaws.com");
         let dlq = &s.resources["DeadLetterQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0];
         assert!(dlq["Condition"]["ArnEquals"]["aws:SourceArn"]

@@ -201,7 +201,7 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
             rule_name: rule_name.clone(),
             resource_type: group[0].binding.resource_type.clone(),
             logical: if catalog { logical_id(rule.as_str(), true) } else { String::new() },
-            roles: group.iter().map(|d| json!({"Fn::GetAtt": [id(d, "AutomationRole"), "Arn"]})).collect(),
+            roles: group.iter().map(|d| security_hub::role_arn(&id(d, "AutomationRole"))).collect(),
             documents: group.iter().map(|d| json!({"Ref": id(d, "Document")})).collect(),
         });
         let choose = group.len() > 1;
