@@ -69,12 +69,11 @@ fn expand_derive_parameters_with_an_error_gives_the_error_and_a_stub() {
 #[test]
 fn expand_api() {
     insta::assert_snapshot!(pretty_expr(crate::call::api(quote! {
-        s3.PutPublicAccessBlock {
+        s3.PutBucketTagging {
             Bucket: p.bucket_name,
-            PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true },
+            Tagging: { TagSet: [{ Key: "fixed-by", Value: "runbook" }] },
             "ExpectedBucketOwner": Builtin::ACCOUNT_ID,
-            Tags: [{ Key: "fixed-by", Value: "runbook" }],
-            Nothing: null,
+            ChecksumAlgorithm: null,
         } -> { Status: Str = "$.Status", Count: Int = "$.Count" }
     })));
 }
@@ -102,7 +101,7 @@ fn expand_flow() {
             else { Approve };
         #[when(let Some(a) = &approvers)]
         Approve: approve(a.approvers, format!("Fix {}?", p.bucket_name));
-        Enable: api!(s3.PutBucketVersioning { Bucket: p.bucket_name, Previous: Get.Status }), undo {
+        Enable: api!(s3.PutBucketVersioning { Bucket: p.bucket_name, VersioningConfiguration: { Status: Get.Status } }), undo {
             Undo1: api!(s3.PutBucketVersioning { Bucket: p.bucket_name, VersioningConfiguration: { Status: "Suspended" } });
             Undo2: Sleep::for_duration("PT1S");
         };
@@ -156,12 +155,12 @@ fn flow_resolves_jumps_to_absent_conditional_steps() {
 #[test]
 fn undo_chain_sets_on_cancel_only_where_aws_allows_it() {
     let to_api = crate::flow::flow(quote! { rb;
-        Fix: api!(s3.PutBucketVersioning { Bucket: "b" }), undo { Undo: api!(s3.DeleteBucketPolicy { Bucket: "b" }); };
+        Fix: api!(s3.PutBucketVersioning { Bucket: "b", VersioningConfiguration: { Status: "Enabled" } }), undo { Undo: api!(s3.DeleteBucketPolicy { Bucket: "b" }); };
     })
     .to_string();
     assert!(to_api.contains("on_cancel"), "{to_api}");
     let to_sleep = crate::flow::flow(quote! { rb;
-        Fix: api!(s3.PutBucketVersioning { Bucket: "b" }), undo { Wait: Sleep::for_duration("PT1S"); };
+        Fix: api!(s3.PutBucketVersioning { Bucket: "b", VersioningConfiguration: { Status: "Enabled" } }), undo { Wait: Sleep::for_duration("PT1S"); };
     })
     .to_string();
     assert!(to_sleep.contains("on_failure") && !to_sleep.contains("on_cancel"), "{to_sleep}");

@@ -135,6 +135,26 @@ pub struct Index {
     pub body: usize,
 }
 
+impl Index {
+    /// The service whose client name or alias is `name`, exactly.
+    pub fn find(&self, name: &str) -> Option<usize> {
+        self.entries.iter().position(|e| e.name == name || e.aliases.iter().any(|a| a == name))
+    }
+
+    /// The client name a wrong `name` most likely means: another case of it, the service whose
+    /// serviceId or endpoint prefix it is, or the closest client name.
+    pub fn suggest(&self, name: &str) -> Option<&str> {
+        let es = &self.entries;
+        let norm = |s: &str| s.to_ascii_lowercase().replace([' ', '-', '_'], "");
+        let n = norm(name);
+        es.iter()
+            .find(|e| e.name.eq_ignore_ascii_case(name))
+            .or_else(|| es.iter().find(|e| norm(&e.id) == n || e.prefix == name))
+            .map(|e| e.name.as_str())
+            .or_else(|| did_you_mean(name, es.iter().map(|e| e.name.as_str())))
+    }
+}
+
 /// Reads the index lines of `data`.
 pub fn parse_index(data: &str) -> Result<Index, String> {
     let mut lines = data.split_inclusive('\n');

@@ -72,19 +72,17 @@ fn load(i: usize) -> &'static Service {
 
 /// Looks up a service by the name written in `Service:`; loads only that service.
 pub fn service(name: &str) -> ServiceLookup {
-    let es = entries();
-    if let Some(i) = es.iter().position(|e| e.name == name || e.aliases.iter().any(|a| a == name)) {
+    let idx = &models().index;
+    if let Some(i) = idx.find(name) {
         return ServiceLookup::Found(load(i));
     }
-    if let Some(i) = es.iter().position(|e| e.name.eq_ignore_ascii_case(name)) {
-        return ServiceLookup::OtherCase(&es[i].name, load(i));
+    match idx.suggest(name) {
+        Some(s) if s.eq_ignore_ascii_case(name) => {
+            let i = idx.find(s).unwrap_or_default();
+            ServiceLookup::OtherCase(&idx.entries[i].name, load(i))
+        }
+        other => ServiceLookup::Unknown(other),
     }
-    let norm = |s: &str| s.to_ascii_lowercase().replace([' ', '-', '_'], "");
-    let n = norm(name);
-    if let Some(e) = es.iter().find(|e| norm(&e.id) == n || e.prefix == name) {
-        return ServiceLookup::Unknown(Some(&e.name));
-    }
-    ServiceLookup::Unknown(did_you_mean(name, es.iter().map(|e| e.name.as_str())))
 }
 
 /// What [`operation`] found for an `Api` value.

@@ -47,6 +47,11 @@ pub struct Args {
     /// Run `aws:executeScript` Python handlers that have no step mock with the local `python3`.
     #[arg(long)]
     pub run_scripts: bool,
+    /// Fail the run when a mock disagrees with AWS's API models (an operation that does not
+    /// exist, a response member the operation never returns); without it they are warnings in
+    /// the trace and in the JSON's `warnings`.
+    #[arg(long)]
+    pub strict_mocks: bool,
 }
 
 /// A problem that stops the command before or instead of a run (exit code 2).
@@ -106,7 +111,7 @@ pub fn simulate(args: &Args) -> Result<Trace, UsageError> {
         children.push((name.to_string(), read_doc(Path::new(path))?));
     }
 
-    let mut sim = Simulation::new(&doc).mocks(mocks).run_scripts(args.run_scripts);
+    let mut sim = Simulation::new(&doc).mocks(mocks).run_scripts(args.run_scripts).strict_mocks(args.strict_mocks);
     for (k, v) in params {
         sim = sim.param(k, v);
     }
