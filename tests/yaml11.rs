@@ -83,6 +83,8 @@ const TRICKY: &[&str] = &[
 
 fn torture_document() -> Document {
     let mut rb = Runbook::new("Strings that must stay strings.");
+    // `{{ Ref }}` is one of the tricky strings: a real reference, so the parameter is declared.
+    let _: Param<Str> = rb.param("Ref", ParamSpec::new("Referenced by a tricky string."));
     // An Automation Lambda's payload takes any JSON (an API's parameters are checked against
     // AWS's models, so made-up parameter names would not build).
     let mut payload = TRICKY.iter().enumerate().fold(serde_json::Map::new(), |mut m, (i, s)| {
