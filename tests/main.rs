@@ -1,5 +1,6 @@
 //! Cross-crate tests. One test binary, one module per concern.
 
+mod aws_models;
 mod corpus_roundtrip;
 mod diagram;
 mod emulator;

@@ -751,7 +751,9 @@ fn extra_scenarios(name: &str) -> Vec<Scenario> {
 }
 
 fn run(entry: &CatalogEntry, params: &[(&'static str, Value)], sc: &Scenario) -> Trace {
-    let mut sim = Simulation::new(&entry.document).param("AutomationAssumeRole", ROLE).mocks(sc.mocks.clone());
+    // Mocks that disagree with AWS's API models fail the run (strict_mocks).
+    let mut sim =
+        Simulation::new(&entry.document).param("AutomationAssumeRole", ROLE).mocks(sc.mocks.clone()).strict_mocks(true);
     for (k, v) in params {
         sim = sim.param(*k, v.clone());
     }

@@ -85,15 +85,19 @@ fn torture_document() -> Document {
     let mut rb = Runbook::new("Strings that must stay strings.");
     // `{{ Ref }}` is one of the tricky strings: a real reference, so the parameter is declared.
     let _: Param<Str> = rb.param("Ref", ParamSpec::new("Referenced by a tricky string."));
-    let api = TRICKY
-        .iter()
-        .enumerate()
-        .fold(ExecuteAwsApi::new("ssm", "PutParameter"), |api, (i, s)| api.param(format!("Value{i}"), *s));
+    // An Automation Lambda's payload takes any JSON (an API's parameters are checked against
+    // AWS's models, so made-up parameter names would not build).
+    let mut payload = TRICKY.iter().enumerate().fold(serde_json::Map::new(), |mut m, (i, s)| {
+        m.insert(format!("Value{i}"), json!(s));
+        m
+    });
     let keyed = TRICKY.iter().filter(|s| !s.is_empty()).fold(serde_json::Map::new(), |mut m, s| {
         m.insert(s.to_string(), json!(s));
         m
     });
-    rb.add(Step::new("Tricky", api.param("AsKeys", serde_json::Value::Object(keyed))).description("yes"));
+    payload.insert("AsKeys".into(), serde_json::Value::Object(keyed));
+    let call = InvokeLambdaFunction::new("AutomationTricky").input_payload(serde_json::Value::Object(payload));
+    rb.add(Step::new("Tricky", call).description("yes"));
     rb.build().expect("builds")
 }
 

@@ -20,6 +20,7 @@
 // The macros' expansions name `::runbook_dsl`, which must resolve inside this crate too.
 extern crate self as runbook_dsl;
 
+pub mod aws_api;
 pub mod builder;
 pub mod codegen;
 pub mod diagram;

@@ -143,6 +143,17 @@ fn cases() -> Vec<(&'static str, String)> {
             format!("{HEAD}  Count:\n    type: Integer\n    default: 1\nmainSteps:\n  - name: Stop\n    action: aws:changeInstanceState\n    inputs:\n      InstanceIds: '{{{{ Count }}}}'\n      DesiredState: stopped\n"),
         ),
         ("E066", steps("  - name: A\n    action: aws:executeAwsApi\n    inputs: {Service: s3, Api: ListObjects, Bucket: '{{ global:BUCKET }}'}\n")),
+        ("E070", steps("  - name: A\n    action: aws:executeAwsApi\n    inputs: {Service: elasticloadbalancingv2, Api: DescribeLoadBalancers}\n")),
+        ("E071", steps("  - name: A\n    action: aws:executeAwsApi\n    inputs: {Service: ec2, Api: describeInstances}\n")),
+        ("E072", steps("  - name: A\n    action: aws:executeAwsApi\n    inputs: {Service: s3, Api: GetBucketVersioning, Bucket: b, BucketName: b}\n")),
+        ("E073", steps("  - name: A\n    action: aws:executeAwsApi\n    inputs: {Service: dynamodb, Api: UpdateContinuousBackups, PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}}\n")),
+        ("E074", steps("  - name: A\n    action: aws:executeAwsApi\n    inputs: {Service: s3, Api: PutPublicAccessBlock, Bucket: b, PublicAccessBlockConfiguration: {BlockPublicAcls: 'true'}}\n")),
+        ("E075", steps("  - name: A\n    action: aws:executeAwsApi\n    inputs: {Service: s3, Api: PutBucketVersioning, Bucket: b, VersioningConfiguration: {Status: enabled}}\n")),
+        ("E076", steps("  - name: A\n    action: aws:assertAwsResourceProperty\n    inputs: {Service: s3, Api: GetBucketVersioning, Bucket: b, PropertySelector: $.Versioning, DesiredValues: [Enabled]}\n")),
+        ("E077", steps("  - name: A\n    action: aws:executeAwsApi\n    inputs: {Service: ec2, Api: DescribeInstances}\n    outputs:\n      - {Name: Ids, Selector: '$.Reservations[0].Instances', Type: StringList}\n")),
+        ("E078", steps("  - name: A\n    action: aws:assertAwsResourceProperty\n    inputs: {Service: s3, Api: GetBucketVersioning, Bucket: b, PropertySelector: $.Status, DesiredValues: [ENABLED]}\n")),
+        ("W070", steps("  - name: A\n    action: aws:executeAwsApi\n    inputs: {Service: S3, Api: ListBuckets}\n")),
+        ("W071", steps("  - name: A\n    action: aws:executeAwsApi\n    inputs: {Service: s3, Api: ListBuckets}\n    outputs:\n      - {Name: Count, Selector: $.Count, Type: Integer}\n")),
         ("W001", steps("  - name: Put\n    action: aws:executeAwsApi\n    inputs: {Service: s3, Api: PutBucketVersioning, Bucket: b}\n  - name: Verify\n    action: aws:assertAwsResourceProperty\n    inputs: {Service: s3, Api: GetBucketVersioning, Bucket: b, PropertySelector: $.Status, DesiredValues: [Enabled]}\n")),
         (
             "W002",
@@ -189,7 +200,7 @@ fn correct_patterns_are_not_reported() {
     let cases: Vec<(&str, String)> = vec![
         (
             "loop body reads an earlier body step, the loop value and the counter; the condition reads the body",
-            format!("{HEAD}mainSteps:\n  - name: L\n    action: aws:loop\n    inputs:\n      MaxIterations: 3\n      LoopCondition: {{Variable: '{{{{ In.Count }}}}', NumericLesser: 3}}\n      Steps:\n        - name: In\n          action: aws:executeAwsApi\n          inputs: {{Service: s3, Api: ListBuckets}}\n          outputs:\n            - {{Name: Count, Selector: $.Count, Type: Integer}}\n        - name: Use\n          action: aws:executeAwsApi\n          inputs: {{Service: s3, Api: GetBucketAcl, Bucket: '{{{{ In.Count }}}}-{{{{ L.CurrentIteration }}}}'}}\n"),
+            format!("{HEAD}mainSteps:\n  - name: L\n    action: aws:loop\n    inputs:\n      MaxIterations: 3\n      LoopCondition: {{Variable: '{{{{ In.Count }}}}', NumericLesser: 3}}\n      Steps:\n        - name: In\n          action: aws:executeAwsApi\n          inputs: {{Service: ec2, Api: DescribeInstances}}\n          outputs:\n            - {{Name: Count, Selector: '$.Reservations[0].Instances[0].State.Code', Type: Integer}}\n        - name: Use\n          action: aws:executeAwsApi\n          inputs: {{Service: s3, Api: GetBucketAcl, Bucket: '{{{{ In.Count }}}}-{{{{ L.CurrentIteration }}}}'}}\n"),
         ),
         (
             "a rollback path that rejoins a final step",
@@ -197,7 +208,7 @@ fn correct_patterns_are_not_reported() {
         ),
         (
             "a polling cycle with a way out",
-            format!("{HEAD}mainSteps:\n  - name: Get\n    action: aws:executeAwsApi\n    inputs: {{Service: s3, Api: ListBuckets}}\n    outputs:\n      - {{Name: Done, Selector: $.Done, Type: Boolean}}\n  - name: Check\n    action: aws:branch\n    inputs:\n      Choices:\n        - {{NextStep: Wait, Variable: '{{{{ Get.Done }}}}', BooleanEquals: false}}\n      Default: Finish\n  - name: Wait\n    action: aws:sleep\n    inputs: {{Duration: PT10S}}\n    nextStep: Get\n  - name: Finish\n    action: aws:executeAwsApi\n    inputs: {{Service: s3, Api: ListBuckets}}\n"),
+            format!("{HEAD}mainSteps:\n  - name: Get\n    action: aws:executeAwsApi\n    inputs: {{Service: ec2, Api: DescribeInstances}}\n    outputs:\n      - {{Name: Done, Selector: '$.Reservations[0].Instances[0].EbsOptimized', Type: Boolean}}\n  - name: Check\n    action: aws:branch\n    inputs:\n      Choices:\n        - {{NextStep: Wait, Variable: '{{{{ Get.Done }}}}', BooleanEquals: false}}\n      Default: Finish\n  - name: Wait\n    action: aws:sleep\n    inputs: {{Duration: PT10S}}\n    nextStep: Get\n  - name: Finish\n    action: aws:executeAwsApi\n    inputs: {{Service: s3, Api: ListBuckets}}\n"),
         ),
         (
             "outputs read after onFailure: Continue steps, built-ins, variables and Parameter Store defaults",

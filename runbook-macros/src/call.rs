@@ -278,6 +278,9 @@ impl ApiCall {
         }
         check_keys(&self.inputs, true, errors);
         check_outputs(&self.outputs, errors);
+        if errors.is_empty() {
+            crate::models::check(self, errors);
+        }
     }
 
     /// The `ExecuteAwsApi` value, with `resolve` giving the tokens of expressions that name
@@ -430,6 +433,34 @@ mod tests {
         assert!(matches!(&call.inputs[1].1, Data::Object(e) if e.len() == 2));
         assert_eq!(call.outputs[0].ty, Some(Ty::Str));
         assert!(api_errors(quote!(s3.GetBucketVersioning { Bucket: "b" } -> { Status: Str = "$.Status" })).is_empty());
+    }
+
+    #[test]
+    fn checks_the_call_against_aws_api_models() {
+        let errs = api_errors(quote!(s3.GetBucketVersionning { Bucket: "b" }));
+        assert_eq!(errs.len(), 1);
+        assert!(errs[0].contains("did you mean `GetBucketVersioning`?") && errs[0].contains("botocore"), "{errs:?}");
+        let errs = api_errors(quote!(elasticloadbalancingv2.DescribeLoadBalancers {}));
+        assert!(errs[0].contains("did you mean `elbv2`?"), "{errs:?}");
+        let errs = api_errors(quote!(s3.PutPublicAccessBlock {
+            BucketName: "b",
+            PublicAccessBlockConfiguration: { BlockPublicAcls: "true", IgnorePublicAcls: 1, BlockPublicPolicy: x }
+        }));
+        assert_eq!(
+            errs,
+            vec![
+                "`BucketName` is not a member of s3.PutPublicAccessBlock; did you mean `Bucket`?",
+                "a string where the API takes a boolean",
+                "an integer where the API takes a boolean",
+                "s3.PutPublicAccessBlock requires `Bucket`",
+            ]
+        );
+        let errs =
+            api_errors(quote!(s3.PutBucketVersioning { Bucket: "b", VersioningConfiguration: { Status: "On" } }));
+        assert_eq!(errs.len(), 1);
+        assert!(errs[0].starts_with("\"On\" is not a value the API allows"), "{errs:?}");
+        // boto3's method names are valid operations too (the macro asks for PascalCase first).
+        assert!(api_errors(quote!(ec2.DescribeInstances { InstanceIds: ["i-1"], MaxResults: 5 })).is_empty());
     }
 
     #[test]

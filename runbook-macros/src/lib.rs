@@ -10,6 +10,7 @@
 mod call;
 mod common;
 mod flow;
+mod models;
 mod params;
 #[cfg(test)]
 mod tests;

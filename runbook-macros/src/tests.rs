@@ -69,12 +69,11 @@ fn expand_derive_parameters_with_an_error_gives_the_error_and_a_stub() {
 #[test]
 fn expand_api() {
     insta::assert_snapshot!(pretty_expr(crate::call::api(quote! {
-        s3.PutPublicAccessBlock {
+        s3.PutBucketTagging {
             Bucket: p.bucket_name,
-            PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true },
+            Tagging: { TagSet: [{ Key: "fixed-by", Value: "runbook" }] },
             "ExpectedBucketOwner": Builtin::ACCOUNT_ID,
-            Tags: [{ Key: "fixed-by", Value: "runbook" }],
-            Nothing: null,
+            ChecksumAlgorithm: null,
         } -> { Status: Str = "$.Status", Count: Int = "$.Count" }
     })));
 }
@@ -102,7 +101,7 @@ fn expand_flow() {
             else { Approve };
         #[when(let Some(a) = &approvers)]
         Approve: approve(a.approvers, format!("Fix {}?", p.bucket_name));
-        Enable: api!(s3.PutBucketVersioning { Bucket: p.bucket_name, Previous: Get.Status }), undo {
+        Enable: api!(s3.PutBucketVersioning { Bucket: p.bucket_name, VersioningConfiguration: { Status: Get.Status } }), undo {
             Undo1: api!(s3.PutBucketVersioning { Bucket: p.bucket_name, VersioningConfiguration: { Status: "Suspended" } });
             Undo2: Sleep::for_duration("PT1S");
         };
@@ -156,7 +155,7 @@ fn flow_resolves_jumps_to_absent_conditional_steps() {
 #[test]
 fn undo_chain_is_sugar_over_mutate_and_cannot_start_where_cancel_may_not_go() {
     let to_api = crate::flow::flow(quote! { rb;
-        Fix: api!(s3.PutBucketVersioning { Bucket: "b" } -> { Id: Str = "$.Id" }),
+        Fix: api!(s3.PutBucketVersioning { Bucket: "b", VersioningConfiguration: { Status: "Enabled" } } -> { Id: Str = "$.Id" }),
             undo { Undo: api!(s3.DeleteBucketPolicy { Bucket: Fix.Id }); };
     })
     .to_string();
@@ -166,7 +165,7 @@ fn undo_chain_is_sugar_over_mutate_and_cannot_start_where_cancel_may_not_go() {
     assert!(to_api.contains("Output :: declare (& mut __step_Fix , \"Id\""), "{to_api}");
     assert!(!to_api.contains("on_failure") && !to_api.contains("on_cancel"), "{to_api}");
     let to_sleep = crate::flow::flow(quote! { rb;
-        Fix: api!(s3.PutBucketVersioning { Bucket: "b" }), undo { Wait: Sleep::for_duration("PT1S"); };
+        Fix: api!(s3.PutBucketVersioning { Bucket: "b", VersioningConfiguration: { Status: "Enabled" } }), undo { Wait: Sleep::for_duration("PT1S"); };
     })
     .to_string();
     assert!(to_sleep.contains("an undo chain cannot start with a Sleep step"), "{to_sleep}");

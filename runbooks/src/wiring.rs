@@ -287,12 +287,31 @@ mod tests {
     use crate::catalog::ConfigTarget;
     use runbook_dsl::prelude::*;
 
+    /// Real operations (AWS's API models) that need no parameter: many distinct IAM actions.
+    fn calls_without_required_members() -> Vec<(&'static str, &'static str)> {
+        use runbook_dsl::aws_api::{service, ServiceLookup, Shape};
+        let mut out = Vec::new();
+        for name in ["ec2", "iam", "rds", "ssm", "s3"] {
+            let ServiceLookup::Found(svc) = service(name) else { continue };
+            for op in &svc.operations {
+                let free = match op.input.as_deref().and_then(|i| svc.shape(i)) {
+                    Some(Shape::Structure(ms)) => ms.iter().all(|m| !m.required),
+                    _ => true,
+                };
+                if free {
+                    out.push((name, op.name.as_str()));
+                }
+            }
+        }
+        out
+    }
+
     fn entry(name: &str, resource_id_param: &'static str, steps: usize) -> CatalogEntry {
         let mut rb = Runbook::new("t");
         rb.assume_role();
         let _: Param<Str> = rb.param("BucketName", ParamSpec::new("b"));
-        for i in 0..steps {
-            rb.add(Step::new(format!("S{i}"), ExecuteAwsApi::new("ec2", format!("DescribeSomethingNumber{i}"))));
+        for (i, (service, api)) in calls_without_required_members().into_iter().take(steps).enumerate() {
+            rb.add(Step::new(format!("S{i}"), ExecuteAwsApi::new(service, api)));
         }
         CatalogEntry {
             name: name.to_string(),

@@ -24,7 +24,9 @@
 //! let mut rb = Runbook::new("Encrypt a bucket.");
 //! rb.assume_role();
 //! let bucket: Param<Str> = rb.param("BucketName", ParamSpec::new("The bucket."));
-//! rb.add(Step::new("Put", ExecuteAwsApi::new("s3", "PutBucketEncryption").param("Bucket", &bucket)));
+//! let sse = json!({"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]});
+//! let put = ExecuteAwsApi::new("s3", "PutBucketEncryption").param("Bucket", &bucket);
+//! rb.add(Step::new("Put", put.param("ServerSideEncryptionConfiguration", sse)));
 //! let doc = rb.build().unwrap();
 //!
 //! let derived = iam::derive(&doc, &iam::Grants::new(), &iam::Library::new()).unwrap();
@@ -725,7 +727,13 @@ mod tests {
     fn kms_actions_are_granted_only_through_the_service_using_the_key() {
         let mut rb = Runbook::new("t");
         let key: Param<Str> = rb.param("KmsKeyId", ParamSpec::new("k"));
-        rb.add(Step::new("Copy", ExecuteAwsApi::new("ec2", "CopySnapshot").param("KmsKeyId", &key)));
+        rb.add(Step::new(
+            "Copy",
+            ExecuteAwsApi::new("ec2", "CopySnapshot")
+                .param("SourceRegion", "us-east-1")
+                .param("SourceSnapshotId", "snap-1")
+                .param("KmsKeyId", &key),
+        ));
         let d = derive_document(&rb.build().unwrap());
         let p = d.policy();
         let kms = statement(&p, "KmsViaEc2", "kms:Decrypt");

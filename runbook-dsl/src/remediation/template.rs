@@ -378,7 +378,13 @@ mod tests {
             let a: Param<StrList> = rb.param("Approvers", ParamSpec::new("Who approves."));
             rb.add(Step::new("Approve", Approve::new(&a)));
         }
-        rb.add(Step::new("Put", ExecuteAwsApi::new("s3", "PutBucketEncryption").param("Bucket", &bucket)));
+        let sse = json!({"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]});
+        rb.add(Step::new(
+            "Put",
+            ExecuteAwsApi::new("s3", "PutBucketEncryption")
+                .param("Bucket", &bucket)
+                .param("ServerSideEncryptionConfiguration", sse),
+        ));
         rb.build().unwrap()
     }
 

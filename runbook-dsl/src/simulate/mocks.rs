@@ -400,3 +400,139 @@ mod tests {
         assert!(bad(json!([{"step": "S", "outputs": [1]}])).starts_with("[0].outputs: must be a map"));
     }
 }
+
+/// What AWS's API models say against the mocks: a mock of a service or operation that does not
+/// exist, or a response holding a member the operation never returns (at any depth; boto3's
+/// `ResponseMetadata` is allowed at the top). One message per finding, naming the mock and the
+/// JSONPath of the member. [`crate::simulate::Simulation::strict_mocks`] makes them errors.
+///
+/// ```
+/// use runbook_dsl::simulate::{model_warnings, Mock};
+/// use serde_json::json;
+/// let ok = Mock::api("s3", "GetBucketVersioning").responds(json!({"Status": "Enabled"}));
+/// assert!(model_warnings(&[ok]).is_empty());
+/// let bad = Mock::api("s3", "GetBucketVersioning").responds(json!({"Versioning": "Enabled"}));
+/// assert!(model_warnings(&[bad])[0].contains("`$.Versioning`"));
+/// ```
+pub fn model_warnings(mocks: &[Mock]) -> Vec<String> {
+    use crate::aws_api::{self, OperationLookup, ServiceLookup};
+    let version = aws_api::version();
+    let mut out = Vec::new();
+    for m in mocks {
+        let Target::Api { service, api } = &m.target else { continue };
+        let svc = match aws_api::service(service) {
+            ServiceLookup::Found(s) | ServiceLookup::OtherCase(_, s) => s,
+            ServiceLookup::Unknown(near) => {
+                let hint = near.map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+                out.push(format!(
+                    "mock of {service}.{api}: no service `{service}` in AWS's API models ({version}){hint}"
+                ));
+                continue;
+            }
+        };
+        let op = match aws_api::operation(svc, api) {
+            OperationLookup::Found(op) => op,
+            OperationLookup::Unknown { case, near } => {
+                let hint = case.or(near).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+                out.push(format!(
+                    "mock of {service}.{api}: `{api}` is not an operation of `{service}` ({version}){hint}"
+                ));
+                continue;
+            }
+        };
+        for (i, r) in m.responses.iter().enumerate() {
+            let Response::Ok(v) = r else { continue };
+            let mut found = Vec::new();
+            match &op.output {
+                Some(shape) => response_members(svc, v, &aws_api::Target::Shape(shape.clone()), "$", true, &mut found),
+                None => {
+                    if let Some(o) = v.as_object() {
+                        found.extend(o.keys().filter(|k| *k != "ResponseMetadata").map(|k| format!("$.{k}")));
+                    }
+                }
+            }
+            for path in found {
+                out.push(format!(
+                    "mock of {service}.{api}, response {}: `{path}` is never in the response of {} ({version})",
+                    i + 1,
+                    op.name
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// JSONPaths in `v` that the shape `t` does not have.
+fn response_members(
+    svc: &crate::aws_api::Service,
+    v: &Value,
+    t: &crate::aws_api::Target,
+    path: &str,
+    top: bool,
+    out: &mut Vec<String>,
+) {
+    use crate::aws_api::{Shape, Target as T};
+    let T::Shape(name) = t else { return };
+    match (svc.shape(name), v) {
+        (Some(Shape::Structure(ms)), Value::Object(o)) => {
+            for (k, x) in o {
+                match ms.iter().find(|m| &m.name == k) {
+                    Some(m) => response_members(svc, x, &m.target, &format!("{path}.{k}"), false, out),
+                    None if top && k == "ResponseMetadata" => {}
+                    None => out.push(format!("{path}.{k}")),
+                }
+            }
+        }
+        (Some(Shape::List(item)), Value::Array(a)) => {
+            for (i, x) in a.iter().enumerate() {
+                response_members(svc, x, item, &format!("{path}[{i}]"), false, out);
+            }
+        }
+        (Some(Shape::Map(_, val)), Value::Object(o)) => {
+            for (k, x) in o {
+                response_members(svc, x, val, &format!("{path}.{k}"), false, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod model_tests {
+    use super::{model_warnings, Mock};
+    use serde_json::json;
+
+    #[test]
+    fn a_mock_of_an_unknown_operation_or_service_is_named() {
+        let w = model_warnings(&[
+            Mock::api("s3", "GetBucketVersionning").responds(json!({})),
+            Mock::api("s4", "GetBucketVersioning").responds(json!({})),
+            Mock::step("Whole").responds(json!({"Anything": 1})),
+        ]);
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w[0].contains("not an operation of `s3`") && w[0].contains("`GetBucketVersioning`"), "{}", w[0]);
+        assert!(w[1].contains("no service `s4`") && w[1].contains("botocore "), "{}", w[1]);
+    }
+
+    #[test]
+    fn response_members_the_operation_never_returns_are_named_at_any_depth() {
+        let m = Mock::api("ec2", "describe_instances")
+            .responds(json!({
+                "Reservations": [{"Instances": [{"State": {"Name": "running", "Colour": "red"}, "InstanceId": "i-1"}]}],
+                "ResponseMetadata": {"HTTPStatusCode": 200}
+            }))
+            .then_error("Throttling", "slow")
+            .then_responds(json!({"Reservation": []}));
+        let w = model_warnings(&[m]);
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w[0].contains("response 1: `$.Reservations[0].Instances[0].State.Colour`"), "{}", w[0]);
+        assert!(w[1].contains("response 3: `$.Reservation`"), "{}", w[1]);
+    }
+
+    #[test]
+    fn map_values_are_followed_and_their_keys_are_free() {
+        let m = Mock::api("sqs", "GetQueueAttributes").responds(json!({"Attributes": {"KmsMasterKeyId": "k"}}));
+        assert!(model_warnings(&[m]).is_empty());
+    }
+}

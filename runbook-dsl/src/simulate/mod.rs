@@ -49,7 +49,7 @@ mod trace;
 
 pub use backend::{Aws, AwsError};
 pub use faults::{Fault, DEFAULT_FAULT_CODE};
-pub use mocks::{Mock, MockError, Response, Target};
+pub use mocks::{model_warnings, Mock, MockError, Response, Target};
 pub use trace::{Call, Status, StepTrace, Trace};
 
 use crate::model::{Document, Map, Value};
@@ -79,6 +79,8 @@ pub struct Simulation<'a> {
     pub(crate) children: HashMap<String, &'a Document>,
     pub(crate) run_scripts: bool,
     pub(crate) python: String,
+    /// Mocks that disagree with AWS's API models fail the run instead of warning.
+    pub(crate) strict_mocks: bool,
     pub(crate) endpoint: Option<String>,
     pub(crate) region: String,
     pub(crate) faults: Vec<Fault>,
@@ -103,6 +105,7 @@ impl<'a> Simulation<'a> {
             children: HashMap::new(),
             run_scripts: false,
             python: "python3".into(),
+            strict_mocks: false,
             endpoint: None,
             region: substitution::REGION.into(),
             faults: Vec::new(),
@@ -218,8 +221,45 @@ impl<'a> Simulation<'a> {
     /// Runs the automation and returns its trace. A start request AWS would reject (a missing,
     /// unknown or invalid parameter) gives a `Failed` trace with no steps and the reason in
     /// [`Trace::failure`].
+    ///
+    /// Mocks are first checked against AWS's API models ([`model_warnings`]): each finding is a
+    /// warning of the trace, or, with [`Simulation::strict_mocks`], the reason of a `Failed`
+    /// trace with no steps.
     pub fn run(&self) -> Trace {
-        executor::run(self)
+        let found = model_warnings(&self.mocks);
+        if self.strict_mocks && !found.is_empty() {
+            return Trace {
+                status: Status::Failed,
+                steps: Vec::new(),
+                calls: Vec::new(),
+                outputs: Map::new(),
+                failure: Some(format!("mocks disagree with AWS's API models: {}", found.join("; "))),
+                elapsed_seconds: 0,
+                warnings: found,
+            };
+        }
+        let mut trace = executor::run(self);
+        trace.warnings.splice(0..0, found);
+        trace
+    }
+    /// Mocks that disagree with AWS's API models (an operation that does not exist, a response
+    /// member the operation never returns) fail the run instead of warning.
+    ///
+    /// ```
+    /// use runbook_dsl::prelude::*;
+    /// use runbook_dsl::simulate::{Mock, Simulation, Status};
+    /// let mut rb = Runbook::new("d");
+    /// rb.add(Step::new("Get", ExecuteAwsApi::new("s3", "ListBuckets")));
+    /// let doc = rb.build().unwrap();
+    /// let lying = Mock::api("s3", "ListBuckets").responds(json!({"Bucketz": []}));
+    /// let warned = Simulation::new(&doc).mock(lying.clone()).run();
+    /// assert_eq!((warned.status, warned.warnings.len()), (Status::Success, 1));
+    /// let refused = Simulation::new(&doc).mock(lying).strict_mocks(true).run();
+    /// assert_eq!(refused.status, Status::Failed);
+    /// ```
+    pub fn strict_mocks(mut self, yes: bool) -> Self {
+        self.strict_mocks = yes;
+        self
     }
 }
 

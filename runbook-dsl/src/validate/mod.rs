@@ -17,6 +17,7 @@
 //! assert_eq!((e.code, e.step.as_deref(), e.field.as_str()), ("E031", Some("A"), "mainSteps[0].nextStep"));
 //! ```
 
+mod api;
 mod document;
 mod flow;
 mod lints;
@@ -177,11 +178,22 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("E064", Severity::Error, "loop value used outside its loop"),
     ("E065", Severity::Error, "reference of an incompatible type"),
     ("E066", Severity::Error, "unknown built-in variable"),
+    ("E070", Severity::Error, "unknown AWS service (not an AWS SDK for Python client name)"),
+    ("E071", Severity::Error, "unknown API operation of the service"),
+    ("E072", Severity::Error, "unknown API parameter or member"),
+    ("E073", Severity::Error, "required API parameter or member missing"),
+    ("E074", Severity::Error, "API parameter of the wrong kind (literal, or {{ }} of an incompatible type)"),
+    ("E075", Severity::Error, "API parameter value not one of the model's enum values"),
+    ("E076", Severity::Error, "PropertySelector cannot resolve in the API response"),
+    ("E077", Severity::Error, "output Type cannot hold what the selector selects"),
+    ("E078", Severity::Error, "DesiredValues value that can never match (enum or boolean)"),
     ("W001", Severity::Warning, "mutating step with no rollback"),
     ("W002", Severity::Warning, "String parameter reaches a script or command without allowedPattern"),
     ("W003", Severity::Warning, "no assumeRole"),
     ("W004", Severity::Warning, "timeoutSeconds above the most the action can run (no effect)"),
     ("W005", Severity::Warning, "parameter default is a {{ }} reference other than Parameter Store (not expanded)"),
+    ("W070", Severity::Warning, "Service written in another case than boto3's client name"),
+    ("W071", Severity::Warning, "output Selector cannot resolve in the API response (the output stays empty)"),
 ];
 
 /// Checks a document; every finding, errors first, each group in document order.
@@ -195,6 +207,7 @@ pub fn validate(doc: &Document) -> Vec<Diagnostic> {
     steps::check(&cx, &mut out);
     flow::check(&cx, &mut out);
     refs::check(&cx, &mut out);
+    api::check(&cx, &mut out);
     lints::check(&cx, &mut out);
     out.sort_by_key(|d| d.severity);
     out

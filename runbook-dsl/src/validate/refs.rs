@@ -97,7 +97,7 @@ fn collect_in<'v>(m: &'v Map, path: &mut String, skip_steps: bool, out: &mut Vec
 }
 
 /// The data type of a parameter type (AWS::* types are strings, `List<AWS::...>` lists).
-fn param_type(t: &ParameterType) -> DataType {
+pub(super) fn param_type(t: &ParameterType) -> DataType {
     match t {
         ParameterType::Data(d) => *d,
         ParameterType::Aws(s) if s.starts_with("List<") => DataType::StringList,

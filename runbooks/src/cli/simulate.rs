@@ -55,6 +55,11 @@ pub struct Args {
     /// `--endpoint-url` (or none that answers), the step's time limit.
     #[arg(long)]
     pub run_scripts: bool,
+    /// Fail the run when a mock disagrees with AWS's API models (an operation that does not
+    /// exist, a response member the operation never returns); without it they are warnings in
+    /// the trace and in the JSON's `warnings`.
+    #[arg(long)]
+    pub strict_mocks: bool,
     /// A stateful AWS emulator (e.g. moto: `http://127.0.0.1:5000`) that answers every API call
     /// no mock answers, through botocore (the `--python` interpreter needs botocore).
     #[arg(long, value_name = "URL")]
@@ -128,7 +133,7 @@ pub fn simulate(args: &Args) -> Result<Trace, UsageError> {
         children.push((name.to_string(), read_doc(Path::new(path))?));
     }
 
-    let mut sim = Simulation::new(&doc).mocks(mocks).run_scripts(args.run_scripts);
+    let mut sim = Simulation::new(&doc).mocks(mocks).run_scripts(args.run_scripts).strict_mocks(args.strict_mocks);
     if let Some(url) = &args.endpoint_url {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(UsageError(format!(

@@ -1,0 +1,293 @@
+//! Decoder of the API-model snapshot (`runbook-dsl/data/aws-models/models.txt`, written by
+//! `tools/aws-models/generate.py` from botocore). Plain std: the macro crate includes this same
+//! file with `#[path]`, so the compile-time checks of `api!` and the validator read one snapshot
+//! through one decoder.
+
+use std::collections::HashMap;
+
+/// The snapshot, embedded at build time (no network, no file at run time).
+pub const DATA: &str = include_str!("../../data/aws-models/models.txt");
+
+/// A primitive type of botocore's models.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prim {
+    /// `string` (not an enum).
+    String,
+    /// `integer` or `long`.
+    Integer,
+    /// `boolean`.
+    Boolean,
+    /// `float` or `double`.
+    Float,
+    /// `timestamp` (ISO-8601 text, or epoch seconds).
+    Timestamp,
+    /// `blob` (bytes, given as text).
+    Blob,
+    /// `document`: any JSON value.
+    Document,
+}
+
+impl Prim {
+    /// The word a message uses: `a string`, `an integer`, ...
+    pub fn word(self) -> &'static str {
+        match self {
+            Prim::String => "a string",
+            Prim::Integer => "an integer",
+            Prim::Boolean => "a boolean",
+            Prim::Float => "a number",
+            Prim::Timestamp => "a timestamp",
+            Prim::Blob => "a blob (text)",
+            Prim::Document => "any JSON value",
+        }
+    }
+}
+
+/// What a member, list item or map value holds: a primitive or a named shape of the service.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A primitive value.
+    Prim(Prim),
+    /// A structure, list, map or enum of the same service.
+    Shape(String),
+}
+
+/// A member of a structure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    /// The name boto3 takes and returns.
+    pub name: String,
+    /// Its type.
+    pub target: Target,
+    /// Whether a request must give it.
+    pub required: bool,
+}
+
+/// A named shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// Named members.
+    Structure(Vec<Member>),
+    /// A list of one type.
+    List(Target),
+    /// A map from keys to values.
+    Map(Target, Target),
+    /// A string with a closed set of values.
+    Enum(Vec<String>),
+}
+
+/// An API operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Operation {
+    /// The model's name (`GetBucketVersioning`).
+    pub name: String,
+    /// boto3's method name (`get_bucket_versioning`).
+    pub method: String,
+    /// The request structure, if the operation takes one.
+    pub input: Option<String>,
+    /// The response structure, if the operation returns one.
+    pub output: Option<String>,
+}
+
+/// One service's operations and shapes.
+#[derive(Clone, Debug, Default)]
+pub struct Service {
+    /// Operations, sorted by name.
+    pub operations: Vec<Operation>,
+    /// Shapes by name.
+    pub shapes: HashMap<String, Shape>,
+}
+
+impl Service {
+    /// The operation written `api`: the model's name or boto3's method name, exactly.
+    pub fn operation(&self, api: &str) -> Option<&Operation> {
+        self.operations.iter().find(|o| o.name == api || o.method == api)
+    }
+
+    /// The shape named `name`.
+    pub fn shape(&self, name: &str) -> Option<&Shape> {
+        self.shapes.get(name)
+    }
+}
+
+/// A service of the index: its names and where its block is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// boto3's client name (`s3`, `elbv2`): what `Service:` takes.
+    pub name: String,
+    /// botocore's serviceId (`S3`, `Elastic Load Balancing v2`).
+    pub id: String,
+    /// The endpoint prefix (`s3`, `elasticloadbalancing`).
+    pub prefix: String,
+    /// Other client names botocore accepts for it (`runtime.sagemaker`).
+    pub aliases: Vec<String>,
+    /// Byte range of the block in the body.
+    pub range: (usize, usize),
+}
+
+/// The index: model version and the services.
+#[derive(Clone, Debug)]
+pub struct Index {
+    /// `botocore 1.43.11`.
+    pub version: String,
+    /// Services, sorted by name.
+    pub entries: Vec<Entry>,
+    /// Where the blocks start in the data.
+    pub body: usize,
+}
+
+impl Index {
+    /// The service whose client name or alias is `name`, exactly.
+    pub fn find(&self, name: &str) -> Option<usize> {
+        self.entries.iter().position(|e| e.name == name || e.aliases.iter().any(|a| a == name))
+    }
+
+    /// The client name a wrong `name` most likely means: another case of it, the service whose
+    /// serviceId or endpoint prefix it is, or the closest client name.
+    pub fn suggest(&self, name: &str) -> Option<&str> {
+        let es = &self.entries;
+        let norm = |s: &str| s.to_ascii_lowercase().replace([' ', '-', '_'], "");
+        let n = norm(name);
+        es.iter()
+            .find(|e| e.name.eq_ignore_ascii_case(name))
+            .or_else(|| es.iter().find(|e| norm(&e.id) == n || e.prefix == name))
+            .map(|e| e.name.as_str())
+            .or_else(|| did_you_mean(name, es.iter().map(|e| e.name.as_str())))
+    }
+}
+
+/// Reads the index lines of `data`.
+pub fn parse_index(data: &str) -> Result<Index, String> {
+    let mut lines = data.split_inclusive('\n');
+    let head = lines.next().ok_or("empty snapshot")?;
+    let mut f = head.trim_end().split('\t');
+    if f.next() != Some("#aws-models") {
+        return Err("not an aws-models snapshot".into());
+    }
+    let version = f.next().ok_or("no version")?.to_string();
+    let mut pos = head.len();
+    let mut entries = Vec::new();
+    for line in lines {
+        pos += line.len();
+        let line = line.trim_end_matches('\n');
+        if line == "#end-index" {
+            return Ok(Index { version, entries, body: pos });
+        }
+        let f: Vec<&str> = line.split('\t').collect();
+        let [name, id, prefix, aliases, off, len] = f[..] else {
+            return Err(format!("bad index line `{line}`"));
+        };
+        let num = |s: &str| s.parse::<usize>().map_err(|_| format!("bad number in `{line}`"));
+        entries.push(Entry {
+            name: name.into(),
+            id: id.into(),
+            prefix: prefix.into(),
+            aliases: aliases.split(',').filter(|a| !a.is_empty()).map(str::to_string).collect(),
+            range: (num(off)?, num(len)?),
+        });
+    }
+    Err("index not terminated".into())
+}
+
+fn target(t: &str) -> Target {
+    match t {
+        "%s" => Target::Prim(Prim::String),
+        "%i" | "%l" => Target::Prim(Prim::Integer),
+        "%b" => Target::Prim(Prim::Boolean),
+        "%f" => Target::Prim(Prim::Float),
+        "%t" => Target::Prim(Prim::Timestamp),
+        "%B" => Target::Prim(Prim::Blob),
+        "%x" => Target::Prim(Prim::Document),
+        n => Target::Shape(n.to_string()),
+    }
+}
+
+/// Decodes one service's block.
+pub fn parse_service(block: &str) -> Result<Service, String> {
+    let mut s = Service::default();
+    for line in block.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let bad = || format!("bad model line `{line}`");
+        match f[..] {
+            ["o", name, method, input, output] => s.operations.push(Operation {
+                name: name.into(),
+                method: method.into(),
+                input: (input != "-").then(|| input.to_string()),
+                output: (output != "-").then(|| output.to_string()),
+            }),
+            ["S", name, ref members @ ..] => {
+                let mut ms = Vec::with_capacity(members.len());
+                for m in members {
+                    let (n, t) = m.split_once('=').ok_or_else(bad)?;
+                    let (n, required) = match n.strip_prefix('!') {
+                        Some(n) => (n, true),
+                        None => (n, false),
+                    };
+                    ms.push(Member { name: n.into(), target: target(t), required });
+                }
+                s.shapes.insert(name.into(), Shape::Structure(ms));
+            }
+            ["L", name, t] => {
+                s.shapes.insert(name.into(), Shape::List(target(t)));
+            }
+            ["M", name, k, v] => {
+                s.shapes.insert(name.into(), Shape::Map(target(k), target(v)));
+            }
+            ["E", name, ref values @ ..] => {
+                s.shapes.insert(name.into(), Shape::Enum(values.iter().map(|v| v.to_string()).collect()));
+            }
+            _ => return Err(bad()),
+        }
+    }
+    Ok(s)
+}
+
+/// The block of `entry` in `data`.
+pub fn block<'d>(data: &'d str, index: &Index, entry: &Entry) -> &'d str {
+    let start = index.body + entry.range.0;
+    &data[start..start + entry.range.1]
+}
+
+/// Edit distance between two names, case-insensitive, where swapping two neighbours counts as
+/// one edit (optimal string alignment: the usual typo). The one distance of the project: the
+/// validator's did-you-mean and the macros use it.
+pub fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.to_lowercase().chars().collect();
+    let b: Vec<char> = b.to_lowercase().chars().collect();
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for (i, row) in d.chunks_mut(w).enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d.iter_mut().enumerate().take(w) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[(i - 1) * w + j] + 1).min(d[i * w + j - 1] + 1).min(d[(i - 1) * w + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[(i - 2) * w + j - 2] + 1);
+            }
+            d[i * w + j] = v;
+        }
+    }
+    d[a.len() * w + b.len()]
+}
+
+/// The candidate closest to `name`, if close enough to be a likely typo: at most a third of
+/// the name's length in edits (at least 1, at most 4), or one name holding the other
+/// (`BucketName` for `Bucket`); a case-only difference always qualifies.
+pub fn did_you_mean<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    let limit = (name.chars().count() / 3).clamp(1, 4);
+    let lower = name.to_lowercase();
+    let holds = |c: &str| {
+        let c = c.to_lowercase();
+        c.len().min(lower.len()) >= 3 && (c.contains(&lower) || lower.contains(&c))
+    };
+    candidates
+        .into_iter()
+        .map(|c| (distance(name, c), c))
+        .filter(|(d, c)| *d <= limit || holds(c))
+        .min_by_key(|(d, c)| (*d, c.len()))
+        .map(|(_, c)| c)
+}

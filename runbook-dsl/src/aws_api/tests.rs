@@ -1,0 +1,65 @@
+use super::*;
+
+fn found(name: &str) -> &'static Service {
+    match service(name) {
+        ServiceLookup::Found(s) => s,
+        other => panic!("{name}: {other:?}"),
+    }
+}
+
+#[test]
+fn client_names_and_aliases_are_services_other_names_are_hints() {
+    found("s3");
+    found("elbv2");
+    found("runtime.sagemaker"); // botocore's alias of sagemaker-runtime
+    assert!(matches!(service("SQS"), ServiceLookup::OtherCase("sqs", _)));
+    // serviceId and endpoint prefix are not client names, but point to one.
+    assert!(matches!(service("Elastic Load Balancing v2"), ServiceLookup::Unknown(Some("elbv2"))));
+    assert!(matches!(service("s33"), ServiceLookup::Unknown(Some("s3"))));
+    assert!(matches!(service("nothing-like-it-at-all"), ServiceLookup::Unknown(None)));
+}
+
+#[test]
+fn operations_by_model_name_or_boto3_method_exactly() {
+    let ec2 = found("ec2");
+    assert!(matches!(operation(ec2, "DescribeInstances"), OperationLookup::Found(_)));
+    assert!(matches!(operation(ec2, "describe_instances"), OperationLookup::Found(_)));
+    assert!(matches!(
+        operation(ec2, "describeInstances"),
+        OperationLookup::Unknown { case: Some("DescribeInstances"), .. }
+    ));
+    assert!(matches!(
+        operation(ec2, "DescribeInstanses"),
+        OperationLookup::Unknown { near: Some("DescribeInstances"), .. }
+    ));
+    let s3 = found("s3");
+    assert_eq!(s3.operation("ListObjectsV2").map(|o| o.method.as_str()), Some("list_objects_v2"));
+}
+
+#[test]
+fn shapes_hold_required_members_lists_maps_and_enums() {
+    let ddb = found("dynamodb");
+    let op = ddb.operation("UpdateContinuousBackups").unwrap();
+    let Some(Shape::Structure(ms)) = ddb.shape(op.input.as_deref().unwrap()) else { panic!() };
+    let table = ms.iter().find(|m| m.name == "TableName").unwrap();
+    assert!(table.required);
+    let s3 = found("s3");
+    let Some(Shape::Enum(vs)) = s3.shape("BucketVersioningStatus") else { panic!() };
+    assert_eq!(vs, &["Enabled", "Suspended"]);
+    let Some(Shape::Structure(ms)) = s3.shape("GetBucketTaggingOutput") else { panic!() };
+    let Target::Shape(tags) = &ms[0].target else { panic!() };
+    assert!(matches!(s3.shape(tags), Some(Shape::List(Target::Shape(_)))));
+}
+
+#[test]
+fn idempotency_tokens_filled_by_botocore_are_not_required() {
+    let ec2 = found("ec2");
+    let Some(Shape::Structure(ms)) = ec2.shape("CreateLaunchTemplateRequest") else { panic!() };
+    assert!(!ms.iter().find(|m| m.name == "ClientToken").unwrap().required);
+}
+
+#[test]
+fn did_you_mean_is_close_or_nothing() {
+    assert_eq!(did_you_mean("Bukcet", ["Bucket", "Key"]), Some("Bucket"));
+    assert_eq!(did_you_mean("Zzzzzz", ["Bucket", "Key"]), None);
+}
