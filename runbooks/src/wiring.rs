@@ -13,9 +13,10 @@
 //! [`ConfigTarget`]: crate::catalog::ConfigTarget
 
 use crate::catalog::CatalogEntry;
-use runbook_dsl::iam::{self, Derivation, Grants, Library};
+use runbook_dsl::iam::{self, Derivation, Form, Grants, Library};
 use runbook_dsl::remediation::template::{self, Deployable};
 use runbook_dsl::remediation::Binding;
+use std::collections::BTreeMap;
 
 /// The file holding the template for the whole catalog.
 pub const CATALOG_TEMPLATE: &str = "catalog.template.yaml";
@@ -107,6 +108,20 @@ const SETTINGS: &[(&str, Settings)] = &[
     ),
 ];
 
+/// Optional runbook parameters the templates expose (template parameters with the runbook's
+/// default), by base name.
+const EXPOSED: &[(&str, &[&str])] = &[
+    // The key of the encrypted copy: AWS's managed key unless the deployer names their own.
+    ("Remediate-EBS-EncryptVolume", &["KmsKeyId"]),
+    ("Remediate-RDS-EncryptInstance", &["KmsKeyId"]),
+];
+
+/// The optional parameters a catalog runbook's templates expose.
+pub fn exposed(entry: &CatalogEntry) -> &'static [&'static str] {
+    let base = entry.name.strip_suffix("-WithApproval").unwrap_or(&entry.name);
+    EXPOSED.iter().find(|(n, _)| *n == base).map(|(_, p)| *p).unwrap_or(&[])
+}
+
 /// The managed rules' `InputParameters`, by rule: one place, so that what the rule checks and
 /// what the runbook does cannot disagree. `REQUIRED_TAGS` requires `tag1Key`.
 pub const RULE_INPUT_PARAMETERS: &[(&str, &[(&str, &str)])] = &[("REQUIRED_TAGS", &[("tag1Key", REQUIRED_TAG_KEY)])];
@@ -118,13 +133,16 @@ pub const REQUIRED_TAG_KEY: &str = "Owner";
 /// Settings that the Config rule and the runbook share, by rule: (rule, the rule's
 /// `InputParameters` key, the runbook parameter, the value). `Some(value)` goes to both the
 /// ConfigRule and the remediation's StaticValues; `None` leaves both out (the rule's default and
-/// the runbook's default). Set the RDS keys to a KMS key ARN to require that key.
+/// the runbook's default, which the templates expose: the runbook's key is then the deployer's
+/// choice and the rule checks encryption only). Set the RDS key to a KMS key ARN to require
+/// that key on both sides. (An alias is no value for the rule: it compares the instance's key.)
 pub const SHARED_SETTINGS: &[(&str, &str, &str, Option<&str>)] =
     &[("RDS_STORAGE_ENCRYPTED", "kmsKeyId", "KmsKeyId", None)];
 
 /// One shared setting given to both sides of a binding: the rule's `rule_key` and the runbook's
-/// `param`.
-pub fn with_shared_setting(b: Binding, rule_key: &str, param: &str, value: &str) -> Binding {
+/// `param` (which then is no longer a template parameter of its own: the two must not differ).
+pub fn with_shared_setting(mut b: Binding, rule_key: &str, param: &str, value: &str) -> Binding {
+    b.exposed.retain(|p| p != param);
     b.input_parameter(rule_key, value).static_value(param, [value])
 }
 
@@ -144,6 +162,7 @@ pub fn binding(entry: &CatalogEntry) -> Binding {
         .retry_attempt_seconds(s.retry_attempt_seconds)
         .concurrent_execution_rate_percentage(s.concurrent_execution_rate_percentage)
         .error_percentage(s.error_percentage);
+    let b = exposed(entry).iter().fold(b, |b, p| b.expose(p));
     let inputs = RULE_INPUT_PARAMETERS.iter().filter(|(rule, _)| *rule == entry.target.config_rule);
     let b = inputs.flat_map(|(_, params)| params.iter()).fold(b, |b, (k, v)| b.input_parameter(k, *v));
     let shared = SHARED_SETTINGS.iter().filter(|(rule, ..)| *rule == entry.target.config_rule);
@@ -226,7 +245,19 @@ pub fn files(entries: &[CatalogEntry]) -> Result<Vec<(String, String)>, String> 
                 d.policy_size(),
                 iam::INLINE_POLICY_LIMIT
             )),
-            Ok(d) => prepared.push((e, b, d.policy(), d.policy_json())),
+            Ok(d) => {
+                // The standalone policy pins what the binding fixes (single static values).
+                let fixed: BTreeMap<String, String> = b
+                    .static_values
+                    .iter()
+                    .filter(|(_, v)| v.len() == 1)
+                    .map(|(k, v)| (k.clone(), v[0].clone()))
+                    .collect();
+                let standalone = d.policy_for(Form::Standalone, &fixed);
+                let mut json = serde_json::to_string_pretty(&standalone).unwrap_or_default();
+                json.push('\n');
+                prepared.push((e, b, d.policy_for(Form::Template, &BTreeMap::new()), json))
+            }
             Err(msg) => problems.push(msg),
         }
     }

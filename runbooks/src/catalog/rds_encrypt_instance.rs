@@ -200,7 +200,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
 
     // Build the encrypted copy next to the original. Cancelled here, the undo only makes calls
     // (deletes of what the run created), well within AWS's 2 minutes.
-    let create = rb.add(common::undo_to(
+    let create = rb.mutate(
         Step::new(
             "CreateSnapshot",
             ExecuteAwsApi::new("rds", "CreateDBSnapshot")
@@ -209,14 +209,11 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         )
         .description("Takes a manual snapshot of the unencrypted instance.")
         .timeout_seconds(20),
-        "UndoSnapshot",
-    ));
+        vec![delete_snapshot("UndoSnapshot", &snapshot).description("Undo: deletes the snapshot this run took.")],
+    );
     let snapshot_id: Output<Str> = rb.output(&create, "SnapshotId", "$.DBSnapshot.DBSnapshotIdentifier");
-    rb.add(common::undo_to(
-        wait_snapshot("WaitSnapshot", &snapshot).description("Waits until the snapshot is available."),
-        "UndoSnapshot",
-    ));
-    let copy_step = rb.add(common::undo_to(
+    rb.add(wait_snapshot("WaitSnapshot", &snapshot).description("Waits until the snapshot is available."));
+    let copy_step = rb.mutate(
         Step::new(
             "CopySnapshot",
             ExecuteAwsApi::new("rds", "CopyDBSnapshot")
@@ -227,43 +224,57 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         )
         .description("Copies the snapshot, encrypted with the KMS key.")
         .timeout_seconds(20),
-        "UndoCopy",
-    ));
+        vec![delete_snapshot("UndoCopy", &copy).description("Undo: deletes the encrypted snapshot this run copied.")],
+    );
     let copy_id: Output<Str> = rb.output(&copy_step, "EncryptedSnapshotId", "$.DBSnapshot.DBSnapshotIdentifier");
-    rb.add(common::undo_to(
-        wait_snapshot("WaitCopy", &copy).description("Waits until the encrypted copy is available."),
-        "UndoCopy",
-    ));
-    let restore = rb.add(common::undo_to(
-        Step::new(
-            "RestoreInstance",
-            ExecuteAwsApi::new("rds", "RestoreDBInstanceFromDBSnapshot")
+    rb.add(wait_snapshot("WaitCopy", &copy).description("Waits until the encrypted copy is available."));
+    // A failed restore created nothing, and an instance of that name that already existed must
+    // never be deleted: its own failure goes to the undo of the copy.
+    let restore = rb.mutate(
+        routed(
+            Step::new(
+                "RestoreInstance",
+                ExecuteAwsApi::new("rds", "RestoreDBInstanceFromDBSnapshot")
+                    .param("DBInstanceIdentifier", new_id.as_str())
+                    .param("DBSnapshotIdentifier", copy.as_str())
+                    .param("DBInstanceClass", class)
+                    .param("DBSubnetGroupName", subnet_group)
+                    .param("VpcSecurityGroupIds", &security_groups)
+                    .param("DBParameterGroupName", parameter_group)
+                    .param("OptionGroupName", option_group)
+                    .param("Port", &port)
+                    .param("MultiAZ", &multi_az)
+                    .param("PubliclyAccessible", &public),
+            )
+            .description(
+                "Restores a new, encrypted instance `<name>-encrypted` from the copy with the original's settings. \
+                 If the call fails nothing was restored, so the undo starts at the copy (an instance of that name \
+                 that already existed is never deleted).",
+            )
+            .timeout_seconds(20),
+            "UndoCopy",
+            "UndoCopy",
+        ),
+        vec![Step::new(
+            "UndoRestore",
+            ExecuteAwsApi::new("rds", "DeleteDBInstance")
                 .param("DBInstanceIdentifier", new_id.as_str())
-                .param("DBSnapshotIdentifier", copy.as_str())
-                .param("DBInstanceClass", class)
-                .param("DBSubnetGroupName", subnet_group)
-                .param("VpcSecurityGroupIds", &security_groups)
-                .param("DBParameterGroupName", parameter_group)
-                .param("OptionGroupName", option_group)
-                .param("Port", &port)
-                .param("MultiAZ", &multi_az)
-                .param("PubliclyAccessible", &public),
+                .param("SkipFinalSnapshot", false)
+                .param("FinalDBSnapshotIdentifier", format!("{new_id}-final-{}", Builtin::EXECUTION_ID))
+                .param("DeleteAutomatedBackups", true),
         )
         .description(
-            "Restores a new, encrypted instance `<name>-encrypted` from the copy with the original's settings. If \
-             the call fails nothing was restored, so the undo starts at the copy (an instance of that name that \
-             already existed is never deleted).",
+            "Undo: deletes the encrypted instance this run restored, with a final snapshot (clients may have \
+             written to it).",
         )
-        .timeout_seconds(20),
-        "UndoCopy",
-    ));
+        .timeout_seconds(20)],
+    );
     let new_dbi: Output<Str> = rb.output(&restore, "EncryptedDbiResourceId", "$.DBInstance.DbiResourceId");
-    rb.add(common::undo_to(
+    rb.add(
         wait_available("WaitRestored", &new_id, 14400).description("Waits until the encrypted instance is available."),
-        "UndoRestore",
-    ));
+    );
 
-    // Swap names, after approval.
+    // Swap names, after approval. From here a cancellation goes to its own quick undo.
     rb.add(
         common::approve(
             "ApproveSwap",
@@ -279,53 +290,62 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         .on_cancel(OnCancel::step("UndoRestore")),
     );
     // A failed rename call renamed nothing: its undo starts one change earlier.
-    rb.add(cancel_to(
-        common::undo_to(
+    rb.mutate(
+        routed(
             rename("RenameOriginal", &id.to_string(), &old_id)
                 .description("Renames the original to `<name>-unencrypted`."),
             "UndoRestore",
+            "UndoRestore",
         ),
-        "UndoRestore",
-    ));
-    rb.add(cancel_to(common::undo_to(settle("SettleOriginalRename"), "UndoRenameOriginal"), "UndoCancelSwap"));
-    rb.add(cancel_to(
-        common::undo_to(
-            wait_available("WaitOriginalRenamed", &old_id, 3600)
-                .description("Waits until the rename of the original is done."),
-            "UndoRenameOriginal",
-        ),
-        "UndoCancelSwap",
-    ));
-    rb.add(cancel_to(
-        common::undo_to(
+        vec![
+            guard(rename("UndoRenameOriginal", &old_id, &id.to_string())).description(
+                "Undo: gives the original its name back; if that fails, the undo stops and deletes nothing.",
+            ),
+            settle("UndoSettleOriginalName"),
+            guard(wait_available("UndoWaitOriginalName", &id.to_string(), 1800)).description(
+                "Undo: waits until the original answers under its name; if it does not, the undo stops and deletes \
+                 nothing.",
+            ),
+        ],
+    );
+    rb.add(settle("SettleOriginalRename").on_cancel(OnCancel::step("UndoCancelSwap")));
+    rb.add(
+        wait_available("WaitOriginalRenamed", &old_id, 3600)
+            .description("Waits until the rename of the original is done.")
+            .on_cancel(OnCancel::step("UndoCancelSwap")),
+    );
+    rb.mutate(
+        routed(
             rename("RenameEncrypted", &new_id, &id.to_string())
                 .description("Gives the encrypted instance the original name."),
             "UndoRenameOriginal",
+            "UndoCancelSwap",
         ),
-        "UndoCancelSwap",
-    ));
-    rb.add(cancel_to(common::undo_to(settle("SettleEncryptedRename"), "UndoRenameEncrypted"), "UndoCancelRecord"));
-    rb.add(cancel_to(
-        common::undo_to(
-            wait_available("WaitEncryptedRenamed", &id.to_string(), 3600)
-                .description("Waits until the encrypted instance answers under the original name."),
-            "UndoRenameEncrypted",
-        ),
-        "UndoCancelRecord",
-    ));
-    rb.add(cancel_to(
-        common::undo_to(
-            Step::new(
-                "VerifyEncrypted",
-                AssertAwsResourceProperty::new("rds", "DescribeDBInstances", ENCRYPTED, vec!["True"])
-                    .param("DBInstanceIdentifier", &id),
-            )
-            .description("Verifies that the instance now called `<name>` is encrypted.")
-            .timeout_seconds(20),
-            "UndoRenameEncrypted",
-        ),
-        "UndoCancelRecord",
-    ));
+        vec![
+            guard(rename("UndoRenameEncrypted", &id.to_string(), &new_id)).description(
+                "Undo: gives the encrypted instance its `-encrypted` name back; if that fails, the undo stops.",
+            ),
+            settle("UndoSettleEncryptedName"),
+            guard(wait_available("UndoWaitEncryptedName", &new_id, 1800))
+                .description("Undo: waits until the original name is free again; if it does not come, the undo stops."),
+        ],
+    );
+    rb.add(settle("SettleEncryptedRename").on_cancel(OnCancel::step("UndoCancelRecord")));
+    rb.add(
+        wait_available("WaitEncryptedRenamed", &id.to_string(), 3600)
+            .description("Waits until the encrypted instance answers under the original name.")
+            .on_cancel(OnCancel::step("UndoCancelRecord")),
+    );
+    rb.add(
+        Step::new(
+            "VerifyEncrypted",
+            AssertAwsResourceProperty::new("rds", "DescribeDBInstances", ENCRYPTED, vec!["True"])
+                .param("DBInstanceIdentifier", &id),
+        )
+        .description("Verifies that the instance now called `<name>` is encrypted.")
+        .timeout_seconds(20)
+        .on_cancel(OnCancel::step("UndoCancelRecord")),
+    );
 
     // The evaluated instance (the original, by its DbiResourceId) is taken out of service. The
     // copy serves already: a failure here undoes nothing, it records and ends the run Failed.
@@ -338,7 +358,9 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             )])
             .default("StopOriginal"),
         )
-        .description("Stops the original, or deletes it after a second approval (`OriginalInstance`)."),
+        .description("Stops the original, or deletes it after a second approval (`OriginalInstance`).")
+        .on_failure(OnFailure::step("StopOriginal"))
+        .on_cancel(OnCancel::step("UndoCancelRecord")),
     );
     rb.add(
         Step::new(
@@ -356,7 +378,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         .on_cancel(OnCancel::step("UndoCancelRecord"))
         .is_critical(false),
     );
-    rb.add(common::undo_to(
+    rb.add(routed(
         Step::new(
             "DeleteOriginal",
             ExecuteAwsApi::new("rds", "DeleteDBInstance")
@@ -368,9 +390,10 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         .description("Deletes the unencrypted original with a final snapshot (fails if deletion protection is on).")
         .timeout_seconds(20),
         "UndoCancelRecord",
+        "UndoCancelRecord",
     ));
     rb.add(
-        common::undo_to(
+        routed(
             Step::new(
                 "VerifyOriginalDeleting",
                 WaitForAwsResourceProperty::new("rds", "DescribeDBInstances", STATUS, vec!["deleting"])
@@ -379,10 +402,11 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             .description("Verifies that the evaluated instance (by its DbiResourceId) is being deleted.")
             .timeout_seconds(600),
             "UndoCancelRecord",
+            "UndoCancelRecord",
         )
         .is_end(true),
     );
-    rb.add(common::undo_to(
+    rb.add(routed(
         Step::new(
             "StopOriginal",
             ExecuteAwsApi::new("rds", "StopDBInstance").param("DBInstanceIdentifier", old_id.as_str()),
@@ -390,9 +414,10 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         .description("Stops the unencrypted original (RDS starts it again after 7 days).")
         .timeout_seconds(20),
         "UndoCancelRecord",
+        "UndoCancelRecord",
     ));
     rb.add(
-        common::undo_to(
+        routed(
             Step::new(
                 "VerifyOriginalStopped",
                 WaitForAwsResourceProperty::new("rds", "DescribeDBInstances", STATUS, vec!["stopped"])
@@ -401,58 +426,20 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             .description("Verifies that the evaluated instance (by its DbiResourceId) is stopped.")
             .timeout_seconds(3600),
             "UndoCancelRecord",
+            "UndoCancelRecord",
         )
         .is_end(true),
     );
-
-    common::add_undo_chain(
-        &mut rb,
-        vec![
-            guard(rename("UndoRenameEncrypted", &id.to_string(), &new_id)).description(
-                "Undo: gives the encrypted instance its `-encrypted` name back; if that fails, the undo stops.",
-            ),
-            settle("UndoSettleEncryptedName"),
-            guard(wait_available("UndoWaitEncryptedName", &new_id, 1800))
-                .description("Undo: waits until the original name is free again; if it does not come, the undo stops."),
-            guard(rename("UndoRenameOriginal", &old_id, &id.to_string())).description(
-                "Undo: gives the original its name back; if that fails, the undo stops and deletes nothing.",
-            ),
-            settle("UndoSettleOriginalName"),
-            guard(wait_available("UndoWaitOriginalName", &id.to_string(), 1800)).description(
-                "Undo: waits until the original answers under its name; if it does not, the undo stops and deletes \
-                 nothing.",
-            ),
-            Step::new(
-                "UndoRestore",
-                ExecuteAwsApi::new("rds", "DeleteDBInstance")
-                    .param("DBInstanceIdentifier", new_id.as_str())
-                    .param("SkipFinalSnapshot", false)
-                    .param("FinalDBSnapshotIdentifier", format!("{new_id}-final-{}", Builtin::EXECUTION_ID))
-                    .param("DeleteAutomatedBackups", true),
-            )
-            .description(
-                "Undo: deletes the encrypted instance this run restored, with a final snapshot (clients may have \
-                 written to it).",
-            )
-            .timeout_seconds(20),
-            delete_snapshot("UndoCopy", &copy).description("Undo: deletes the encrypted snapshot this run copied."),
-            delete_snapshot("UndoSnapshot", &snapshot).description("Undo: deletes the snapshot this run took."),
-        ],
-    );
     // Cancelled during the swap (AWS gives the cancellation 2 minutes): one call gives the
     // original its name back; the copy and the snapshots stay, listed in the outputs.
-    common::add_undo_chain(
-        &mut rb,
-        vec![rename("UndoCancelSwap", &old_id, &id.to_string()).description(
-            "Undo of a cancellation during the swap: gives the original its name back (one call, no waiting); the \
-             encrypted copy and the snapshots stay, listed in the outputs.",
-        )],
-    );
+    rb.add(standalone(rename("UndoCancelSwap", &old_id, &id.to_string()).description(
+        "Undo of a cancellation during the swap: gives the original its name back (one call, no waiting); the \
+         encrypted copy and the snapshots stay, listed in the outputs.",
+    )));
     // Cancelled after the swap, or failed while taking the original out of service: the copy
     // serves; re-read and record, change nothing.
-    common::add_undo_chain(
-        &mut rb,
-        vec![Step::new(
+    rb.add(standalone(
+        Step::new(
             "UndoCancelRecord",
             ExecuteAwsApi::new("rds", "DescribeDBInstances").param("Filters", common::dbi_filter(&dbi)),
         )
@@ -460,8 +447,8 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             "Undoes nothing on purpose: the encrypted copy already serves under the original name. Re-reads the \
              original (by its DbiResourceId) so the run records its state; stop or delete it yourself.",
         )
-        .timeout_seconds(20)],
-    );
+        .timeout_seconds(20),
+    ));
     rb.document_output(&id);
     rb.document_output(&encrypted);
     rb.document_output(&outcome);
@@ -471,9 +458,17 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     rb.build()
 }
 
-/// Routes a cancellation of `step` to `target` (a quick undo that fits in AWS's 2 minutes).
-fn cancel_to(step: Step, target: &str) -> Step {
-    step.on_cancel(OnCancel::step(target))
+/// Routes a failure of `step` to `undo` and a cancellation to `cancel` (a quick undo that fits in
+/// AWS's 2 minutes), where `Runbook::mutate`'s own routing (the latest change's undo) is not
+/// the right one.
+fn routed(step: Step, undo: &str, cancel: &str) -> Step {
+    step.on_failure(OnFailure::step(undo)).on_cancel(OnCancel::step(cancel)).is_critical(true)
+}
+
+/// A step of its own that ends the run (a quick cancellation undo, or a record), outside the
+/// rollback `Runbook::mutate` writes.
+fn standalone(step: Step) -> Step {
+    step.on_failure(OnFailure::Abort).on_cancel(OnCancel::Abort).is_end(true)
 }
 
 /// An undo step whose failure ends the rollback: a failed rename back must not be followed by
