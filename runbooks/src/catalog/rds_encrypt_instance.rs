@@ -22,11 +22,31 @@ const STATUS: &str = "$.DBInstances[0].DBInstanceStatus";
 const CLASSIFY: &str = r#"import boto3
 
 
+def replaced(rds, name):
+    """Whether an encrypted instance answers under `name` (an earlier run's copy)."""
+    try:
+        db = rds.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0]
+    except rds.exceptions.DBInstanceNotFoundFault:
+        return False
+    return bool(db.get("StorageEncrypted"))
+
+
 def handler(events, context):
     rds = boto3.client("rds")
+    if events.get("Mode") == "gone":
+        found = rds.describe_db_instances(
+            Filters=[{"Name": "dbi-resource-id", "Values": [events["DbiResourceId"]]}]
+        )["DBInstances"]
+        states = [d["DBInstanceStatus"] for d in found]
+        if any(s != "deleting" for s in states):
+            raise Exception(f"the evaluated instance {events['DbiResourceId']} is still there: {states}")
+        return {"Remediable": False, "Outcome": f"{events['DbiResourceId']} is deleted or being deleted"}
     found = rds.describe_db_instances(
         Filters=[{"Name": "dbi-resource-id", "Values": [events["DbiResourceId"]]}]
     )["DBInstances"]
+    if not found:
+        gone = f"no DB instance has the resource id {events['DbiResourceId']} any more (deleted)"
+        return {"Remediable": False, "Encrypted": False, "Outcome": gone}
     db = found[0]
     name = db["DBInstanceIdentifier"]
     if db.get("DBClusterIdentifier"):
@@ -38,9 +58,19 @@ def handler(events, context):
         why = f"not remediable here: {name} is a read replica; encrypt its source, then recreate the replica"
     elif db.get("ReadReplicaDBInstanceIdentifiers") or db.get("ReadReplicaDBClusterIdentifiers"):
         why = f"not remediable here: {name} has read replicas, which would keep replicating from the original"
+    elif name.endswith("-unencrypted") and replaced(rds, name[: -len("-unencrypted")]):
+        why = (
+            f"already replaced: {name} is the original an earlier run swapped out for the encrypted "
+            f"{name[: -len('-unencrypted')]}; delete it (with a final snapshot) instead of encrypting it again"
+        )
     else:
         why = ""
-    return {"Remediable": not why, "Outcome": why or f"{name} can be replaced by an encrypted copy"}
+    encrypted = bool(db.get("StorageEncrypted"))
+    return {
+        "Remediable": not why and not encrypted,
+        "Encrypted": encrypted,
+        "Outcome": "already encrypted" if encrypted else (why or f"{name} can be replaced by an encrypted copy"),
+    }
 "#;
 
 /// The Config finding: `RDS_STORAGE_ENCRYPTED`; Config passes the `DbiResourceId`. The rule's
@@ -70,10 +100,12 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
          `<name>-unencrypted`, renames the new instance to `<name>` (the endpoint name clients use) \
          and verifies that the instance now called `<name>` is encrypted. Writes made to the \
          original after the snapshot are not in the copy: stop writes before approving the swap. \
-         Last, the original (the instance AWS Config evaluated) is stopped (`OriginalInstance: \
-         Stop`; RDS starts a stopped instance again after 7 days) or, with `OriginalInstance: \
-         Delete` and a second approval (a rejection stops it instead), deleted with a final \
-         snapshot `<name>-unencrypted-final-<execution id>`. The snapshots are kept.\n\n\
+         Last, the original (the instance AWS Config evaluated, which a rename keeps) is deleted \
+         after a second approval with a final snapshot `<name>-unencrypted-final-<execution id>` \
+         (`OriginalInstance: Delete`, the default; a rejection stops it instead), or stopped \
+         (`OriginalInstance: Stop`: it then stays NON_COMPLIANT, and RDS starts it again after 7 \
+         days). A later run refuses an original an earlier run already replaced. The snapshots are \
+         kept.\n\n\
          If a step fails or the approval is rejected, the undo renames the instances back, deletes \
          the restored instance with a final snapshot `<name>-encrypted-final-<execution id>` (clients \
          may have written to it), deletes the two snapshots this run took, and the run ends Failed. \
@@ -103,10 +135,11 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     let original_action: Param<Str> = rb.param(
         "OriginalInstance",
         ParamSpec::new(
-            "(Optional) What happens to the unencrypted original once the encrypted copy serves under its name: \
-             `Stop` (default), or `Delete` with a final snapshot after a second approval.",
+            "(Optional) What happens to the unencrypted original (the instance AWS Config evaluated) once the \
+             encrypted copy serves under its name: `Delete` (default) with a final snapshot after a second \
+             approval, or `Stop` (it stays NON_COMPLIANT, and RDS starts it again after 7 days).",
         )
-        .default("Stop")
+        .default("Delete")
         .pattern("^(Stop|Delete)$"),
     );
     let approvers = common::approvers(&mut rb, approval, "encrypting the DB instance");
@@ -141,6 +174,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         .timeout_seconds(60),
     );
     let remediable: Output<Bool> = rb.output(&classify, "Remediable", "$.Payload.Remediable");
+    let already: Output<Bool> = rb.output(&classify, "Encrypted", "$.Payload.Encrypted");
     let outcome: Output<Str> = rb.output(&classify, "Outcome", "$.Payload.Outcome");
 
     let new_id = format!("{id}-encrypted");
@@ -153,7 +187,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         Step::new(
             "CheckEncryption",
             Branch::new(vec![
-                Choice::new("AlreadyEncrypted", Condition::compare(encrypted.value(), Operator::BooleanEquals, true)),
+                Choice::new("AlreadyEncrypted", Condition::compare(already.value(), Operator::BooleanEquals, true)),
                 Choice::new("NotRemediable", Condition::compare(remediable.value(), Operator::BooleanEquals, false)),
             ])
             .default(first_change),
@@ -172,17 +206,12 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     rb.add(
         Step::new(
             "NotRemediable",
-            AssertAwsResourceProperty::new(
-                "rds",
-                "DescribeDBInstances",
-                "$.DBInstances[0].DbiResourceId",
-                vec![dbi.to_string()],
-            )
-            .param("Filters", common::dbi_filter(&dbi)),
+            ExecuteAwsApi::new("rds", "DescribeDBInstances").param("Filters", common::dbi_filter(&dbi)),
         )
         .description(
-            "Refuses a member of a DB cluster, a read replica or an instance with read replicas (the reason is in \
-             ClassifyInstance.Outcome): not remediable by this runbook; nothing was changed.",
+            "Refuses a member of a DB cluster, a read replica, an instance with read replicas, an original an \
+             earlier run already replaced, or an instance that is gone (the reason is in ClassifyInstance.Outcome): \
+             not remediable by this runbook; re-reads it for the record; nothing was changed.",
         )
         .timeout_seconds(20)
         .is_end(true),
@@ -395,12 +424,17 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     rb.add(
         routed(
             Step::new(
-                "VerifyOriginalDeleting",
-                WaitForAwsResourceProperty::new("rds", "DescribeDBInstances", STATUS, vec!["deleting"])
-                    .param("Filters", common::dbi_filter(&dbi)),
+                "VerifyOriginalGone",
+                ExecuteScript::new("python3.11")
+                    .handler("handler")
+                    .script(CLASSIFY)
+                    .input_payload(json!({"Mode": "gone", "DbiResourceId": dbi.to_string()})),
             )
-            .description("Verifies that the evaluated instance (by its DbiResourceId) is being deleted.")
-            .timeout_seconds(600),
+            .description(
+                "Verifies that the evaluated instance (by its DbiResourceId) is being deleted or gone (the rule then \
+                 has nothing unencrypted left to evaluate).",
+            )
+            .timeout_seconds(60),
             "UndoCancelRecord",
             "UndoCancelRecord",
         )
