@@ -771,17 +771,16 @@ fn delete_region_dbs(aws: &Aws, _: &Resource) {
 }
 
 #[test]
-#[ignore = "issue 15: Remediate-RDS-EncryptInstance with its default OriginalInstance=Stop leaves the evaluated instance (renamed `<name>-unencrypted`, same DbiResourceId) stopped but unencrypted; rds-storage-encrypted evaluates StorageEncrypted whatever the instance's state, so the resource Config named stays NON_COMPLIANT"]
 fn rds_encrypt_instance() {
     run_case(&rds_encrypt_case("ap-southeast-1", |aws| plain_db(aws, "plain-db")));
 }
 
 #[test]
-#[ignore = "moto gap: DeleteDBInstance removes the instance at once, so VerifyOriginalDeleting never sees `deleting` (AWS keeps the instance `deleting` for minutes) (docs/simulate.md)"]
-fn rds_encrypt_instance_deleting_the_original() {
+#[ignore = "by design: OriginalInstance=Stop leaves the evaluated instance (renamed `<name>-unencrypted`, same DbiResourceId) stopped but unencrypted, so rds-storage-encrypted keeps it NON_COMPLIANT (docs/catalog.md); the default, Delete, is `rds_encrypt_instance`"]
+fn rds_encrypt_instance_stopping_the_original() {
     run_case(&rds_encrypt_case("ap-southeast-2", |aws| {
-        let mut r = plain_db(aws, "deleted-db");
-        r.params.push(("OriginalInstance", json!("Delete")));
+        let mut r = plain_db(aws, "stopped-db");
+        r.params.push(("OriginalInstance", json!("Stop")));
         r
     }));
 }

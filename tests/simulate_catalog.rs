@@ -423,7 +423,8 @@ fn rds_classified(remediable: bool) -> Mock {
     } else {
         "not remediable here: orders-db is a member of DB cluster orders; encrypt the cluster (Remediate-RDS-EncryptCluster)"
     };
-    Mock::step("ClassifyInstance").outputs(json!({"Payload": {"Remediable": remediable, "Outcome": outcome}}))
+    Mock::step("ClassifyInstance")
+        .outputs(json!({"Payload": {"Remediable": remediable, "Encrypted": false, "Outcome": outcome}}))
 }
 
 /// The calls every path past the classification makes (each instance looked up by name is
@@ -449,11 +450,17 @@ fn rds_shared() -> Vec<Mock> {
 fn rds_encrypt_instance() -> Fixture {
     Fixture {
         params: vec![("DbiResourceId", json!(DBI))],
-        compliant: vec![rds_lookup().responds(rds_db(true, "available")), rds_classified(true)],
+        compliant: vec![
+            rds_lookup().responds(rds_db(true, "available")),
+            Mock::step("ClassifyInstance")
+                .outputs(json!({"Payload": {"Remediable": false, "Encrypted": true, "Outcome": "already encrypted"}})),
+        ],
         noncompliant: with(
             vec![
-                // DescribeDbInstance, then VerifyOriginalStopped (the original, by its DbiResourceId).
-                rds_lookup().responds(rds_db(false, "available")).then_responds(rds_db(false, "stopped")),
+                rds_lookup().responds(rds_db(false, "available")),
+                // The original's deletion, verified by a boto3 script (deleting, or gone).
+                Mock::step("VerifyOriginalGone")
+                    .outputs(json!({"Payload": {"Remediable": false, "Outcome": "deleting"}})),
             ],
             &rds_shared(),
         ),
@@ -863,18 +870,18 @@ fn rds_encryption_leaves_the_evaluated_instance_out_of_service_and_undoes_safely
     let apis = |t: &Trace| -> Vec<String> { t.mutating_calls().iter().map(|c| c.api.clone()).collect() };
     let unencrypted = || rds_lookup().responds(rds_db(false, "available"));
 
-    // Stop (the default): the original, found by its DbiResourceId, ends stopped.
-    let t = sim(rds_encrypt_instance().noncompliant).approve().run();
+    // Stop: the original, found by its DbiResourceId, ends stopped.
+    let mut stopped = vec![unencrypted().then_responds(rds_db(false, "stopped"))];
+    stopped.extend(rds_shared());
+    let t = sim(stopped.clone()).param("OriginalInstance", "Stop").approve().run();
     assert_eq!(t.status, Status::Success, "{:?} {:?}", t.failure, t.executed());
     let stop = t.calls_to("rds", "StopDBInstance");
     assert_eq!(stop.len(), 1);
     assert_eq!(stop[0].input["DBInstanceIdentifier"], "orders-db-unencrypted");
     assert_eq!(t.executed().last(), Some(&"VerifyOriginalStopped"));
 
-    // Delete: a second approval, then a final snapshot.
-    let mut mocks = vec![unencrypted().then_responds(rds_db(false, "deleting"))];
-    mocks.extend(rds_shared());
-    let t = sim(mocks.clone()).param("OriginalInstance", "Delete").approve().run();
+    // Delete (the default): a second approval, then a final snapshot, verified gone.
+    let t = sim(rds_encrypt_instance().noncompliant).approve().run();
     assert_eq!(t.status, Status::Success, "{:?} {:?}", t.failure, t.executed());
     let delete = t.calls_to("rds", "DeleteDBInstance");
     assert_eq!(delete.len(), 1, "{:?}", apis(&t));
@@ -886,11 +893,10 @@ fn rds_encryption_leaves_the_evaluated_instance_out_of_service_and_undoes_safely
         .starts_with("orders-db-unencrypted-final-"));
     let approvals = t.steps.iter().filter(|s| s.action == "aws:approve").count();
     assert_eq!(approvals, 2, "the swap and the delete are approved separately");
+    assert_eq!(t.executed().last(), Some(&"VerifyOriginalGone"));
 
     // The delete rejected: the original is stopped instead.
-    let mut stopped = vec![unencrypted().then_responds(rds_db(false, "stopped"))];
-    stopped.extend(rds_shared());
-    let t = sim(stopped).param("OriginalInstance", "Delete").approve().decide("ApproveDeleteOriginal", false).run();
+    let t = sim(stopped).approve().decide("ApproveDeleteOriginal", false).run();
     assert_eq!(t.status, Status::Success, "{:?} {:?}", t.failure, t.executed());
     assert!(t.calls_to("rds", "DeleteDBInstance").is_empty());
     assert_eq!(t.calls_to("rds", "StopDBInstance").len(), 1);

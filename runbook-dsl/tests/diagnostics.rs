@@ -237,6 +237,11 @@ fn w001_sees_the_undo_after_the_loop_of_a_nested_change() {
     };
     assert_eq!(w001(&doc("    onFailure: step:Undo\n")), 0);
     assert_eq!(w001(&doc("")), 1);
+    // A loop that only a rollback reaches is a rollback: its nested changes are not checked.
+    let rollback_loop = format!(
+        "{HEAD}  Ids:\n    type: StringList\n    allowedPattern: '^x$'\nmainSteps:\n  - name: Put\n    action: aws:executeAwsApi\n    inputs: {{Service: s3, Api: PutBucketVersioning, Bucket: b}}\n    onFailure: step:UndoEach\n    isEnd: true\n  - name: UndoEach\n    action: aws:loop\n    inputs:\n      Iterators: '{{{{ Ids }}}}'\n      Steps:\n        - name: Delete\n          action: aws:executeAwsApi\n          inputs: {{Service: s3, Api: DeleteBucket, Bucket: b}}\n    isEnd: true\n"
+    );
+    assert_eq!(w001(&rollback_loop), 0);
 }
 
 /// W001 asks for an undo only where a later step can fail after the change, and never for a

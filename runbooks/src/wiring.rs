@@ -136,13 +136,16 @@ pub const REQUIRED_TAG_KEY: &str = "Owner";
 /// Settings that the Config rule and the runbook share, by rule: (rule, the rule's
 /// `InputParameters` key, the runbook parameter, the value). `Some(value)` goes to both the
 /// ConfigRule and the remediation's StaticValues; `None` leaves both out (the rule's default and
-/// the runbook's default). Set the RDS keys to a KMS key ARN to require that key.
+/// the runbook's default, which the templates expose: the runbook's key is then the deployer's
+/// choice and the rule checks encryption only). Set the RDS key to a KMS key ARN to require
+/// that key on both sides. (An alias is no value for the rule: it compares the instance's key.)
 pub const SHARED_SETTINGS: &[(&str, &str, &str, Option<&str>)] =
     &[("RDS_STORAGE_ENCRYPTED", "kmsKeyId", "KmsKeyId", None)];
 
 /// One shared setting given to both sides of a binding: the rule's `rule_key` and the runbook's
-/// `param`.
-pub fn with_shared_setting(b: Binding, rule_key: &str, param: &str, value: &str) -> Binding {
+/// `param` (which then is no longer a template parameter of its own: the two must not differ).
+pub fn with_shared_setting(mut b: Binding, rule_key: &str, param: &str, value: &str) -> Binding {
+    b.exposed.retain(|p| p != param);
     b.input_parameter(rule_key, value).static_value(param, [value])
 }
 

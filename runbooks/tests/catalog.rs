@@ -231,10 +231,15 @@ fn every_change_and_its_check_hand_failures_and_cancellation_to_an_undo_chain_th
     for e in entries() {
         let d = &e.document;
         let index = |n: &str| d.main_steps.iter().position(|s| s.name == n).unwrap();
+        let first_mutation = d.main_steps.iter().position(is_mutating).unwrap();
         for (i, s) in d.main_steps.iter().enumerate() {
-            let guarded = !is_undo(&s.name)
-                && (is_mutating(s) || (is_verify(s) && i > d.main_steps.iter().position(is_mutating).unwrap()));
+            let guarded = !is_undo(&s.name) && (is_mutating(s) || (is_verify(s) && i > first_mutation));
             if !guarded {
+                continue;
+            }
+            // The first change has nothing before it to undo: when its own undo needs its outputs
+            // (the id of the snapshot it creates), its failure simply ends the run.
+            if i == first_mutation && s.on_failure.is_none() && s.on_cancel.is_none() {
                 continue;
             }
             let Some(OnFailure::Step(undo)) = &s.on_failure else {

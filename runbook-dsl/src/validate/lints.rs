@@ -88,7 +88,14 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         .map(|m| m.first().map(|&f| reach(cx, f, |e| matches!(e, Edge::Success | Edge::Continue))).unwrap_or_default())
         .collect();
     for (i, at) in cx.steps.iter().enumerate() {
-        if !is_mutating(&at.step.action) || changes_no_resource(&at.step.action) || !main[at.scope].contains(&i) {
+        // A step in a loop body is on the main path only when its enclosing loops are.
+        let loops_main =
+            at.chain.iter().rev().skip(1).all(|&(scope, idx)| main[scope].contains(&cx.scopes[scope][idx]));
+        if !is_mutating(&at.step.action)
+            || changes_no_resource(&at.step.action)
+            || !main[at.scope].contains(&i)
+            || !loops_main
+        {
             continue;
         }
         let covered_from = |k: usize| {

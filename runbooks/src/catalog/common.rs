@@ -1,12 +1,12 @@
 //! Pieces every catalog runbook shares, so that each module reads as its own remediation: the
-//! approval gate of the manual variant, the step that ends a run on a compliant resource, the
-//! undo wiring, and the resource-id translations AWS Config makes necessary.
+//! approval gate of the manual variant, the step that ends a run on a compliant resource, and
+//! the resource-id translations AWS Config makes necessary.
 //!
 //! The shape every runbook follows: read → branch → (compliant: assert and end) → approve (manual
-//! variant) → change → verify (end) → undo chain. Each mutating or verifying step sends failures
-//! and cancellations to the undo of the last change made so far; the undo chain runs the undos in
-//! reverse order of the changes and ends the run, which ends `Failed` because the failed step kept
-//! `isCritical: true`.
+//! variant) → change → verify (end). Undo is declared with each change (`Runbook::mutate`, or
+//! `undo {}` in `flow!`): failures and cancellations go to the undo of the last change made so
+//! far, the undos run in reverse order of the changes, and the run ends `Failed` because the
+//! failed step kept `isCritical: true`.
 
 use runbook_dsl::model::Value;
 use runbook_dsl::prelude::*;
@@ -92,43 +92,6 @@ pub(crate) fn compliant_end(name: &str, assert: AssertAwsResourceProperty, why: 
 /// Deprecated wiring, kept only until the last modules written with it (`rds_encrypt_instance`,
 /// `ebs_encrypt_volume`) move to `Runbook::mutate`, the one way to declare undo.
 ///
-/// Sends a failure or cancellation of `step` (a change or a check of it) to the undo step `undo`,
-/// keeping the step critical so the run still ends `Failed` after the undo.
-pub(crate) fn undo_to(step: Step, undo: &str) -> Step {
-    step.on_failure(OnFailure::step(undo)).on_cancel(OnCancel::step(undo)).is_critical(true)
-}
-
-/// Deprecated wiring, kept only until `rds_encrypt_instance` and `ebs_encrypt_volume` move to
-/// `Runbook::mutate`.
-///
-/// Adds the undo chain after the main path. `steps` are in the order they run (the reverse of the
-/// changes they undo): a failing undo still hands over to the next one, and the last ends the run.
-/// A step that already has an `onFailure` keeps it: a guard before a destructive undo uses
-/// `Abort` to end the run rather than destroy something the run did not create.
-pub(crate) fn add_undo_chain(rb: &mut Runbook, steps: Vec<Step>) {
-    let names: Vec<String> = steps.iter().map(|s| s.name.clone()).collect();
-    let last = steps.len().saturating_sub(1);
-    for (i, step) in steps.into_iter().enumerate() {
-        let step = if i == last {
-            step.is_end(true)
-        } else {
-            let next = &names[i + 1];
-            let keep = step.on_failure.is_some();
-            match &step.action {
-                // A branch chooses its own next step; if it cannot decide, it takes its default.
-                Action::Branch(b) if !keep => {
-                    let fallback = b.default.clone().unwrap_or_else(|| next.clone());
-                    step.on_failure(OnFailure::step(fallback)).is_critical(true)
-                }
-                Action::Branch(_) => step.is_critical(true),
-                _ if keep => step.is_critical(true).next_step(next),
-                _ => step.on_failure(OnFailure::step(next)).is_critical(true).next_step(next),
-            }
-        };
-        rb.add(step);
-    }
-}
-
 /// `Filters` that select the DB instance whose `DbiResourceId` Config passed.
 pub(crate) fn dbi_filter(dbi: &Param<Str>) -> Value {
     json!([{"Name": "dbi-resource-id", "Values": [dbi.to_string()]}])

@@ -139,65 +139,102 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         "CreateSnapshot",
     );
 
-    // Build the encrypted volume next to the old one.
-    let snapshot = rb.add(common::undo_to(
-        Step::new(
-            "CreateSnapshot",
-            ExecuteAwsApi::new("ec2", "CreateSnapshot").param("VolumeId", &volume).param(
-                "Description",
-                format!("Unencrypted snapshot of {volume} before encryption ({})", Builtin::EXECUTION_ID),
-            ),
-        )
-        .description("Snapshots the unencrypted volume.")
-        .timeout_seconds(20),
-        "UndoSnapshot",
-    ));
-    let snapshot_id: Output<Str> = rb.output(&snapshot, "SnapshotId", "$.SnapshotId");
-    rb.add(common::undo_to(
-        wait_snapshot("WaitSnapshot", &snapshot_id).description("Waits until the snapshot is completed."),
-        "UndoSnapshot",
-    ));
-    let copy = rb.add(common::undo_to(
-        Step::new(
-            "CopySnapshot",
-            ExecuteAwsApi::new("ec2", "CopySnapshot")
-                .param("SourceSnapshotId", &snapshot_id)
-                .param("SourceRegion", Builtin::REGION)
-                .param("Encrypted", true)
-                .param("KmsKeyId", &key)
-                .param("Description", format!("Encrypted copy of {volume} ({})", Builtin::EXECUTION_ID)),
-        )
-        .description("Copies the snapshot, encrypted with the KMS key.")
-        .timeout_seconds(20),
-        "UndoCopy",
-    ));
-    let copy_id: Output<Str> = rb.output(&copy, "SnapshotId", "$.SnapshotId");
-    rb.add(common::undo_to(
-        wait_snapshot("WaitCopy", &copy_id).description("Waits until the encrypted copy is completed."),
-        "UndoCopy",
-    ));
-    let create = rb.add(common::undo_to(
-        Step::new(
-            "CreateVolume",
-            ExecuteAwsApi::new("ec2", "CreateVolume")
-                .param("SnapshotId", &copy_id)
-                .param("AvailabilityZone", &zone)
-                .param("VolumeType", &volume_type)
-                .param("Encrypted", true)
-                .param("KmsKeyId", &key),
-        )
-        .description("Creates the encrypted volume from the copy, in the same zone with the same type.")
-        .timeout_seconds(20),
-        "UndoVolume",
-    ));
-    let new_volume: Output<Str> = rb.output(&create, "VolumeId", "$.VolumeId");
-    rb.add(common::undo_to(
+    // Build the encrypted volume next to the old one. Cancelled here, the undo only makes calls.
+    let mut create_snapshot = Step::new(
+        "CreateSnapshot",
+        ExecuteAwsApi::new("ec2", "CreateSnapshot").param("VolumeId", &volume).param(
+            "Description",
+            format!("Unencrypted snapshot of {volume} before encryption ({})", Builtin::EXECUTION_ID),
+        ),
+    )
+    .description("Snapshots the unencrypted volume.")
+    .timeout_seconds(20);
+    let snapshot_id: Output<Str> = Output::declare(&mut create_snapshot, "SnapshotId", "$.SnapshotId");
+    rb.mutate(
+        create_snapshot,
+        vec![Step::new("UndoSnapshot", ExecuteAwsApi::new("ec2", "DeleteSnapshot").param("SnapshotId", &snapshot_id))
+            .description("Undo: deletes the snapshot this run took.")
+            .timeout_seconds(20)],
+    );
+    rb.add(wait_snapshot("WaitSnapshot", &snapshot_id).description("Waits until the snapshot is completed."));
+    let mut copy = Step::new(
+        "CopySnapshot",
+        ExecuteAwsApi::new("ec2", "CopySnapshot")
+            .param("SourceSnapshotId", &snapshot_id)
+            .param("SourceRegion", Builtin::REGION)
+            .param("Encrypted", true)
+            .param("KmsKeyId", &key)
+            .param("Description", format!("Encrypted copy of {volume} ({})", Builtin::EXECUTION_ID)),
+    )
+    .description("Copies the snapshot, encrypted with the KMS key.")
+    .timeout_seconds(20);
+    let copy_id: Output<Str> = Output::declare(&mut copy, "SnapshotId", "$.SnapshotId");
+    rb.mutate(
+        copy,
+        vec![Step::new("UndoCopy", ExecuteAwsApi::new("ec2", "DeleteSnapshot").param("SnapshotId", &copy_id))
+            .description("Undo: deletes the encrypted snapshot this run copied.")
+            .timeout_seconds(20)],
+    );
+    rb.add(wait_snapshot("WaitCopy", &copy_id).description("Waits until the encrypted copy is completed."));
+    let mut create = Step::new(
+        "CreateVolume",
+        ExecuteAwsApi::new("ec2", "CreateVolume")
+            .param("SnapshotId", &copy_id)
+            .param("AvailabilityZone", &zone)
+            .param("VolumeType", &volume_type)
+            .param("Encrypted", true)
+            .param("KmsKeyId", &key),
+    )
+    .description("Creates the encrypted volume from the copy, in the same zone with the same type.")
+    .timeout_seconds(20);
+    let new_volume: Output<Str> = Output::declare(&mut create, "VolumeId", "$.VolumeId");
+    let undo_snapshot_description =
+        format!("Encrypted volume {new_volume} before its deletion by an undo ({})", Builtin::EXECUTION_ID);
+    rb.mutate(
+        create,
+        vec![
+            Step::new(
+                "UndoSnapshotNewVolume",
+                ExecuteAwsApi::new("ec2", "CreateSnapshot")
+                    .param("VolumeId", &new_volume)
+                    .param("Description", undo_snapshot_description.as_str()),
+            )
+            .description(
+                "Undo: snapshots the encrypted volume before deleting it (the instance may have written to it).",
+            )
+            .timeout_seconds(20),
+            Step::new(
+                "UndoWaitNewVolumeSnapshot",
+                WaitForAwsResourceProperty::new("ec2", "DescribeSnapshots", "$.Snapshots[0].State", vec!["completed"])
+                    .param(
+                        "Filters",
+                        json!([
+                            {"Name": "volume-id", "Values": [new_volume.to_string()]},
+                            {"Name": "description", "Values": [undo_snapshot_description]}
+                        ]),
+                    ),
+            )
+            .description(
+                "Undo: waits until that snapshot is completed; if it does not complete, the undo stops and deletes \
+                 nothing.",
+            )
+            .timeout_seconds(7200)
+            .on_failure(OnFailure::Abort),
+            Step::new("UndoVolume", ExecuteAwsApi::new("ec2", "DeleteVolume").param("VolumeId", &new_volume))
+                .description("Undo: deletes the encrypted volume this run created.")
+                .timeout_seconds(20),
+        ],
+    );
+    // Not attached yet: a cancellation or a rejection needs no snapshot of the new volume.
+    rb.add(
         wait_volume("WaitVolume", &new_volume, STATE, "available")
-            .description("Waits until the new volume is available."),
-        "UndoVolume",
-    ));
+            .description("Waits until the new volume is available.")
+            .on_cancel(OnCancel::step("UndoVolume")),
+    );
 
-    // Swap, after approval.
+    // Swap, after approval. From here a cancellation gets its own quick undo (AWS gives it 2
+    // minutes): calls only, no waiting; what is left is in the outputs. A failed call changed
+    // nothing, so its undo starts one change earlier.
     rb.add(
         common::approve(
             "ApproveSwap",
@@ -210,112 +247,12 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         )
         .on_cancel(OnCancel::step("UndoVolume")),
     );
-    // From here a cancellation gets its own quick undo (AWS gives it 2 minutes): calls only,
-    // no waiting; what is left is in the outputs. A failed call changed nothing, so its undo
-    // starts one change earlier.
-    rb.add(cancel_to(
-        common::undo_to(
-            Step::new("StopInstance", ChangeInstanceState::new(vec![instance.value()], "stopped"))
-                .description("Stops the instance (nothing happens if it is already stopped).")
-                .timeout_seconds(900),
-            "UndoCheckRestart",
-        ),
-        "UndoCancelCheckRestart",
-    ));
-    rb.add(cancel_to(
-        common::undo_to(
-            Step::new(
-                "DetachOldVolume",
-                ExecuteAwsApi::new("ec2", "DetachVolume").param("VolumeId", &volume).param("InstanceId", &instance),
-            )
-            .description("Detaches the unencrypted volume.")
-            .timeout_seconds(20),
-            "UndoCheckRestart",
-        ),
-        "UndoCancelReattach",
-    ));
-    rb.add(cancel_to(
-        common::undo_to(
-            wait_volume("WaitDetached", &volume, STATE, "available")
-                .description("Waits until the old volume is detached."),
-            "UndoDetach",
-        ),
-        "UndoCancelReattach",
-    ));
-    rb.add(cancel_to(
-        common::undo_to(
-            attach("AttachNewVolume", &new_volume, &instance, &device)
-                .description("Attaches the encrypted volume at the same device."),
-            "UndoDetach",
-        ),
-        "UndoCancelRecord",
-    ));
-    rb.add(cancel_to(
-        common::undo_to(
-            wait_volume("WaitAttached", &new_volume, "$.Volumes[0].Attachments[0].State", "attached")
-                .description("Waits until the encrypted volume is attached."),
-            "UndoAttach",
-        ),
-        "UndoCancelRecord",
-    ));
-    rb.add(
-        Step::new(
-            "CheckRestart",
-            Branch::new(vec![Choice::new("StartInstance", was_running())]).default("VerifyEncrypted"),
-        )
-        .description("Starts the instance again only if it was running."),
-    );
-    rb.add(cancel_to(
-        common::undo_to(
-            Step::new("StartInstance", ChangeInstanceState::new(vec![instance.value()], "running"))
-                .description("Starts the instance again and waits until it runs.")
-                .timeout_seconds(900),
-            "UndoStart",
-        ),
-        "UndoCancelRecord",
-    ));
-    rb.add(
-        cancel_to(
-            common::undo_to(
-                Step::new(
-                    "VerifyEncrypted",
-                    AssertAwsResourceProperty::new("ec2", "DescribeVolumes", ENCRYPTED, vec!["True"]).param(
-                        "Filters",
-                        json!([
-                            {"Name": "attachment.instance-id", "Values": [instance.to_string()]},
-                            {"Name": "attachment.device", "Values": [device.to_string()]}
-                        ]),
-                    ),
-                )
-                .description("Verifies that the volume attached at the device is encrypted.")
-                .timeout_seconds(20),
-                "UndoStart",
-            ),
-            "UndoCancelRecord",
-        )
-        .is_end(true),
-    );
-
-    common::add_undo_chain(
-        &mut rb,
+    rb.mutate(
+        Step::new("StopInstance", ChangeInstanceState::new(vec![instance.value()], "stopped"))
+            .description("Stops the instance (nothing happens if it is already stopped).")
+            .timeout_seconds(900)
+            .on_cancel(OnCancel::step("UndoCancelCheckRestart")),
         vec![
-            Step::new("UndoStart", ChangeInstanceState::new(vec![instance.value()], "stopped"))
-                .description("Undo: stops the instance so the volumes can be swapped back.")
-                .timeout_seconds(900),
-            Step::new(
-                "UndoAttach",
-                ExecuteAwsApi::new("ec2", "DetachVolume").param("VolumeId", &new_volume).param("InstanceId", &instance),
-            )
-            .description("Undo: detaches the encrypted volume.")
-            .timeout_seconds(20),
-            wait_volume("UndoWaitNewDetached", &new_volume, STATE, "available")
-                .description("Undo: waits until the encrypted volume is detached."),
-            attach("UndoDetach", &volume, &instance, &device)
-                .description("Undo: attaches the old volume at its device again; if that fails, the undo stops and deletes nothing.")
-                .on_failure(OnFailure::Abort),
-            wait_volume("UndoWaitOldAttached", &volume, "$.Volumes[0].Attachments[0].State", "attached")
-                .description("Undo: waits until the old volume is attached; if it is not, the undo stops and deletes nothing.")
-                .on_failure(OnFailure::Abort),
             Step::new(
                 "UndoCheckRestart",
                 Branch::new(vec![Choice::new("UndoRestart", was_running())]).default("UndoSnapshotNewVolume"),
@@ -324,62 +261,126 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             Step::new("UndoRestart", ChangeInstanceState::new(vec![instance.value()], "running"))
                 .description("Undo: starts the instance again.")
                 .timeout_seconds(900),
-            Step::new(
-                "UndoSnapshotNewVolume",
-                ExecuteAwsApi::new("ec2", "CreateSnapshot").param("VolumeId", &new_volume).param(
-                    "Description",
-                    format!("Encrypted volume {new_volume} before its deletion by an undo ({})", Builtin::EXECUTION_ID),
-                ),
-            )
-            .description("Undo: snapshots the encrypted volume before deleting it (the instance may have written to it).")
-            .timeout_seconds(20),
-            Step::new(
-                "UndoWaitNewVolumeSnapshot",
-                WaitForAwsResourceProperty::new("ec2", "DescribeSnapshots", "$.Snapshots[0].State", vec!["completed"])
-                    .param("Filters", json!([
-                        {"Name": "volume-id", "Values": [new_volume.to_string()]},
-                        {"Name": "description", "Values": [format!("Encrypted volume {new_volume} before its deletion by an undo ({})", Builtin::EXECUTION_ID)]}
-                    ])),
-            )
-            .description("Undo: waits until that snapshot is completed; if it does not complete, the undo stops and deletes nothing.")
-            .timeout_seconds(7200)
-            .on_failure(OnFailure::Abort),
-            Step::new("UndoVolume", ExecuteAwsApi::new("ec2", "DeleteVolume").param("VolumeId", &new_volume))
-                .description("Undo: deletes the encrypted volume this run created.")
-                .timeout_seconds(20),
-            Step::new("UndoCopy", ExecuteAwsApi::new("ec2", "DeleteSnapshot").param("SnapshotId", &copy_id))
-                .description("Undo: deletes the encrypted snapshot this run copied.")
-                .timeout_seconds(20),
-            Step::new("UndoSnapshot", ExecuteAwsApi::new("ec2", "DeleteSnapshot").param("SnapshotId", &snapshot_id))
-                .description("Undo: deletes the snapshot this run took.")
-                .timeout_seconds(20),
         ],
     );
+    rb.mutate(
+        routed(
+            Step::new(
+                "DetachOldVolume",
+                ExecuteAwsApi::new("ec2", "DetachVolume").param("VolumeId", &volume).param("InstanceId", &instance),
+            )
+            .description("Detaches the unencrypted volume.")
+            .timeout_seconds(20),
+            "UndoCheckRestart",
+            "UndoCancelReattach",
+        ),
+        vec![
+            attach("UndoDetach", &volume, &instance, &device)
+                .description(
+                    "Undo: attaches the old volume at its device again; if that fails, the undo stops and deletes \
+                     nothing.",
+                )
+                .on_failure(OnFailure::Abort),
+            wait_volume("UndoWaitOldAttached", &volume, "$.Volumes[0].Attachments[0].State", "attached")
+                .description(
+                    "Undo: waits until the old volume is attached; if it is not, the undo stops and deletes nothing.",
+                )
+                .on_failure(OnFailure::Abort),
+        ],
+    );
+    rb.add(
+        wait_volume("WaitDetached", &volume, STATE, "available")
+            .description("Waits until the old volume is detached.")
+            .on_cancel(OnCancel::step("UndoCancelReattach")),
+    );
+    rb.mutate(
+        routed(
+            attach("AttachNewVolume", &new_volume, &instance, &device)
+                .description("Attaches the encrypted volume at the same device."),
+            "UndoDetach",
+            "UndoCancelRecord",
+        ),
+        vec![
+            Step::new(
+                "UndoAttach",
+                ExecuteAwsApi::new("ec2", "DetachVolume").param("VolumeId", &new_volume).param("InstanceId", &instance),
+            )
+            .description("Undo: detaches the encrypted volume.")
+            .timeout_seconds(20),
+            wait_volume("UndoWaitNewDetached", &new_volume, STATE, "available")
+                .description("Undo: waits until the encrypted volume is detached."),
+        ],
+    );
+    rb.add(
+        wait_volume("WaitAttached", &new_volume, "$.Volumes[0].Attachments[0].State", "attached")
+            .description("Waits until the encrypted volume is attached.")
+            .on_cancel(OnCancel::step("UndoCancelRecord")),
+    );
+    rb.add(
+        Step::new(
+            "CheckRestart",
+            Branch::new(vec![Choice::new("StartInstance", was_running())]).default("VerifyEncrypted"),
+        )
+        .description("Starts the instance again only if it was running.")
+        .on_cancel(OnCancel::step("UndoCancelRecord")),
+    );
+    rb.mutate(
+        Step::new("StartInstance", ChangeInstanceState::new(vec![instance.value()], "running"))
+            .description("Starts the instance again and waits until it runs.")
+            .timeout_seconds(900)
+            .on_cancel(OnCancel::step("UndoCancelRecord")),
+        vec![Step::new("UndoStart", ChangeInstanceState::new(vec![instance.value()], "stopped"))
+            .description("Undo: stops the instance so the volumes can be swapped back.")
+            .timeout_seconds(900)],
+    );
+    rb.add(
+        Step::new(
+            "VerifyEncrypted",
+            AssertAwsResourceProperty::new("ec2", "DescribeVolumes", ENCRYPTED, vec!["True"]).param(
+                "Filters",
+                json!([
+                    {"Name": "attachment.instance-id", "Values": [instance.to_string()]},
+                    {"Name": "attachment.device", "Values": [device.to_string()]}
+                ]),
+            ),
+        )
+        .description("Verifies that the volume attached at the device is encrypted.")
+        .timeout_seconds(20)
+        .on_cancel(OnCancel::step("UndoCancelRecord"))
+        .is_end(true),
+    );
+
     // Cancelled during the swap: re-attach the old volume and restart the instance if it was
     // running (calls only, no waiting); cancelled once the new volume is attaching: record.
-    common::add_undo_chain(
-        &mut rb,
-        vec![
-            attach("UndoCancelReattach", &volume, &instance, &device).description(
+    rb.add(
+        attach("UndoCancelReattach", &volume, &instance, &device)
+            .description(
                 "Undo of a cancellation during the swap: attaches the old volume at its device again (one call, no \
                  waiting).",
-            ),
-            Step::new(
-                "UndoCancelCheckRestart",
-                Branch::new(vec![Choice::new("UndoCancelRestart", was_running())]).default("UndoCancelRecord"),
             )
-            .description("Undo of a cancellation: restarts the instance only if it was running."),
-            Step::new(
-                "UndoCancelRestart",
-                ExecuteAwsApi::new("ec2", "StartInstances").param("InstanceIds", vec![instance.value()]),
-            )
-            .description("Undo of a cancellation: starts the instance (one call, no waiting).")
-            .timeout_seconds(20),
-        ],
+            .on_failure(OnFailure::step("UndoCancelCheckRestart"))
+            .on_cancel(OnCancel::Abort)
+            .next_step("UndoCancelCheckRestart"),
     );
-    common::add_undo_chain(
-        &mut rb,
-        vec![Step::new(
+    rb.add(
+        Step::new(
+            "UndoCancelCheckRestart",
+            Branch::new(vec![Choice::new("UndoCancelRestart", was_running())]).default("UndoCancelRecord"),
+        )
+        .description("Undo of a cancellation: restarts the instance only if it was running.")
+        .on_failure(OnFailure::step("UndoCancelRecord"))
+        .on_cancel(OnCancel::Abort),
+    );
+    rb.add(standalone(
+        Step::new(
+            "UndoCancelRestart",
+            ExecuteAwsApi::new("ec2", "StartInstances").param("InstanceIds", vec![instance.value()]),
+        )
+        .description("Undo of a cancellation: starts the instance (one call, no waiting).")
+        .timeout_seconds(20),
+    ));
+    rb.add(standalone(
+        Step::new(
             "UndoCancelRecord",
             ExecuteAwsApi::new("ec2", "DescribeVolumes")
                 .param("Filters", json!([{"Name": "attachment.instance-id", "Values": [instance.to_string()]}])),
@@ -389,8 +390,8 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
              the 2 minutes AWS gives a cancellation) and records the volumes attached to the instance; the old \
              volume, the new one and the snapshots are in the outputs.",
         )
-        .timeout_seconds(20)],
-    );
+        .timeout_seconds(20),
+    ));
     rb.document_output(&encrypted);
     rb.document_output(&instance);
     rb.document_output(&device);
@@ -400,9 +401,17 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     rb.build()
 }
 
-/// Routes a cancellation of `step` to `target` (a quick undo that fits in AWS's 2 minutes).
-fn cancel_to(step: Step, target: &str) -> Step {
-    step.on_cancel(OnCancel::step(target))
+/// Routes a failure of `step` to `undo` and a cancellation to `cancel` (a quick undo that fits in
+/// AWS's 2 minutes), where `Runbook::mutate`'s own routing (this change's undo) is not the right
+/// one: a failed call changed nothing.
+fn routed(step: Step, undo: &str, cancel: &str) -> Step {
+    step.on_failure(OnFailure::step(undo)).on_cancel(OnCancel::step(cancel)).is_critical(true)
+}
+
+/// A step of its own that ends the run (a quick cancellation undo, or a record), outside the
+/// rollback `Runbook::mutate` writes.
+fn standalone(step: Step) -> Step {
+    step.on_failure(OnFailure::Abort).on_cancel(OnCancel::Abort).is_end(true)
 }
 
 fn wait_snapshot(name: &str, snapshot: &Output<Str>) -> Step {

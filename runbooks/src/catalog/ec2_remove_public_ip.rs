@@ -156,7 +156,11 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     );
     // First the attribute, then the Elastic IPs: with the attribute off, disassociating an
     // Elastic IP from the primary address no longer brings a new auto-assigned address.
-    rb.add(common::undo_to(
+    let undo = find_step("UndoRecordAddresses", &instance, false).description(
+        "Undo: associates nothing again on purpose (that would re-open the exposure); re-reads the instance so the \
+         run records which public addresses are left. The removed Elastic IPs are in the outputs.",
+    );
+    rb.mutate(
         Step::new(
             "DisableAutoAssignedIp",
             ExecuteAwsApi::new("ec2", "ModifyNetworkInterfaceAttribute")
@@ -168,8 +172,8 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
              (the attribute applies to the primary interface only; one attribute per call).",
         )
         .timeout_seconds(20),
-        "UndoRecordAddresses",
-    ));
+        vec![undo],
+    );
     rb.add(
         Step::new(
             "CheckElasticIps",
@@ -184,7 +188,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     // AWS refuses onCancel on aws:loop, and a nested step cannot name a step outside its loop:
     // a failed disassociation lets the loop go on with the others (`Continue`, still critical,
     // so the run ends Failed), and the verification after it fails and hands over to the undo.
-    let disassociate = rb.for_each("DisassociateElasticIps", &associations, 20, |rb, it| {
+    rb.for_each("DisassociateElasticIps", &associations, 20, |rb, it| {
         rb.add(
             Step::new(
                 "DisassociateAddress",
@@ -196,25 +200,14 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             .is_critical(true),
         );
     });
-    let loop_step = rb.step_mut(&disassociate);
-    loop_step.on_failure = Some(OnFailure::step("UndoRecordAddresses"));
-    loop_step.is_critical = Some(true);
     rb.add(
-        common::undo_to(
-            find_step("VerifyNoPublicIp", &instance, true).timeout_seconds(120).description(
+        find_step("VerifyNoPublicIp", &instance, true)
+            .timeout_seconds(120)
+            .description(
                 "Verifies the fix: re-reads the instance and fails while it still has a public IPv4 address or an \
                  Elastic IP association (retrying for up to 60 seconds).",
-            ),
-            "UndoRecordAddresses",
-        )
-        .is_end(true),
-    );
-    common::add_undo_chain(
-        &mut rb,
-        vec![find_step("UndoRecordAddresses", &instance, false).description(
-            "Undo: associates nothing again on purpose (that would re-open the exposure); re-reads the instance so \
-             the run records which public addresses are left. The removed Elastic IPs are in the outputs.",
-        )],
+            )
+            .is_end(true),
     );
     rb.document_output(&public_ip);
     rb.document_output(&associations);

@@ -220,38 +220,44 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     // Build the encrypted copy next to the original. A cancellation here changes nothing more
     // (deleting instances and a cluster means waiting): it records, and the outputs list what
     // the run created.
-    let create = rb.add(guarded(
-        Step::new(
-            "CreateSnapshot",
-            ExecuteAwsApi::new("rds", "CreateDBClusterSnapshot")
-                .param("DBClusterIdentifier", &id)
-                .param("DBClusterSnapshotIdentifier", snapshot.as_str()),
-        )
-        .description("Takes a manual snapshot of the unencrypted cluster.")
-        .timeout_seconds(20),
-        "UndoSnapshot",
-        "UndoSnapshot",
-    ));
+    let create = rb.mutate(
+        guarded(
+            Step::new(
+                "CreateSnapshot",
+                ExecuteAwsApi::new("rds", "CreateDBClusterSnapshot")
+                    .param("DBClusterIdentifier", &id)
+                    .param("DBClusterSnapshotIdentifier", snapshot.as_str()),
+            )
+            .description("Takes a manual snapshot of the unencrypted cluster.")
+            .timeout_seconds(20),
+            "UndoSnapshot",
+            "UndoSnapshot",
+        ),
+        vec![delete_snapshot("UndoSnapshot", &snapshot).description("Undo: deletes the snapshot this run took.")],
+    );
     let snapshot_id: Output<Str> = rb.output(&create, "SnapshotId", "$.DBClusterSnapshot.DBClusterSnapshotIdentifier");
     rb.add(guarded(
         wait_snapshot("WaitSnapshot", &snapshot).description("Waits until the snapshot is available."),
         "UndoSnapshot",
         "UndoSnapshot",
     ));
-    let copy_step = rb.add(guarded(
-        Step::new(
-            "CopySnapshot",
-            ExecuteAwsApi::new("rds", "CopyDBClusterSnapshot")
-                .param("SourceDBClusterSnapshotIdentifier", snapshot.as_str())
-                .param("TargetDBClusterSnapshotIdentifier", copy.as_str())
-                .param("KmsKeyId", &key)
-                .param("CopyTags", true),
-        )
-        .description("Copies the snapshot, encrypted with the KMS key.")
-        .timeout_seconds(20),
-        "UndoCopy",
-        "UndoCopy",
-    ));
+    let copy_step = rb.mutate(
+        guarded(
+            Step::new(
+                "CopySnapshot",
+                ExecuteAwsApi::new("rds", "CopyDBClusterSnapshot")
+                    .param("SourceDBClusterSnapshotIdentifier", snapshot.as_str())
+                    .param("TargetDBClusterSnapshotIdentifier", copy.as_str())
+                    .param("KmsKeyId", &key)
+                    .param("CopyTags", true),
+            )
+            .description("Copies the snapshot, encrypted with the KMS key.")
+            .timeout_seconds(20),
+            "UndoCopy",
+            "UndoCopy",
+        ),
+        vec![delete_snapshot("UndoCopy", &copy).description("Undo: deletes the encrypted snapshot this run copied.")],
+    );
     let copy_id: Output<Str> =
         rb.output(&copy_step, "EncryptedSnapshotId", "$.DBClusterSnapshot.DBClusterSnapshotIdentifier");
     rb.add(guarded(
@@ -259,27 +265,69 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         "UndoCopy",
         "UndoCopy",
     ));
-    let restore = rb.add(guarded(
-        Step::new(
-            "RestoreCluster",
-            ExecuteAwsApi::new("rds", "RestoreDBClusterFromSnapshot")
-                .param("DBClusterIdentifier", new_id.as_str())
-                .param("SnapshotIdentifier", copy.as_str())
-                .param("Engine", &engine)
-                .param("EngineVersion", &engine_version)
-                .param("Port", &port)
-                .param("DBSubnetGroupName", &subnet_group)
-                .param("VpcSecurityGroupIds", &security_groups)
-                .param("DBClusterParameterGroupName", &parameter_group),
-        )
-        .description(
-            "Restores a new, encrypted cluster `<name>-encrypted` from the copy. If the call fails nothing was \
+    let restore = rb.mutate(
+        guarded(
+            Step::new(
+                "RestoreCluster",
+                ExecuteAwsApi::new("rds", "RestoreDBClusterFromSnapshot")
+                    .param("DBClusterIdentifier", new_id.as_str())
+                    .param("SnapshotIdentifier", copy.as_str())
+                    .param("Engine", &engine)
+                    .param("EngineVersion", &engine_version)
+                    .param("Port", &port)
+                    .param("DBSubnetGroupName", &subnet_group)
+                    .param("VpcSecurityGroupIds", &security_groups)
+                    .param("DBClusterParameterGroupName", &parameter_group),
+            )
+            .description(
+                "Restores a new, encrypted cluster `<name>-encrypted` from the copy. If the call fails nothing was \
              restored, so the undo starts at the copy.",
-        )
-        .timeout_seconds(20),
-        "UndoCopy",
-        "UndoCancelRecord",
-    ));
+            )
+            .timeout_seconds(20),
+            "UndoCopy",
+            "UndoCancelRecord",
+        ),
+        vec![
+            // Deleting the copy: its instances first, then the cluster with a final snapshot.
+            Step::new(
+                "UndoRestore",
+                Loop::new(vec![Step::new(
+                    "UndoDeleteMember",
+                    ExecuteAwsApi::new("rds", "DeleteDBInstance")
+                        .param("DBInstanceIdentifier", "{{ UndoRestore.CurrentIteratorValue }}-encrypted"),
+                )
+                .description(
+                    "Undo: deletes one instance this run created (the cluster's final snapshot keeps the data).",
+                )
+                .timeout_seconds(20)
+                .on_failure(OnFailure::Continue)])
+                .iterators(members.value())
+                .max_iterations(40),
+            )
+            .description("Undo: deletes the instances this run created in the encrypted cluster."),
+            guard(
+                script("UndoWaitMembersGone", json!({"Mode": "members-gone", "ClusterId": new_id}), 600)
+                    .max_attempts(3)
+                    .description(
+                    "Undo: waits until the encrypted cluster has no instance left (a cluster with instances cannot \
+                     be deleted; a script runs at most 600 s, so up to 3 attempts); if they do not go, the undo \
+                     stops.",
+                ),
+            ),
+            Step::new(
+                "UndoDeleteCluster",
+                ExecuteAwsApi::new("rds", "DeleteDBCluster")
+                    .param("DBClusterIdentifier", new_id.as_str())
+                    .param("SkipFinalSnapshot", false)
+                    .param("FinalDBSnapshotIdentifier", format!("{new_id}-final-{}", Builtin::EXECUTION_ID)),
+            )
+            .description(
+                "Undo: deletes the encrypted cluster this run restored, with a final snapshot (clients may have \
+                 written to it).",
+            )
+            .timeout_seconds(20),
+        ],
+    );
     let new_resource: Output<Str> =
         rb.output(&restore, "EncryptedDbClusterResourceId", "$.DBCluster.DbClusterResourceId");
     rb.add(guarded(
@@ -362,11 +410,24 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         )
         .on_cancel(OnCancel::step("UndoCancelRecord")),
     );
-    rb.add(guarded(
-        rename("RenameOriginal", &id.to_string(), &old_id).description("Renames the original to `<name>-unencrypted`."),
-        "UndoRestore",
-        "UndoCancelRecord",
-    ));
+    rb.mutate(
+        guarded(
+            rename("RenameOriginal", &id.to_string(), &old_id)
+                .description("Renames the original to `<name>-unencrypted`."),
+            "UndoRestore",
+            "UndoCancelRecord",
+        ),
+        vec![
+            guard(rename("UndoRenameOriginal", &old_id, &id.to_string())).description(
+                "Undo: gives the original its name back; if that fails, the undo stops and deletes nothing.",
+            ),
+            settle("UndoSettleOriginalName"),
+            guard(wait_cluster("UndoWaitOriginalName", &id.to_string(), 1800)).description(
+                "Undo: waits until the original answers under its name; if it does not, the undo stops and deletes \
+                 nothing.",
+            ),
+        ],
+    );
     rb.add(guarded(settle("SettleOriginalRename"), "UndoRenameOriginal", "UndoCancelSwap"));
     rb.add(guarded(
         wait_cluster("WaitOriginalRenamed", &old_id, 3600)
@@ -374,12 +435,22 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         "UndoRenameOriginal",
         "UndoCancelSwap",
     ));
-    rb.add(guarded(
-        rename("RenameEncrypted", &new_id, &id.to_string())
-            .description("Gives the encrypted cluster the original name."),
-        "UndoRenameOriginal",
-        "UndoCancelSwap",
-    ));
+    rb.mutate(
+        guarded(
+            rename("RenameEncrypted", &new_id, &id.to_string())
+                .description("Gives the encrypted cluster the original name."),
+            "UndoRenameOriginal",
+            "UndoCancelSwap",
+        ),
+        vec![
+            guard(rename("UndoRenameEncrypted", &id.to_string(), &new_id)).description(
+                "Undo: gives the encrypted cluster its `-encrypted` name back; if that fails, the undo stops.",
+            ),
+            settle("UndoSettleEncryptedName"),
+            guard(wait_cluster("UndoWaitEncryptedName", &new_id, 1800))
+                .description("Undo: waits until the original name is free again; if it does not come, the undo stops."),
+        ],
+    );
     rb.add(guarded(settle("SettleEncryptedRename"), "UndoRenameEncrypted", "UndoCancelRecord"));
     rb.add(guarded(
         wait_cluster("WaitEncryptedRenamed", &id.to_string(), 3600)
@@ -425,85 +496,19 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         .is_end(true),
     );
 
-    common::add_undo_chain(
-        &mut rb,
-        vec![
-            guard(rename("UndoRenameEncrypted", &id.to_string(), &new_id)).description(
-                "Undo: gives the encrypted cluster its `-encrypted` name back; if that fails, the undo stops.",
-            ),
-            settle("UndoSettleEncryptedName"),
-            guard(wait_cluster("UndoWaitEncryptedName", &new_id, 1800))
-                .description("Undo: waits until the original name is free again; if it does not come, the undo stops."),
-            guard(rename("UndoRenameOriginal", &old_id, &id.to_string())).description(
-                "Undo: gives the original its name back; if that fails, the undo stops and deletes nothing.",
-            ),
-            settle("UndoSettleOriginalName"),
-            guard(wait_cluster("UndoWaitOriginalName", &id.to_string(), 1800)).description(
-                "Undo: waits until the original answers under its name; if it does not, the undo stops and deletes \
-                 nothing.",
-            ),
-            // Deleting the copy: its instances first, then the cluster with a final snapshot.
-            Step::new(
-                "UndoRestore",
-                Loop::new(vec![Step::new(
-                    "UndoDeleteMember",
-                    ExecuteAwsApi::new("rds", "DeleteDBInstance")
-                        .param("DBInstanceIdentifier", "{{ UndoRestore.CurrentIteratorValue }}-encrypted"),
-                )
-                .description(
-                    "Undo: deletes one instance this run created (the cluster's final snapshot keeps the data).",
-                )
-                .timeout_seconds(20)
-                .on_failure(OnFailure::Continue)])
-                .iterators(members.value())
-                .max_iterations(40),
-            )
-            .description("Undo: deletes the instances this run created in the encrypted cluster."),
-            guard(
-                script("UndoWaitMembersGone", json!({"Mode": "members-gone", "ClusterId": new_id}), 600)
-                    .max_attempts(3)
-                    .description(
-                    "Undo: waits until the encrypted cluster has no instance left (a cluster with instances cannot \
-                     be deleted; a script runs at most 600 s, so up to 3 attempts); if they do not go, the undo \
-                     stops.",
-                ),
-            ),
-            Step::new(
-                "UndoDeleteCluster",
-                ExecuteAwsApi::new("rds", "DeleteDBCluster")
-                    .param("DBClusterIdentifier", new_id.as_str())
-                    .param("SkipFinalSnapshot", false)
-                    .param("FinalDBSnapshotIdentifier", format!("{new_id}-final-{}", Builtin::EXECUTION_ID)),
-            )
+    rb.add(standalone(rename("UndoCancelSwap", &old_id, &id.to_string()).description(
+        "Undo of a cancellation during the swap: gives the original its name back (one call, no waiting); the \
+         encrypted copy and the snapshots stay, listed in the outputs.",
+    )));
+    rb.add(standalone(
+        Step::new("UndoCancelRecord", ExecuteAwsApi::new("rds", "DescribeDBClusters").param("Filters", by_resource()))
             .description(
-                "Undo: deletes the encrypted cluster this run restored, with a final snapshot (clients may have \
-                 written to it).",
-            )
-            .timeout_seconds(20),
-            delete_snapshot("UndoCopy", &copy).description("Undo: deletes the encrypted snapshot this run copied."),
-            delete_snapshot("UndoSnapshot", &snapshot).description("Undo: deletes the snapshot this run took."),
-        ],
-    );
-    common::add_undo_chain(
-        &mut rb,
-        vec![rename("UndoCancelSwap", &old_id, &id.to_string()).description(
-            "Undo of a cancellation during the swap: gives the original its name back (one call, no waiting); the \
-             encrypted copy and the snapshots stay, listed in the outputs.",
-        )],
-    );
-    common::add_undo_chain(
-        &mut rb,
-        vec![Step::new(
-            "UndoCancelRecord",
-            ExecuteAwsApi::new("rds", "DescribeDBClusters").param("Filters", by_resource()),
-        )
-        .description(
-            "Undoes nothing on purpose (a cancellation has 2 minutes; after the swap the copy serves): re-reads \
+                "Undoes nothing on purpose (a cancellation has 2 minutes; after the swap the copy serves): re-reads \
                  the original (by its DbClusterResourceId) so the run records its state; what the run created is in \
                  the outputs.",
-        )
-        .timeout_seconds(20)],
-    );
+            )
+            .timeout_seconds(20),
+    ));
     rb.document_output(&id);
     rb.document_output(&encrypted);
     rb.document_output(&outcome);
@@ -517,7 +522,13 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
 /// Routes failures of `step` to `undo` and cancellations to `cancel` (a quick undo that fits in
 /// AWS's 2 minutes).
 fn guarded(step: Step, undo: &str, cancel: &str) -> Step {
-    common::undo_to(step, undo).on_cancel(OnCancel::step(cancel))
+    step.on_failure(OnFailure::step(undo)).on_cancel(OnCancel::step(cancel)).is_critical(true)
+}
+
+/// A step of its own that ends the run (a quick cancellation undo, or a record), outside the
+/// rollback `Runbook::mutate` writes.
+fn standalone(step: Step) -> Step {
+    step.on_failure(OnFailure::Abort).on_cancel(OnCancel::Abort).is_end(true)
 }
 
 /// An undo step whose failure ends the rollback.

@@ -22,11 +22,31 @@ const STATUS: &str = "$.DBInstances[0].DBInstanceStatus";
 const CLASSIFY: &str = r#"import boto3
 
 
+def replaced(rds, name):
+    """Whether an encrypted instance answers under `name` (an earlier run's copy)."""
+    try:
+        db = rds.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0]
+    except rds.exceptions.DBInstanceNotFoundFault:
+        return False
+    return bool(db.get("StorageEncrypted"))
+
+
 def handler(events, context):
     rds = boto3.client("rds")
+    if events.get("Mode") == "gone":
+        found = rds.describe_db_instances(
+            Filters=[{"Name": "dbi-resource-id", "Values": [events["DbiResourceId"]]}]
+        )["DBInstances"]
+        states = [d["DBInstanceStatus"] for d in found]
+        if any(s != "deleting" for s in states):
+            raise Exception(f"the evaluated instance {events['DbiResourceId']} is still there: {states}")
+        return {"Remediable": False, "Outcome": f"{events['DbiResourceId']} is deleted or being deleted"}
     found = rds.describe_db_instances(
         Filters=[{"Name": "dbi-resource-id", "Values": [events["DbiResourceId"]]}]
     )["DBInstances"]
+    if not found:
+        gone = f"no DB instance has the resource id {events['DbiResourceId']} any more (deleted)"
+        return {"Remediable": False, "Encrypted": False, "Outcome": gone}
     db = found[0]
     name = db["DBInstanceIdentifier"]
     if db.get("DBClusterIdentifier"):
@@ -38,9 +58,19 @@ def handler(events, context):
         why = f"not remediable here: {name} is a read replica; encrypt its source, then recreate the replica"
     elif db.get("ReadReplicaDBInstanceIdentifiers") or db.get("ReadReplicaDBClusterIdentifiers"):
         why = f"not remediable here: {name} has read replicas, which would keep replicating from the original"
+    elif name.endswith("-unencrypted") and replaced(rds, name[: -len("-unencrypted")]):
+        why = (
+            f"already replaced: {name} is the original an earlier run swapped out for the encrypted "
+            f"{name[: -len('-unencrypted')]}; delete it (with a final snapshot) instead of encrypting it again"
+        )
     else:
         why = ""
-    return {"Remediable": not why, "Outcome": why or f"{name} can be replaced by an encrypted copy"}
+    encrypted = bool(db.get("StorageEncrypted"))
+    return {
+        "Remediable": not why and not encrypted,
+        "Encrypted": encrypted,
+        "Outcome": "already encrypted" if encrypted else (why or f"{name} can be replaced by an encrypted copy"),
+    }
 "#;
 
 /// The Config finding: `RDS_STORAGE_ENCRYPTED`; Config passes the `DbiResourceId`. The rule's
@@ -70,10 +100,12 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
          `<name>-unencrypted`, renames the new instance to `<name>` (the endpoint name clients use) \
          and verifies that the instance now called `<name>` is encrypted. Writes made to the \
          original after the snapshot are not in the copy: stop writes before approving the swap. \
-         Last, the original (the instance AWS Config evaluated) is stopped (`OriginalInstance: \
-         Stop`; RDS starts a stopped instance again after 7 days) or, with `OriginalInstance: \
-         Delete` and a second approval (a rejection stops it instead), deleted with a final \
-         snapshot `<name>-unencrypted-final-<execution id>`. The snapshots are kept.\n\n\
+         Last, the original (the instance AWS Config evaluated, which a rename keeps) is deleted \
+         after a second approval with a final snapshot `<name>-unencrypted-final-<execution id>` \
+         (`OriginalInstance: Delete`, the default; a rejection stops it instead), or stopped \
+         (`OriginalInstance: Stop`: it then stays NON_COMPLIANT, and RDS starts it again after 7 \
+         days). A later run refuses an original an earlier run already replaced. The snapshots are \
+         kept.\n\n\
          If a step fails or the approval is rejected, the undo renames the instances back, deletes \
          the restored instance with a final snapshot `<name>-encrypted-final-<execution id>` (clients \
          may have written to it), deletes the two snapshots this run took, and the run ends Failed. \
@@ -103,10 +135,11 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     let original_action: Param<Str> = rb.param(
         "OriginalInstance",
         ParamSpec::new(
-            "(Optional) What happens to the unencrypted original once the encrypted copy serves under its name: \
-             `Stop` (default), or `Delete` with a final snapshot after a second approval.",
+            "(Optional) What happens to the unencrypted original (the instance AWS Config evaluated) once the \
+             encrypted copy serves under its name: `Delete` (default) with a final snapshot after a second \
+             approval, or `Stop` (it stays NON_COMPLIANT, and RDS starts it again after 7 days).",
         )
-        .default("Stop")
+        .default("Delete")
         .pattern("^(Stop|Delete)$"),
     );
     let approvers = common::approvers(&mut rb, approval, "encrypting the DB instance");
@@ -141,6 +174,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         .timeout_seconds(60),
     );
     let remediable: Output<Bool> = rb.output(&classify, "Remediable", "$.Payload.Remediable");
+    let already: Output<Bool> = rb.output(&classify, "Encrypted", "$.Payload.Encrypted");
     let outcome: Output<Str> = rb.output(&classify, "Outcome", "$.Payload.Outcome");
 
     let new_id = format!("{id}-encrypted");
@@ -153,7 +187,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         Step::new(
             "CheckEncryption",
             Branch::new(vec![
-                Choice::new("AlreadyEncrypted", Condition::compare(encrypted.value(), Operator::BooleanEquals, true)),
+                Choice::new("AlreadyEncrypted", Condition::compare(already.value(), Operator::BooleanEquals, true)),
                 Choice::new("NotRemediable", Condition::compare(remediable.value(), Operator::BooleanEquals, false)),
             ])
             .default(first_change),
@@ -172,17 +206,12 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     rb.add(
         Step::new(
             "NotRemediable",
-            AssertAwsResourceProperty::new(
-                "rds",
-                "DescribeDBInstances",
-                "$.DBInstances[0].DbiResourceId",
-                vec![dbi.to_string()],
-            )
-            .param("Filters", common::dbi_filter(&dbi)),
+            ExecuteAwsApi::new("rds", "DescribeDBInstances").param("Filters", common::dbi_filter(&dbi)),
         )
         .description(
-            "Refuses a member of a DB cluster, a read replica or an instance with read replicas (the reason is in \
-             ClassifyInstance.Outcome): not remediable by this runbook; nothing was changed.",
+            "Refuses a member of a DB cluster, a read replica, an instance with read replicas, an original an \
+             earlier run already replaced, or an instance that is gone (the reason is in ClassifyInstance.Outcome): \
+             not remediable by this runbook; re-reads it for the record; nothing was changed.",
         )
         .timeout_seconds(20)
         .is_end(true),
@@ -200,7 +229,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
 
     // Build the encrypted copy next to the original. Cancelled here, the undo only makes calls
     // (deletes of what the run created), well within AWS's 2 minutes.
-    let create = rb.add(common::undo_to(
+    let create = rb.mutate(
         Step::new(
             "CreateSnapshot",
             ExecuteAwsApi::new("rds", "CreateDBSnapshot")
@@ -209,14 +238,11 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         )
         .description("Takes a manual snapshot of the unencrypted instance.")
         .timeout_seconds(20),
-        "UndoSnapshot",
-    ));
+        vec![delete_snapshot("UndoSnapshot", &snapshot).description("Undo: deletes the snapshot this run took.")],
+    );
     let snapshot_id: Output<Str> = rb.output(&create, "SnapshotId", "$.DBSnapshot.DBSnapshotIdentifier");
-    rb.add(common::undo_to(
-        wait_snapshot("WaitSnapshot", &snapshot).description("Waits until the snapshot is available."),
-        "UndoSnapshot",
-    ));
-    let copy_step = rb.add(common::undo_to(
+    rb.add(wait_snapshot("WaitSnapshot", &snapshot).description("Waits until the snapshot is available."));
+    let copy_step = rb.mutate(
         Step::new(
             "CopySnapshot",
             ExecuteAwsApi::new("rds", "CopyDBSnapshot")
@@ -227,43 +253,57 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         )
         .description("Copies the snapshot, encrypted with the KMS key.")
         .timeout_seconds(20),
-        "UndoCopy",
-    ));
+        vec![delete_snapshot("UndoCopy", &copy).description("Undo: deletes the encrypted snapshot this run copied.")],
+    );
     let copy_id: Output<Str> = rb.output(&copy_step, "EncryptedSnapshotId", "$.DBSnapshot.DBSnapshotIdentifier");
-    rb.add(common::undo_to(
-        wait_snapshot("WaitCopy", &copy).description("Waits until the encrypted copy is available."),
-        "UndoCopy",
-    ));
-    let restore = rb.add(common::undo_to(
-        Step::new(
-            "RestoreInstance",
-            ExecuteAwsApi::new("rds", "RestoreDBInstanceFromDBSnapshot")
+    rb.add(wait_snapshot("WaitCopy", &copy).description("Waits until the encrypted copy is available."));
+    // A failed restore created nothing, and an instance of that name that already existed must
+    // never be deleted: its own failure goes to the undo of the copy.
+    let restore = rb.mutate(
+        routed(
+            Step::new(
+                "RestoreInstance",
+                ExecuteAwsApi::new("rds", "RestoreDBInstanceFromDBSnapshot")
+                    .param("DBInstanceIdentifier", new_id.as_str())
+                    .param("DBSnapshotIdentifier", copy.as_str())
+                    .param("DBInstanceClass", class)
+                    .param("DBSubnetGroupName", subnet_group)
+                    .param("VpcSecurityGroupIds", &security_groups)
+                    .param("DBParameterGroupName", parameter_group)
+                    .param("OptionGroupName", option_group)
+                    .param("Port", &port)
+                    .param("MultiAZ", &multi_az)
+                    .param("PubliclyAccessible", &public),
+            )
+            .description(
+                "Restores a new, encrypted instance `<name>-encrypted` from the copy with the original's settings. \
+                 If the call fails nothing was restored, so the undo starts at the copy (an instance of that name \
+                 that already existed is never deleted).",
+            )
+            .timeout_seconds(20),
+            "UndoCopy",
+            "UndoCopy",
+        ),
+        vec![Step::new(
+            "UndoRestore",
+            ExecuteAwsApi::new("rds", "DeleteDBInstance")
                 .param("DBInstanceIdentifier", new_id.as_str())
-                .param("DBSnapshotIdentifier", copy.as_str())
-                .param("DBInstanceClass", class)
-                .param("DBSubnetGroupName", subnet_group)
-                .param("VpcSecurityGroupIds", &security_groups)
-                .param("DBParameterGroupName", parameter_group)
-                .param("OptionGroupName", option_group)
-                .param("Port", &port)
-                .param("MultiAZ", &multi_az)
-                .param("PubliclyAccessible", &public),
+                .param("SkipFinalSnapshot", false)
+                .param("FinalDBSnapshotIdentifier", format!("{new_id}-final-{}", Builtin::EXECUTION_ID))
+                .param("DeleteAutomatedBackups", true),
         )
         .description(
-            "Restores a new, encrypted instance `<name>-encrypted` from the copy with the original's settings. If \
-             the call fails nothing was restored, so the undo starts at the copy (an instance of that name that \
-             already existed is never deleted).",
+            "Undo: deletes the encrypted instance this run restored, with a final snapshot (clients may have \
+             written to it).",
         )
-        .timeout_seconds(20),
-        "UndoCopy",
-    ));
+        .timeout_seconds(20)],
+    );
     let new_dbi: Output<Str> = rb.output(&restore, "EncryptedDbiResourceId", "$.DBInstance.DbiResourceId");
-    rb.add(common::undo_to(
+    rb.add(
         wait_available("WaitRestored", &new_id, 14400).description("Waits until the encrypted instance is available."),
-        "UndoRestore",
-    ));
+    );
 
-    // Swap names, after approval.
+    // Swap names, after approval. From here a cancellation goes to its own quick undo.
     rb.add(
         common::approve(
             "ApproveSwap",
@@ -279,53 +319,62 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         .on_cancel(OnCancel::step("UndoRestore")),
     );
     // A failed rename call renamed nothing: its undo starts one change earlier.
-    rb.add(cancel_to(
-        common::undo_to(
+    rb.mutate(
+        routed(
             rename("RenameOriginal", &id.to_string(), &old_id)
                 .description("Renames the original to `<name>-unencrypted`."),
             "UndoRestore",
+            "UndoRestore",
         ),
-        "UndoRestore",
-    ));
-    rb.add(cancel_to(common::undo_to(settle("SettleOriginalRename"), "UndoRenameOriginal"), "UndoCancelSwap"));
-    rb.add(cancel_to(
-        common::undo_to(
-            wait_available("WaitOriginalRenamed", &old_id, 3600)
-                .description("Waits until the rename of the original is done."),
-            "UndoRenameOriginal",
-        ),
-        "UndoCancelSwap",
-    ));
-    rb.add(cancel_to(
-        common::undo_to(
+        vec![
+            guard(rename("UndoRenameOriginal", &old_id, &id.to_string())).description(
+                "Undo: gives the original its name back; if that fails, the undo stops and deletes nothing.",
+            ),
+            settle("UndoSettleOriginalName"),
+            guard(wait_available("UndoWaitOriginalName", &id.to_string(), 1800)).description(
+                "Undo: waits until the original answers under its name; if it does not, the undo stops and deletes \
+                 nothing.",
+            ),
+        ],
+    );
+    rb.add(settle("SettleOriginalRename").on_cancel(OnCancel::step("UndoCancelSwap")));
+    rb.add(
+        wait_available("WaitOriginalRenamed", &old_id, 3600)
+            .description("Waits until the rename of the original is done.")
+            .on_cancel(OnCancel::step("UndoCancelSwap")),
+    );
+    rb.mutate(
+        routed(
             rename("RenameEncrypted", &new_id, &id.to_string())
                 .description("Gives the encrypted instance the original name."),
             "UndoRenameOriginal",
+            "UndoCancelSwap",
         ),
-        "UndoCancelSwap",
-    ));
-    rb.add(cancel_to(common::undo_to(settle("SettleEncryptedRename"), "UndoRenameEncrypted"), "UndoCancelRecord"));
-    rb.add(cancel_to(
-        common::undo_to(
-            wait_available("WaitEncryptedRenamed", &id.to_string(), 3600)
-                .description("Waits until the encrypted instance answers under the original name."),
-            "UndoRenameEncrypted",
-        ),
-        "UndoCancelRecord",
-    ));
-    rb.add(cancel_to(
-        common::undo_to(
-            Step::new(
-                "VerifyEncrypted",
-                AssertAwsResourceProperty::new("rds", "DescribeDBInstances", ENCRYPTED, vec!["True"])
-                    .param("DBInstanceIdentifier", &id),
-            )
-            .description("Verifies that the instance now called `<name>` is encrypted.")
-            .timeout_seconds(20),
-            "UndoRenameEncrypted",
-        ),
-        "UndoCancelRecord",
-    ));
+        vec![
+            guard(rename("UndoRenameEncrypted", &id.to_string(), &new_id)).description(
+                "Undo: gives the encrypted instance its `-encrypted` name back; if that fails, the undo stops.",
+            ),
+            settle("UndoSettleEncryptedName"),
+            guard(wait_available("UndoWaitEncryptedName", &new_id, 1800))
+                .description("Undo: waits until the original name is free again; if it does not come, the undo stops."),
+        ],
+    );
+    rb.add(settle("SettleEncryptedRename").on_cancel(OnCancel::step("UndoCancelRecord")));
+    rb.add(
+        wait_available("WaitEncryptedRenamed", &id.to_string(), 3600)
+            .description("Waits until the encrypted instance answers under the original name.")
+            .on_cancel(OnCancel::step("UndoCancelRecord")),
+    );
+    rb.add(
+        Step::new(
+            "VerifyEncrypted",
+            AssertAwsResourceProperty::new("rds", "DescribeDBInstances", ENCRYPTED, vec!["True"])
+                .param("DBInstanceIdentifier", &id),
+        )
+        .description("Verifies that the instance now called `<name>` is encrypted.")
+        .timeout_seconds(20)
+        .on_cancel(OnCancel::step("UndoCancelRecord")),
+    );
 
     // The evaluated instance (the original, by its DbiResourceId) is taken out of service. The
     // copy serves already: a failure here undoes nothing, it records and ends the run Failed.
@@ -338,7 +387,9 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             )])
             .default("StopOriginal"),
         )
-        .description("Stops the original, or deletes it after a second approval (`OriginalInstance`)."),
+        .description("Stops the original, or deletes it after a second approval (`OriginalInstance`).")
+        .on_failure(OnFailure::step("StopOriginal"))
+        .on_cancel(OnCancel::step("UndoCancelRecord")),
     );
     rb.add(
         Step::new(
@@ -356,7 +407,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         .on_cancel(OnCancel::step("UndoCancelRecord"))
         .is_critical(false),
     );
-    rb.add(common::undo_to(
+    rb.add(routed(
         Step::new(
             "DeleteOriginal",
             ExecuteAwsApi::new("rds", "DeleteDBInstance")
@@ -368,21 +419,28 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         .description("Deletes the unencrypted original with a final snapshot (fails if deletion protection is on).")
         .timeout_seconds(20),
         "UndoCancelRecord",
+        "UndoCancelRecord",
     ));
     rb.add(
-        common::undo_to(
+        routed(
             Step::new(
-                "VerifyOriginalDeleting",
-                WaitForAwsResourceProperty::new("rds", "DescribeDBInstances", STATUS, vec!["deleting"])
-                    .param("Filters", common::dbi_filter(&dbi)),
+                "VerifyOriginalGone",
+                ExecuteScript::new("python3.11")
+                    .handler("handler")
+                    .script(CLASSIFY)
+                    .input_payload(json!({"Mode": "gone", "DbiResourceId": dbi.to_string()})),
             )
-            .description("Verifies that the evaluated instance (by its DbiResourceId) is being deleted.")
-            .timeout_seconds(600),
+            .description(
+                "Verifies that the evaluated instance (by its DbiResourceId) is being deleted or gone (the rule then \
+                 has nothing unencrypted left to evaluate).",
+            )
+            .timeout_seconds(60),
+            "UndoCancelRecord",
             "UndoCancelRecord",
         )
         .is_end(true),
     );
-    rb.add(common::undo_to(
+    rb.add(routed(
         Step::new(
             "StopOriginal",
             ExecuteAwsApi::new("rds", "StopDBInstance").param("DBInstanceIdentifier", old_id.as_str()),
@@ -390,9 +448,10 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         .description("Stops the unencrypted original (RDS starts it again after 7 days).")
         .timeout_seconds(20),
         "UndoCancelRecord",
+        "UndoCancelRecord",
     ));
     rb.add(
-        common::undo_to(
+        routed(
             Step::new(
                 "VerifyOriginalStopped",
                 WaitForAwsResourceProperty::new("rds", "DescribeDBInstances", STATUS, vec!["stopped"])
@@ -401,58 +460,20 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             .description("Verifies that the evaluated instance (by its DbiResourceId) is stopped.")
             .timeout_seconds(3600),
             "UndoCancelRecord",
+            "UndoCancelRecord",
         )
         .is_end(true),
     );
-
-    common::add_undo_chain(
-        &mut rb,
-        vec![
-            guard(rename("UndoRenameEncrypted", &id.to_string(), &new_id)).description(
-                "Undo: gives the encrypted instance its `-encrypted` name back; if that fails, the undo stops.",
-            ),
-            settle("UndoSettleEncryptedName"),
-            guard(wait_available("UndoWaitEncryptedName", &new_id, 1800))
-                .description("Undo: waits until the original name is free again; if it does not come, the undo stops."),
-            guard(rename("UndoRenameOriginal", &old_id, &id.to_string())).description(
-                "Undo: gives the original its name back; if that fails, the undo stops and deletes nothing.",
-            ),
-            settle("UndoSettleOriginalName"),
-            guard(wait_available("UndoWaitOriginalName", &id.to_string(), 1800)).description(
-                "Undo: waits until the original answers under its name; if it does not, the undo stops and deletes \
-                 nothing.",
-            ),
-            Step::new(
-                "UndoRestore",
-                ExecuteAwsApi::new("rds", "DeleteDBInstance")
-                    .param("DBInstanceIdentifier", new_id.as_str())
-                    .param("SkipFinalSnapshot", false)
-                    .param("FinalDBSnapshotIdentifier", format!("{new_id}-final-{}", Builtin::EXECUTION_ID))
-                    .param("DeleteAutomatedBackups", true),
-            )
-            .description(
-                "Undo: deletes the encrypted instance this run restored, with a final snapshot (clients may have \
-                 written to it).",
-            )
-            .timeout_seconds(20),
-            delete_snapshot("UndoCopy", &copy).description("Undo: deletes the encrypted snapshot this run copied."),
-            delete_snapshot("UndoSnapshot", &snapshot).description("Undo: deletes the snapshot this run took."),
-        ],
-    );
     // Cancelled during the swap (AWS gives the cancellation 2 minutes): one call gives the
     // original its name back; the copy and the snapshots stay, listed in the outputs.
-    common::add_undo_chain(
-        &mut rb,
-        vec![rename("UndoCancelSwap", &old_id, &id.to_string()).description(
-            "Undo of a cancellation during the swap: gives the original its name back (one call, no waiting); the \
-             encrypted copy and the snapshots stay, listed in the outputs.",
-        )],
-    );
+    rb.add(standalone(rename("UndoCancelSwap", &old_id, &id.to_string()).description(
+        "Undo of a cancellation during the swap: gives the original its name back (one call, no waiting); the \
+         encrypted copy and the snapshots stay, listed in the outputs.",
+    )));
     // Cancelled after the swap, or failed while taking the original out of service: the copy
     // serves; re-read and record, change nothing.
-    common::add_undo_chain(
-        &mut rb,
-        vec![Step::new(
+    rb.add(standalone(
+        Step::new(
             "UndoCancelRecord",
             ExecuteAwsApi::new("rds", "DescribeDBInstances").param("Filters", common::dbi_filter(&dbi)),
         )
@@ -460,8 +481,8 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             "Undoes nothing on purpose: the encrypted copy already serves under the original name. Re-reads the \
              original (by its DbiResourceId) so the run records its state; stop or delete it yourself.",
         )
-        .timeout_seconds(20)],
-    );
+        .timeout_seconds(20),
+    ));
     rb.document_output(&id);
     rb.document_output(&encrypted);
     rb.document_output(&outcome);
@@ -471,9 +492,17 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     rb.build()
 }
 
-/// Routes a cancellation of `step` to `target` (a quick undo that fits in AWS's 2 minutes).
-fn cancel_to(step: Step, target: &str) -> Step {
-    step.on_cancel(OnCancel::step(target))
+/// Routes a failure of `step` to `undo` and a cancellation to `cancel` (a quick undo that fits in
+/// AWS's 2 minutes), where `Runbook::mutate`'s own routing (the latest change's undo) is not
+/// the right one.
+fn routed(step: Step, undo: &str, cancel: &str) -> Step {
+    step.on_failure(OnFailure::step(undo)).on_cancel(OnCancel::step(cancel)).is_critical(true)
+}
+
+/// A step of its own that ends the run (a quick cancellation undo, or a record), outside the
+/// rollback `Runbook::mutate` writes.
+fn standalone(step: Step) -> Step {
+    step.on_failure(OnFailure::Abort).on_cancel(OnCancel::Abort).is_end(true)
 }
 
 /// An undo step whose failure ends the rollback: a failed rename back must not be followed by
