@@ -19,6 +19,7 @@
 
 mod document;
 mod flow;
+mod heard;
 mod lints;
 mod refs;
 mod steps;
@@ -27,6 +28,7 @@ pub(crate) use document::fits;
 pub use document::{MAX_ATTACHMENTS, MAX_DOCUMENT_BYTES};
 pub use lints::is_mutating;
 pub(crate) use refs::reads_outputs_of;
+pub use heard::CANCEL_LIMIT_SECONDS;
 pub use steps::{max_timeout, NOT_ON_CANCEL_TARGET};
 
 use crate::model::{Action, Document, OnCancel, OnFailure, Step};
@@ -144,6 +146,8 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("W003", Severity::Warning, "no assumeRole"),
     ("W004", Severity::Warning, "timeoutSeconds above the most the action can run (no effect)"),
     ("W005", Severity::Warning, "parameter default is a {{ }} reference other than Parameter Store (not expanded)"),
+    ("W006", Severity::Warning, "onCancel path can run longer than the 2 minutes AWS gives a cancellation"),
+    ("W007", Severity::Warning, "aws:approve without NotificationArn (approvers are not told)"),
 ];
 
 /// Checks a document; every finding, errors first, each group in document order.
@@ -158,6 +162,7 @@ pub fn validate(doc: &Document) -> Vec<Diagnostic> {
     flow::check(&cx, &mut out);
     refs::check(&cx, &mut out);
     lints::check(&cx, &mut out);
+    heard::check(&cx, &mut out);
     out.sort_by_key(|d| d.severity);
     out
 }
