@@ -347,3 +347,43 @@ fn every_api_call_matches_the_aws_service_models() {
     let documents = plan.keys().filter(|name| name.ends_with(".yaml")).count();
     assert!(report.contains(&format!("in {documents} documents, 0 problems")), "{report}");
 }
+
+/// Runbooks whose approvals do not notify yet, because their module belongs to another change in
+/// flight (h15b migrates `ec2_stop_instance`); the test below fails once one of them is fixed, so
+/// this list cannot go stale.
+const NOT_NOTIFYING_YET: &[&str] = &["Remediate-EC2-StopInstance-WithApproval"];
+
+#[test]
+fn every_approval_notifies_the_topic_the_notification_arn_parameter_names() {
+    // The shared contract with the templates: a `NotificationArn` parameter (an SNS topic whose
+    // name starts with `Automation`, as AWS requires of an approval's topic) passed to every
+    // aws:approve step, so approvers hear about a waiting run.
+    for e in entries() {
+        let d = &e.document;
+        let approvals: Vec<&Step> = d.main_steps.iter().filter(|s| matches!(s.action, Action::Approve(_))).collect();
+        if approvals.is_empty() {
+            assert!(!e.approval, "{}: the approval variant has no approval", e.name);
+            continue;
+        }
+        let notified = approvals.iter().all(|s| {
+            let Action::Approve(a) = &s.action else { return false };
+            a.notification_arn == Some(serde_json::json!("{{ NotificationArn }}"))
+        });
+        if NOT_NOTIFYING_YET.contains(&e.name.as_str()) {
+            assert!(!notified, "{}: it notifies now; remove it from NOT_NOTIFYING_YET", e.name);
+            continue;
+        }
+        assert!(notified, "{}: an aws:approve step does not pass NotificationArn", e.name);
+        let p = d.parameters.get("NotificationArn").unwrap_or_else(|| panic!("{}: no NotificationArn", e.name));
+        assert!(p.is_required(), "{}", e.name);
+        let re = regex::Regex::new(p.allowed_pattern.as_deref().unwrap_or("")).unwrap();
+        assert!(re.is_match("arn:aws:sns:eu-west-1:123456789012:AutomationApprovals"), "{}", e.name);
+        assert!(
+            !re.is_match("arn:aws:sns:eu-west-1:123456789012:Approvals"),
+            "{}: accepts a topic AWS refuses",
+            e.name
+        );
+        let w007: Vec<_> = runbook_dsl::validate::validate(d).into_iter().filter(|x| x.code == "W007").collect();
+        assert!(w007.is_empty(), "{}: {w007:?}", e.name);
+    }
+}

@@ -66,7 +66,12 @@ fn sleep_seconds(s: &crate::model::actions::Sleep) -> Option<u64> {
 
 /// The longest run time from step `i` to the end of the run, along success, continue and failure
 /// routes (a cycle counts once), with the path that takes it.
-fn longest(cx: &Cx, i: usize, memo: &mut HashMap<usize, (u64, Vec<usize>)>, on_path: &mut Vec<usize>) -> (u64, Vec<usize>) {
+fn longest(
+    cx: &Cx,
+    i: usize,
+    memo: &mut HashMap<usize, (u64, Vec<usize>)>,
+    on_path: &mut Vec<usize>,
+) -> (u64, Vec<usize>) {
     if let Some(m) = memo.get(&i) {
         return m.clone();
     }
@@ -103,12 +108,9 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         let (secs, path) = longest(cx, t, &mut memo, &mut Vec::new());
         if secs > CANCEL_LIMIT_SECONDS {
             let names: Vec<&str> = path.iter().map(|&p| cx.steps[p].step.name.as_str()).collect();
-            let others = cx
-                .steps
-                .iter()
-                .filter(|s| matches!(&s.step.on_cancel, Some(OnCancel::Step(x)) if x == target))
-                .count()
-                - 1;
+            let others =
+                cx.steps.iter().filter(|s| matches!(&s.step.on_cancel, Some(OnCancel::Step(x)) if x == target)).count()
+                    - 1;
             let also = if others > 0 { format!(" (and {others} other step(s) cancel to it)") } else { String::new() };
             out.push(diag(
                 "W006",
@@ -200,6 +202,7 @@ mod tests {
         };
         let found = codes(&approve(""));
         assert_eq!(found.iter().map(|d| d.0).collect::<Vec<_>>(), ["W007"]);
-        assert!(codes(&approve("\n      NotificationArn: arn:aws:sns:eu-west-1:123456789012:AutomationApprovals")).is_empty());
+        assert!(codes(&approve("\n      NotificationArn: arn:aws:sns:eu-west-1:123456789012:AutomationApprovals"))
+            .is_empty());
     }
 }

@@ -26,9 +26,9 @@ mod steps;
 
 pub(crate) use document::fits;
 pub use document::{MAX_ATTACHMENTS, MAX_DOCUMENT_BYTES};
+pub use heard::CANCEL_LIMIT_SECONDS;
 pub use lints::is_mutating;
 pub(crate) use refs::reads_outputs_of;
-pub use heard::CANCEL_LIMIT_SECONDS;
 pub use steps::{max_timeout, NOT_ON_CANCEL_TARGET};
 
 use crate::model::{Action, Document, OnCancel, OnFailure, Step};

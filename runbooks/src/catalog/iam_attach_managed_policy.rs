@@ -108,7 +108,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
 
         /// Waits for an approver; a rejection ends the run without changes.
         #[when(let Some(a) = &approvers)]
-        ApproveRoleChange: approve(a, format!("Attach {} to IAM role {}?", p.policy_arn, p.iam_resource_id));
+        ApproveRoleChange: approve(a, format!("Attach {} to IAM role {}?", p.policy_arn, p.iam_resource_id), common::NOTIFICATION_ARN);
         /// Attaches the policy to the role.
         AttachRolePolicy: api!(iam.AttachRolePolicy { RoleName: ResolveRole.RoleName, PolicyArn: p.policy_arn }),
             timeout 20, undo {
@@ -125,7 +125,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
 
         /// Waits for an approver; a rejection ends the run without changes.
         #[when(let Some(a) = &approvers)]
-        ApproveUserChange: approve(a, format!("Attach {} to IAM user {}?", p.policy_arn, p.iam_resource_id));
+        ApproveUserChange: approve(a, format!("Attach {} to IAM user {}?", p.policy_arn, p.iam_resource_id), common::NOTIFICATION_ARN);
         /// Attaches the policy to the user.
         AttachUserPolicy: api!(iam.AttachUserPolicy { UserName: ResolveUser.UserName, PolicyArn: p.policy_arn }),
             timeout 20, undo {

@@ -50,7 +50,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         AlreadyRotating: rotating(), end;
         /// Waits for an approver; a rejection ends the run without any change.
         #[when(let Some(a) = &approvers)]
-        ApproveChange: approve(a, format!("Turn on automatic rotation of KMS key {}, flagged by AWS Config?", p.key_id)),
+        ApproveChange: approve(a, format!("Turn on automatic rotation of KMS key {}, flagged by AWS Config?", p.key_id), common::NOTIFICATION_ARN),
             next EnableRotation;
         /// Turns on automatic rotation of the key.
         EnableRotation: api!(kms.EnableKeyRotation { KeyId: p.key_id }), timeout 20, critical true, undo {
