@@ -13,6 +13,8 @@ use serde_json::json;
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/RemediationRole";
 const APPROVERS: &str = "arn:aws:iam::123456789012:role/SecurityLead";
+/// The approval topic the templates create (its name starts with `Automation`, as AWS requires).
+const TOPIC: &str = "arn:aws:sns:eu-west-1:123456789012:AutomationApprovals";
 
 /// What the standard scenarios of one runbook need.
 struct Fixture {
@@ -83,7 +85,7 @@ fn fixture(base: &str) -> Option<Fixture> {
                 fix: ("ec2", "StopInstances"),
             })
         }
-        "Remediate-EC2-RevokeOpenIngress" => {
+        "Remediate-EC2-RevokeOpenIngress" | "Remediate-EC2-RevokeOpenSsh" => {
             // Both scripts call AWS through boto3, so they are step mocks here.
             let found = |n: usize| {
                 let ids: Vec<String> = (0..n).map(|i| format!("sgr-0{i}")).collect();
@@ -105,7 +107,8 @@ fn fixture(base: &str) -> Option<Fixture> {
                 fix_fails: vec![
                     Mock::step("FindOpenRules").outputs(found(2)),
                     api("ec2", "RevokeSecurityGroupIngress").error("UnauthorizedOperation", "not authorized"),
-                    api("ec2", "AuthorizeSecurityGroupIngress").responds(json!({"Return": true})),
+                    // The undo records; it never authorizes the world-open rules again.
+                    api("ec2", "CreateTags").responds(json!({})),
                 ],
                 fix: ("ec2", "RevokeSecurityGroupIngress"),
             })
@@ -563,6 +566,9 @@ fn run(entry: &CatalogEntry, params: &[(&'static str, Value)], sc: &Scenario) ->
     }
     if entry.document.parameters.contains_key("Approvers") {
         sim = sim.param("Approvers", json!([APPROVERS]));
+    }
+    if entry.document.parameters.contains_key("NotificationArn") {
+        sim = sim.param("NotificationArn", json!(TOPIC));
     }
     match sc.approval {
         Some(true) => sim = sim.approve(),

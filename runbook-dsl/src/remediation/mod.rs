@@ -97,6 +97,19 @@ pub struct Binding {
     pub error_percentage: u32,
     /// Fixed values for document parameters (each a list of strings, as Config passes them).
     pub static_values: IndexMap<String, Vec<String>>,
+    /// The Config rule's `InputParameters`, by key (rendered on the template's
+    /// `AWS::Config::ConfigRule`).
+    pub input_parameters: IndexMap<String, RuleInput>,
+}
+
+/// The value of one of the Config rule's `InputParameters`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuleInput {
+    /// A fixed value.
+    Value(String),
+    /// Whatever the runbook's parameter of that name is given (its static value, or the template
+    /// parameter the deployer fills), so that the rule and the runbook cannot disagree.
+    Parameter(String),
 }
 
 /// The resource type of account-level rules (periodic checks of the account's settings).
@@ -121,6 +134,7 @@ impl Binding {
             concurrent_execution_rate_percentage: 10,
             error_percentage: 50,
             static_values: IndexMap::new(),
+            input_parameters: IndexMap::new(),
         }
     }
 
@@ -152,6 +166,24 @@ impl Binding {
     /// Gives a document parameter a fixed value.
     pub fn static_value<S: Into<String>>(mut self, param: &str, values: impl IntoIterator<Item = S>) -> Self {
         self.static_values.insert(param.to_string(), values.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets one of the Config rule's `InputParameters` to a fixed value.
+    ///
+    /// ```
+    /// use runbook_dsl::remediation::{Binding, RuleInput};
+    /// let b = Binding::new("RESTRICTED_INCOMING_TRAFFIC", "AWS::EC2::SecurityGroup", "GroupId").input_parameter("blockedPort1", "20");
+    /// assert_eq!(b.input_parameters["blockedPort1"], RuleInput::Value("20".into()));
+    /// ```
+    pub fn input_parameter(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.input_parameters.insert(key.to_string(), RuleInput::Value(value.into()));
+        self
+    }
+    /// Sets one of the Config rule's `InputParameters` to the value of the runbook's parameter
+    /// `param` (a list parameter is joined with commas, as Config's CSV parameters expect).
+    pub fn input_parameter_from(mut self, key: &str, param: &str) -> Self {
+        self.input_parameters.insert(key.to_string(), RuleInput::Parameter(param.to_string()));
         self
     }
 
@@ -231,6 +263,21 @@ impl Binding {
                 "automatic remediation runs as `{ASSUME_ROLE_PARAM}`: set the document's assumeRole to \
                  `{{{{ AutomationAssumeRole }}}}` (call `Runbook::assume_role()`)"
             ));
+        }
+        for (key, input) in &self.input_parameters {
+            if let RuleInput::Parameter(name) = input {
+                if !doc.parameters.contains_key(name) {
+                    p.push(format!(
+                        "rule input parameter `{key}` takes runbook parameter `{name}`, which does not exist"
+                    ));
+                }
+            }
+            if matches!(self.rule, ConfigRule::Custom(_)) {
+                p.push(format!(
+                    "rule input parameter `{key}`: the rule is not created by the template (not an AWS managed \
+                     rule), so its InputParameters cannot be set here"
+                ));
+            }
         }
         for (name, values) in &self.static_values {
             let Some(param) = doc.parameters.get(name) else {

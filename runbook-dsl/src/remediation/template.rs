@@ -171,6 +171,56 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
                 if !types.is_empty() {
                     props["Scope"] = json!({"ComplianceResourceTypes": types});
                 }
+                // The rule's InputParameters, from the bindings (the runbooks of one rule share
+                // them): a fixed value, or the value the runbook's parameter gets.
+                let mut inputs = Map::new();
+                for d in group {
+                    for (key, input) in &d.binding.input_parameters {
+                        if inputs.contains_key(key) {
+                            continue;
+                        }
+                        let value = match input {
+                            super::RuleInput::Value(v) => json!(v),
+                            super::RuleInput::Parameter(name) => match d.binding.static_values.get(name) {
+                                Some(values) => json!(values.join(",")),
+                                // An optional parameter keeps its default in the runbook.
+                                None if d.document.parameters.get(name).is_some_and(|p| !p.is_required()) => {
+                                    match d.document.parameters.get(name).and_then(|p| p.default.clone()) {
+                                        Some(Value::Array(items)) => json!(items
+                                            .iter()
+                                            .map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string()))
+                                            .collect::<Vec<_>>()
+                                            .join(",")),
+                                        Some(Value::String(v)) => json!(v),
+                                        Some(other) => json!(other.to_string()),
+                                        None => json!(""),
+                                    }
+                                }
+                                None => {
+                                    let cfn = if catalog && name != SHARED_APPROVERS {
+                                        format!("{}{name}", logical_id(rule.as_str(), true))
+                                    } else {
+                                        name.clone()
+                                    };
+                                    let list = d
+                                        .document
+                                        .parameters
+                                        .get(name)
+                                        .is_some_and(|p| p.ty.data_type() == DataType::StringList);
+                                    if list {
+                                        json!({"Fn::Join": [",", {"Ref": cfn}]})
+                                    } else {
+                                        json!({"Ref": cfn})
+                                    }
+                                }
+                            },
+                        };
+                        inputs.insert(key.clone(), value);
+                    }
+                }
+                if !inputs.is_empty() {
+                    props["InputParameters"] = Value::Object(inputs);
+                }
                 resources.insert(rule_id.clone(), json!({"Type": "AWS::Config::ConfigRule", "Properties": props}));
                 json!({"Ref": rule_id})
             }
@@ -390,6 +440,45 @@ mod tests {
         }
         rb.add(Step::new("Put", ExecuteAwsApi::new("s3", "PutBucketEncryption").param("Bucket", &bucket)));
         rb.build().unwrap()
+    }
+
+    #[test]
+    fn rule_input_parameters_are_rendered_from_the_binding_and_follow_the_runbook_parameters() {
+        let d = doc(false);
+        let b = Binding::new("S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED", "AWS::S3::Bucket", "BucketName")
+            .input_parameter("blockedPort1", "20")
+            .input_parameter_from("bucketName", "Region");
+        // The runbook has no `Region`: the binding says so.
+        assert!(b.check(&d).unwrap_err().problems.iter().any(|p| p.contains("`Region`, which does not exist")));
+        let mut rb = Runbook::new("Attach a policy.\n\nMore.");
+        rb.assume_role();
+        let _: Param<Str> = rb.param("RoleId", ParamSpec::new("The role."));
+        let _: Param<Str> = rb.param("PolicyArn", ParamSpec::new("The policy."));
+        let _: Param<StrList> = rb.param("Ports", ParamSpec::new("Ports.").default(json!(["20", "21"])));
+        rb.add(Step::new("Attach", ExecuteAwsApi::new("iam", "AttachRolePolicy")));
+        let d = rb.build().unwrap();
+        let b = Binding::new("IAM_ROLE_MANAGED_POLICY_CHECK", "AWS::IAM::Role", "RoleId")
+            .input_parameter_from("managedPolicyArns", "PolicyArn")
+            .input_parameter_from("ports", "Ports")
+            .input_parameter("fixed", "x");
+        assert_eq!(b.check(&d), Ok(()));
+        let policy = crate::iam::derive_document(&d).policy();
+        let t = runbook_template(&Deployable { name: "Attach", document: &d, binding: &b, policy: &policy });
+        let inputs = &t["Resources"]["ConfigRule"]["Properties"]["InputParameters"];
+        // The deployer's PolicyArn goes both to the rule and to the runbook.
+        assert_eq!(inputs["managedPolicyArns"], json!({"Ref": "PolicyArn"}));
+        assert_eq!(
+            t["Resources"]["Remediation"]["Properties"]["Parameters"]["PolicyArn"]["StaticValue"]["Values"],
+            json!([{"Ref": "PolicyArn"}])
+        );
+        assert_eq!(inputs["ports"], json!("20,21"));
+        assert_eq!(inputs["fixed"], json!("x"));
+        let static_b = b.clone().static_value("PolicyArn", ["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
+        let t = runbook_template(&Deployable { name: "Attach", document: &d, binding: &static_b, policy: &policy });
+        assert_eq!(
+            t["Resources"]["ConfigRule"]["Properties"]["InputParameters"]["managedPolicyArns"],
+            json!("arn:aws:iam::aws:policy/ReadOnlyAccess")
+        );
     }
 
     #[test]

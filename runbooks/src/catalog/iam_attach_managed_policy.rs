@@ -4,7 +4,7 @@
 //! Config's resource inventory. Written with the macros.
 
 use super::common;
-use super::ConfigTarget;
+use super::{ConfigTarget, RuleParameter};
 use runbook_dsl::builder::BuildError;
 use runbook_dsl::prelude::*;
 
@@ -15,6 +15,11 @@ pub const TARGET: ConfigTarget = ConfigTarget {
     resource_type: "AWS::IAM::Role",
     resource_id_param: "IAMResourceId",
 };
+
+/// The rule checks the policies named in its required `managedPolicyArns`; the runbook attaches
+/// `PolicyArn`: both take the one value the deployer gives.
+pub const RULE_PARAMETERS: &[RuleParameter] =
+    &[RuleParameter::FromParam { key: "managedPolicyArns", param: "PolicyArn" }];
 
 /// The parameters besides `AutomationAssumeRole`.
 #[derive(Parameters)]
