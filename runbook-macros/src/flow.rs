@@ -76,7 +76,7 @@ pub enum Body {
     Script(ScriptCall),
     /// `approve(approvers, message)` or `approve(approvers, message, topic_arn)` (the SNS topic
     /// that tells the approvers: `NotificationArn`).
-    Approve(Expr, Expr, Option<Expr>),
+    Approve(Expr, Expr, Option<Box<Expr>>),
     /// `if cond { Target } else if ... else { Target }`.
     Branch(Vec<(Expr, Name)>, Option<Name>),
     /// Any Rust expression that converts into an `Action`.
@@ -201,7 +201,7 @@ fn parse_body(input: ParseStream) -> syn::Result<Body> {
             if content.peek(Token![,]) {
                 content.parse::<Token![,]>()?;
                 if !content.is_empty() {
-                    topic = Some(content.parse()?);
+                    topic = Some(Box::new(content.parse()?));
                 }
             }
             if !content.is_empty() {
