@@ -765,10 +765,12 @@ pub fn expand(flow: &Flow) -> TokenStream {
             add.extend(built.get(at + 1 + i).cloned());
         }
         at += 1 + e.undo.len();
+        // The call is spanned at the step's name: `#[track_caller]` then records the user's line
+        // of this step, and build problems name it.
         add.extend(if e.undo.is_empty() {
-            quote!(__rb.add(#local);)
+            quote_spanned!(e.name.span=> __rb.add(#local);)
         } else {
-            quote!(__rb.mutate(#local, ::std::vec![#(#undo_locals),*]);)
+            quote_spanned!(e.name.span=> __rb.mutate(#local, ::std::vec![#(#undo_locals),*]);)
         });
         code.push(match &e.when {
             None => add,

@@ -40,7 +40,8 @@ use super::refs::{Bool, Builtin, Int, Output, Param, Reference, SsmType, Str, St
 use super::{Runbook, StepRef};
 use crate::model::actions::{Approve, Branch, Choice, Condition, Loop, Operator, UpdateVariable};
 use crate::model::{Action, OnCancel, OnFailure, Step, Value};
-use crate::validate;
+use crate::validate::{self, Severity};
+use std::panic::Location;
 
 /// A handle whose value has the SSM type `T`: a parameter, an output, a variable (and the
 /// built-ins, which are strings). Conditions use it to fit operators to types.
@@ -166,18 +167,25 @@ impl From<Cond> for Condition {
 ///
 /// ```
 /// use runbook_dsl::prelude::*;
-/// let a = Approval::new(vec!["arn:aws:iam::123456789012:role/Approver"]).message("Stop it?");
-/// # let _ = a;
+/// let a = Approval::new(vec!["arn:aws:iam::123456789012:role/Approver"])
+///     .message("Stop it?")
+///     .description("Waits for an approver; a rejection ends the run without changes.");
+/// let mut rb = Runbook::new("d");
+/// rb.approve("Approve", a, |_| {});
+/// rb.add(Step::new("Stop", Pause::new()));
+/// let doc = rb.build().unwrap();
+/// assert_eq!(doc.step("Approve").unwrap().description.as_deref(), Some("Waits for an approver; a rejection ends the run without changes."));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Approval {
     action: Approve,
+    description: Option<String>,
 }
 
 impl Approval {
     /// Approvers: a list of IAM users or role ARNs, or a `StringList` handle.
     pub fn new(approvers: impl Into<Value>) -> Self {
-        Approval { action: Approve::new(approvers) }
+        Approval { action: Approve::new(approvers), description: None }
     }
     /// `MinRequiredApprovals` (default 1; at most the number of approvers).
     pub fn min_required(mut self, n: u64) -> Self {
@@ -187,6 +195,11 @@ impl Approval {
     /// `Message` (at most 4096 characters).
     pub fn message(mut self, text: impl Into<String>) -> Self {
         self.action.message = Some(Value::String(text.into()));
+        self
+    }
+    /// The step's `description` (shown in the console, the page and the diagram's review).
+    pub fn description(mut self, text: impl Into<String>) -> Self {
+        self.description = Some(text.into());
         self
     }
     /// `NotificationArn`: an SNS topic whose name starts with `Automation`.
@@ -284,6 +297,7 @@ impl Runbook {
     /// If/else: an `aws:branch` step `name` that runs the steps `then` adds when `cond` holds,
     /// else the steps `otherwise` adds; both paths join again at the next step added after
     /// this call (or end the run when nothing follows). Either path may be empty.
+    #[track_caller]
     pub fn if_else(
         &mut self,
         name: &str,
@@ -329,8 +343,11 @@ impl Runbook {
     /// assert_eq!((a.on_failure.clone(), a.next_step.as_deref()), (Some(OnFailure::step("Rejected")), Some("Fix")));
     /// assert_eq!(doc.step("Rejected").unwrap().is_end, Some(true));
     /// ```
+    #[track_caller]
     pub fn approve(&mut self, name: &str, approval: Approval, rejected: impl FnOnce(&mut Runbook)) -> StepRef {
-        let r = self.add(Step::new(name, approval.action).is_critical(true));
+        let mut step = Step::new(name, approval.action).is_critical(true);
+        step.description = approval.description;
+        let r = self.add(step);
         let (first, ends) = self.path(rejected);
         for p in ends {
             if let Pending::Next(s) = p {
@@ -387,8 +404,14 @@ impl Runbook {
     /// assert_eq!(doc.step("Verify").unwrap().on_failure, Some(OnFailure::step("DeleteVolume")));
     /// assert_eq!(doc.step("CreateVolume").unwrap().on_failure, None);
     /// ```
+    #[track_caller]
     pub fn mutate(&mut self, step: Step, undo: Vec<Step>) -> StepRef {
         let r = self.add(step);
+        for s in &undo {
+            if self.origins.step(&s.name).is_none() {
+                self.origins.steps.push((s.name.clone(), Location::caller()));
+            }
+        }
         if !undo.is_empty() {
             self.flow.undo.push((r.name.clone(), undo));
         }
@@ -409,6 +432,7 @@ impl Runbook {
     /// let Action::Loop(l) = &doc.main_steps[0].action else { panic!() };
     /// assert_eq!(l.iterators, Some(json!("{{ InstanceIds }}")));
     /// ```
+    #[track_caller]
     pub fn for_each(
         &mut self,
         name: &str,
@@ -425,6 +449,7 @@ impl Runbook {
     /// A do-while `aws:loop`: `body` adds the nested steps and returns the condition, checked
     /// after each pass; the body runs again while it holds, at most `max_iterations` (1..100)
     /// times.
+    #[track_caller]
     pub fn do_while(
         &mut self,
         name: &str,
@@ -439,6 +464,7 @@ impl Runbook {
         self.add(Step::new(name, l))
     }
 
+    #[track_caller]
     fn loop_body(&mut self, f: impl FnOnce(&mut Runbook)) -> Vec<Step> {
         let mut sub = Runbook::new("");
         sub.doc.parameters = self.doc.parameters.clone();
@@ -446,10 +472,10 @@ impl Runbook {
         f(&mut sub);
         sub.close_pending();
         if !sub.flow.undo.is_empty() {
-            sub.problems
-                .push("Runbook::mutate inside a loop: undo steps are not supported there; use onFailure".into());
+            sub.problem("Runbook::mutate inside a loop: undo steps are not supported there; use onFailure");
         }
         self.problems.append(&mut sub.problems);
+        self.origins.steps.append(&mut sub.origins.steps);
         sub.doc.main_steps
     }
 
@@ -464,10 +490,11 @@ impl Runbook {
     /// rb.set_variable("Wrong", &n, "one");
     /// assert!(rb.build().unwrap_err().to_string().contains("step `Wrong` field inputs.Value"));
     /// ```
+    #[track_caller]
     pub fn set_variable<T: SsmType>(&mut self, name: &str, var: &Var<T>, value: impl Into<Value>) -> StepRef {
         let value = value.into();
         if !validate::fits(T::DATA_TYPE, &value) {
-            self.problems.push(format!(
+            self.problem(format!(
                 "step `{name}` field inputs.Value: {value} is not a {} like variable `{}` (aws:updateVariable does not convert)",
                 T::DATA_TYPE,
                 var.name()
@@ -477,6 +504,7 @@ impl Runbook {
     }
 
     /// An `aws:updateVariable` step copying a value of the same type into `var`.
+    #[track_caller]
     pub fn set_variable_from<T: SsmType, R: Typed<T>>(&mut self, name: &str, var: &Var<T>, from: &R) -> StepRef {
         self.add(Step::new(name, UpdateVariable::new(var.target(), from.value())))
     }
@@ -495,9 +523,12 @@ impl Runbook {
                         st.is_end = Some(true);
                     }
                 }
-                Pending::Choice(s, _) => self.problems.push(format!(
-                    "step `{s}`: the `then` path is empty and no step follows the if/else; add a step after it"
-                )),
+                Pending::Choice(s, _) => {
+                    let at = self.origins.step(&s).map(super::runbook::at).unwrap_or_default();
+                    self.problems.push(format!(
+                        "{at}step `{s}`: the `then` path is empty and no step follows the if/else; add a step after it"
+                    ))
+                }
             }
         }
     }
@@ -580,8 +611,9 @@ impl Runbook {
                 if can_cancel {
                     st.on_cancel = Some(OnCancel::Step(target));
                 } else {
+                    let at = self.origins.step(&undo[u].1[0].name).map(super::runbook::at).unwrap_or_default();
                     let msg = format!(
-                        "step `{}`: the undo of `{}` starts with {}, which cannot be an onCancel target; start it with another action",
+                        "{at}step `{}`: the undo of `{}` starts with {}, which cannot be an onCancel target; start it with another action",
                         st.name,
                         undo[u].0,
                         undo[u].1[0].action.name()
@@ -620,7 +652,8 @@ impl Runbook {
             }
             for s in block {
                 if self.doc.main_steps.iter().any(|x| x.name == s.name) {
-                    self.problems.push(format!("step `{}` is declared twice", s.name));
+                    let at = self.origins.step(&s.name).map(super::runbook::at).unwrap_or_default();
+                    self.problems.push(format!("{at}step `{}` is declared twice", s.name));
                 }
                 self.doc.main_steps.push(s);
             }
@@ -639,26 +672,49 @@ impl Runbook {
     /// rb.accept_warning("W004");
     /// assert!(rb.build().is_ok());
     /// ```
+    #[track_caller]
     pub fn accept_warning(&mut self, code: &'static str) {
         if code.starts_with('W') {
             self.flow.accepted.push(code);
         } else {
-            self.problems.push(format!("accept_warning(\"{code}\"): only warnings (W...) can be accepted"));
+            self.problem(format!("accept_warning(\"{code}\"): only warnings (W...) can be accepted"));
         }
     }
 
-    /// The findings of the validator that break what the flow API promises, as build problems:
-    /// timeouts above an action's cap, approval and loop limits, operators that do not fit the
-    /// tested type, onCancel limits. (The whole validator runs in `emit` and `runbook validate`;
-    /// `build` stays usable for partial documents.)
+    /// Lets [`Runbook::build`] accept an error of the validator, for an imported document that
+    /// carries it (`runbook import --rust` writes this call, with a comment, so the rebuilt
+    /// document equals the original). `emit` and `runbook validate` still report it. A runbook
+    /// written by hand fixes the error instead.
+    ///
+    /// ```
+    /// use runbook_dsl::prelude::*;
+    /// let mut rb = Runbook::new("d");
+    /// rb.add(Step::new("A", Pause::new()).next_step("Nowhere"));
+    /// assert!(rb.clone().build().is_err());
+    /// rb.accept_error("E031");
+    /// assert!(rb.build().is_ok());
+    /// ```
+    pub fn accept_error(&mut self, code: &'static str) {
+        self.flow.accepted.push(code);
+    }
+
+    /// The findings of the whole validator that make [`Runbook::build`] fail: every error,
+    /// and `W004` (a timeout the action ignores), unless accepted. Each starts with the Rust
+    /// line that added the step or declared the parameter concerned.
     pub(super) fn validation_problems(&self) -> Vec<String> {
-        const AT_BUILD: &[&str] = &["E025", "W004", "E028", "E029", "E035", "E036", "E037", "E038", "E039", "E042"];
-        validate::build_checks(&self.doc)
+        validate::validate(&self.doc)
             .into_iter()
-            .filter(|d| AT_BUILD.contains(&d.code) && !self.flow.accepted.contains(&d.code))
+            .filter(|d| (d.severity == Severity::Error || d.code == "W004") && !self.flow.accepted.contains(&d.code))
             .map(|d| {
+                let param = || {
+                    let rest = d.field.strip_prefix("parameters.")?;
+                    self.origins.param(rest.split('.').next().unwrap_or(rest))
+                };
+                let origin = d.step.as_deref().and_then(|s| self.origins.step(s)).or_else(param);
+                let at = origin.map(super::runbook::at).unwrap_or_default();
                 let step = d.step.as_deref().map(|s| format!("step `{s}` ")).unwrap_or_default();
-                format!("{}[{}] {step}field {}: {} (fix: {})", d.severity, d.code, d.field, d.message, d.hint)
+                let rust = d.rust_hint().map(|h| format!("; in Rust: {h}")).unwrap_or_default();
+                format!("{at}{}[{}] {step}field {}: {} (fix: {}{rust})", d.severity, d.code, d.field, d.message, d.hint)
             })
             .collect()
     }

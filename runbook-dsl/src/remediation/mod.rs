@@ -21,6 +21,8 @@
 //! assert!(err.contains("MaximumAutomaticAttempts is 30; AWS Config accepts 1 to 25"));
 //! ```
 
+pub mod alerts;
+pub mod parameters;
 pub mod template;
 
 use crate::builder::ASSUME_ROLE_PARAM;
@@ -97,19 +99,15 @@ pub struct Binding {
     pub error_percentage: u32,
     /// Fixed values for document parameters (each a list of strings, as Config passes them).
     pub static_values: IndexMap<String, Vec<String>>,
-    /// The Config rule's `InputParameters`, by key (rendered on the template's
-    /// `AWS::Config::ConfigRule`).
-    pub input_parameters: IndexMap<String, RuleInput>,
-}
-
-/// The value of one of the Config rule's `InputParameters`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RuleInput {
-    /// A fixed value.
-    Value(String),
-    /// Whatever the runbook's parameter of that name is given (its static value, or the template
-    /// parameter the deployer fills), so that the rule and the runbook cannot disagree.
-    Parameter(String),
+    /// Optional document parameters the templates expose as template parameters (with the
+    /// runbook's default), see [`Binding::expose`].
+    pub exposed: Vec<String>,
+    /// The managed rule's `InputParameters` (for example `tag1Key` of `REQUIRED_TAGS`), written
+    /// into the template's `AWS::Config::ConfigRule`.
+    pub input_parameters: IndexMap<String, String>,
+    /// `InputParameters` that take the value of a runbook parameter, by rule key: the rule and the
+    /// runbook get the same value, whoever sets it (see [`Binding::input_parameter_from`]).
+    pub input_parameters_from: IndexMap<String, String>,
 }
 
 /// The resource type of account-level rules (periodic checks of the account's settings).
@@ -134,7 +132,9 @@ impl Binding {
             concurrent_execution_rate_percentage: 10,
             error_percentage: 50,
             static_values: IndexMap::new(),
+            exposed: Vec::new(),
             input_parameters: IndexMap::new(),
+            input_parameters_from: IndexMap::new(),
         }
     }
 
@@ -169,31 +169,63 @@ impl Binding {
         self
     }
 
-    /// Sets one of the Config rule's `InputParameters` to a fixed value.
+    /// Lets whoever deploys the template set an optional document parameter: it becomes a
+    /// template parameter whose default is the runbook's, with the runbook's checks
+    /// ([`parameters::template_parameter`]).
     ///
     /// ```
-    /// use runbook_dsl::remediation::{Binding, RuleInput};
-    /// let b = Binding::new("RESTRICTED_INCOMING_TRAFFIC", "AWS::EC2::SecurityGroup", "GroupId").input_parameter("blockedPort1", "20");
-    /// assert_eq!(b.input_parameters["blockedPort1"], RuleInput::Value("20".into()));
+    /// use runbook_dsl::prelude::*;
+    /// use runbook_dsl::remediation::Binding;
+    ///
+    /// let mut rb = Runbook::new("Encrypt a volume.");
+    /// rb.assume_role();
+    /// let _: Param<Str> = rb.param("VolumeId", ParamSpec::new("The volume."));
+    /// let key: Param<Str> = rb.param("KmsKeyId", ParamSpec::new("The key.").default("alias/aws/ebs"));
+    /// rb.add(Step::new("Read", ExecuteAwsApi::new("kms", "DescribeKey").param("KeyId", &key)));
+    /// let doc = rb.build().unwrap();
+    /// let b = Binding::new("ENCRYPTED_VOLUMES", "AWS::EC2::Volume", "VolumeId").expose("KmsKeyId");
+    /// assert_eq!(b.open_parameters(&doc).len(), 1);
+    /// assert!(b.check(&doc).is_ok());
     /// ```
-    pub fn input_parameter(mut self, key: &str, value: impl Into<String>) -> Self {
-        self.input_parameters.insert(key.to_string(), RuleInput::Value(value.into()));
-        self
-    }
-    /// Sets one of the Config rule's `InputParameters` to the value of the runbook's parameter
-    /// `param` (a list parameter is joined with commas, as Config's CSV parameters expect).
-    pub fn input_parameter_from(mut self, key: &str, param: &str) -> Self {
-        self.input_parameters.insert(key.to_string(), RuleInput::Parameter(param.to_string()));
+    pub fn expose(mut self, param: &str) -> Self {
+        self.exposed.push(param.to_string());
         self
     }
 
-    /// Document parameters the binding leaves to whoever deploys it: required, and given
-    /// neither `RESOURCE_ID`, a static value nor the role.
+    /// Sets one of the rule's `InputParameters` (a managed rule's parameter, e.g. `tag1Key`).
+    ///
+    /// ```
+    /// use runbook_dsl::remediation::Binding;
+    /// let b = Binding::new("REQUIRED_TAGS", "AWS::EC2::Instance", "InstanceId").input_parameter("tag1Key", "Owner");
+    /// assert_eq!(b.input_parameters["tag1Key"], "Owner");
+    /// ```
+    pub fn input_parameter(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.input_parameters.insert(key.to_string(), value.into());
+        self
+    }
+    /// Sets one of the rule's `InputParameters` to the value of the runbook's parameter `param`:
+    /// its static value, the template parameter the deployer fills, or its default (a list is
+    /// joined with commas, as Config's CSV parameters expect). The rule and the runbook then check
+    /// and fix the same thing.
+    ///
+    /// ```
+    /// use runbook_dsl::remediation::Binding;
+    /// let b = Binding::new("IAM_ROLE_MANAGED_POLICY_CHECK", "AWS::IAM::Role", "RoleId")
+    ///     .input_parameter_from("managedPolicyArns", "PolicyArn");
+    /// assert_eq!(b.input_parameters_from["managedPolicyArns"], "PolicyArn");
+    /// ```
+    pub fn input_parameter_from(mut self, key: &str, param: &str) -> Self {
+        self.input_parameters_from.insert(key.to_string(), param.to_string());
+        self
+    }
+
+    /// Document parameters the binding leaves to whoever deploys it: required or exposed, and
+    /// given neither `RESOURCE_ID`, a static value nor the role.
     pub fn open_parameters<'d>(&self, doc: &'d Document) -> Vec<(&'d String, &'d crate::model::Parameter)> {
         doc.parameters
             .iter()
             .filter(|(name, p)| {
-                p.is_required()
+                (p.is_required() || self.exposed.contains(name))
                     && **name != self.resource_id_param
                     && name.as_str() != ASSUME_ROLE_PARAM
                     && !self.static_values.contains_key(name.as_str())
@@ -264,19 +296,21 @@ impl Binding {
                  `{{{{ AutomationAssumeRole }}}}` (call `Runbook::assume_role()`)"
             ));
         }
-        for (key, input) in &self.input_parameters {
-            if let RuleInput::Parameter(name) = input {
-                if !doc.parameters.contains_key(name) {
-                    p.push(format!(
-                        "rule input parameter `{key}` takes runbook parameter `{name}`, which does not exist"
-                    ));
-                }
-            }
-            if matches!(self.rule, ConfigRule::Custom(_)) {
+        for name in &self.exposed {
+            if !doc.parameters.contains_key(name) {
+                p.push(format!("exposed parameter `{name}`: the runbook has no such parameter"));
+            } else if *name == self.resource_id_param
+                || name == ASSUME_ROLE_PARAM
+                || self.static_values.contains_key(name)
+            {
                 p.push(format!(
-                    "rule input parameter `{key}`: the rule is not created by the template (not an AWS managed \
-                     rule), so its InputParameters cannot be set here"
+                    "exposed parameter `{name}` is already set by the remediation (RESOURCE_ID, the role or a static value); remove `expose`"
                 ));
+            }
+        }
+        for (key, name) in &self.input_parameters_from {
+            if !doc.parameters.contains_key(name) {
+                p.push(format!("rule input parameter `{key}` takes runbook parameter `{name}`, which does not exist"));
             }
         }
         for (name, values) in &self.static_values {
