@@ -800,6 +800,7 @@ fn rds_encryption_leaves_the_evaluated_instance_out_of_service_and_undoes_safely
             .param("AutomationAssumeRole", ROLE)
             .param("DbiResourceId", DBI)
             .param("Approvers", json!([APPROVERS]))
+            .param("NotificationArn", TOPIC)
             .mocks(mocks)
     };
     let apis = |t: &Trace| -> Vec<String> { t.mutating_calls().iter().map(|c| c.api.clone()).collect() };
@@ -930,6 +931,7 @@ fn ebs_encryption_cancels_quickly_and_never_deletes_the_new_volume_unsnapshotted
             .param("AutomationAssumeRole", ROLE)
             .param("VolumeId", "vol-0aaaaaaaaaaaaaaa0")
             .param("Approvers", json!([APPROVERS]))
+            .param("NotificationArn", TOPIC)
             .mocks(mocks)
             .approve()
     };
