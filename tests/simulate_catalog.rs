@@ -1043,6 +1043,7 @@ fn rds_cluster_encryption_recreates_the_instances_and_undoes_safely() {
             .param("AutomationAssumeRole", ROLE)
             .param("DbClusterResourceId", CLUSTER)
             .param("Approvers", json!([APPROVERS]))
+            .param("NotificationArn", TOPIC)
             .mocks(mocks)
             .approve()
     };
