@@ -379,6 +379,11 @@ fn ebs_encryption_by_default() {
 const BLOCKED_PORTS: [i64; 5] = [20, 21, 3389, 3306, 4333];
 
 fn world_open_blocked_ports(sg: &Value) -> Vec<i64> {
+    world_open_ports(sg, &BLOCKED_PORTS)
+}
+
+/// The ports of `ports` that a rule of `sg` opens to the whole internet over TCP (or all traffic).
+fn world_open_ports(sg: &Value, ports: &[i64]) -> Vec<i64> {
     let mut open = Vec::new();
     for p in sg["IpPermissions"].as_array().into_iter().flatten() {
         let proto = p["IpProtocol"].as_str().unwrap_or_default();
@@ -395,7 +400,7 @@ fn world_open_blocked_ports(sg: &Value) -> Vec<i64> {
         } else {
             (p["FromPort"].as_i64().unwrap_or(0), p["ToPort"].as_i64().unwrap_or(65535))
         };
-        open.extend(BLOCKED_PORTS.iter().filter(|b| (from..=to).contains(*b)));
+        open.extend(ports.iter().filter(|b| (from..=to).contains(*b)));
     }
     open
 }
@@ -411,7 +416,6 @@ fn group(aws: &Aws, r: &Resource) -> Value {
 }
 
 #[test]
-#[ignore = "issue 15: Remediate-EC2-RevokeOpenIngress revokes its Ports default (22, 3389), not restricted-common-ports' blockedPorts (20, 21, 3389, 3306, 4333): 3306 stays open to 0.0.0.0/0"]
 fn security_group_open_ingress() {
     run_case(&Case {
         runbook: "Remediate-EC2-RevokeOpenIngress",
@@ -430,6 +434,39 @@ fn security_group_open_ingress() {
             let v = read(aws, "ec2", "DescribeSecurityGroups", json!({"GroupIds": [r.ids["GroupId"]]}));
             let open = world_open_blocked_ports(&v["SecurityGroups"][0]);
             open.is_empty().then_some(()).ok_or(format!("blocked ports open to the world: {open:?}"))
+        },
+        state: group,
+        inventory: nothing,
+        fix: ("ec2", "RevokeSecurityGroupIngress"),
+        mocks: no_mocks,
+        cleanup: keep,
+    });
+}
+
+// Config (restricted-ssh, INCOMING_SSH_DISABLED): NON_COMPLIANT when an ingress rule opens TCP
+// port 22 to 0.0.0.0/0 or ::/0.
+
+#[test]
+fn security_group_open_ssh() {
+    run_case(&Case {
+        runbook: "Remediate-EC2-RevokeOpenSsh",
+        region: "us-east-1",
+        create: |aws| {
+            let name = unique("open-ssh");
+            let g = call(aws, "ec2", "CreateSecurityGroup", json!({"GroupName": name, "Description": "test"}));
+            let id = g["GroupId"].clone();
+            let perms = json!([
+                {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+                {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+                {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]},
+            ]);
+            call(aws, "ec2", "AuthorizeSecurityGroupIngress", json!({"GroupId": id, "IpPermissions": perms}));
+            Resource { params: vec![("SecurityGroupId", id.clone())], ids: json!({"GroupId": id}) }
+        },
+        compliant: |aws, r| {
+            let v = read(aws, "ec2", "DescribeSecurityGroups", json!({"GroupIds": [r.ids["GroupId"]]}));
+            let open = world_open_ports(&v["SecurityGroups"][0], &[22]);
+            open.is_empty().then_some(()).ok_or(format!("SSH open to the world: {open:?}"))
         },
         state: group,
         inventory: nothing,
@@ -976,6 +1013,7 @@ const COVERED: &[&str] = &[
     "Remediate-KMS-EnableKeyRotation",
     "Remediate-EBS-EnableEncryptionByDefault",
     "Remediate-EC2-RevokeOpenIngress",
+    "Remediate-EC2-RevokeOpenSsh",
     "Remediate-EC2-StopInstance",
     "Remediate-EC2-RemovePublicIp",
     "Remediate-RDS-DisablePublicAccess",

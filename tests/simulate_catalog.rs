@@ -13,6 +13,8 @@ use serde_json::json;
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/RemediationRole";
 const APPROVERS: &str = "arn:aws:iam::123456789012:role/SecurityLead";
+/// The approval topic the templates create (its name starts with `Automation`, as AWS requires).
+const TOPIC: &str = "arn:aws:sns:eu-west-1:123456789012:AutomationApprovals";
 
 /// What the standard scenarios of one runbook need.
 struct Fixture {
@@ -83,7 +85,7 @@ fn fixture(base: &str) -> Option<Fixture> {
                 fix: ("ec2", "StopInstances"),
             })
         }
-        "Remediate-EC2-RevokeOpenIngress" => {
+        "Remediate-EC2-RevokeOpenIngress" | "Remediate-EC2-RevokeOpenSsh" => {
             // Both scripts call AWS through boto3, so they are step mocks here.
             let found = |n: usize| {
                 let ids: Vec<String> = (0..n).map(|i| format!("sgr-0{i}")).collect();
@@ -105,7 +107,8 @@ fn fixture(base: &str) -> Option<Fixture> {
                 fix_fails: vec![
                     Mock::step("FindOpenRules").outputs(found(2)),
                     api("ec2", "RevokeSecurityGroupIngress").error("UnauthorizedOperation", "not authorized"),
-                    api("ec2", "AuthorizeSecurityGroupIngress").responds(json!({"Return": true})),
+                    // The undo records; it never authorizes the world-open rules again.
+                    api("ec2", "CreateTags").responds(json!({})),
                 ],
                 fix: ("ec2", "RevokeSecurityGroupIngress"),
             })
@@ -164,16 +167,24 @@ fn fixture(base: &str) -> Option<Fixture> {
         }
         "Remediate-KMS-EnableKeyRotation" => {
             let get = || api("kms", "GetKeyRotationStatus");
+            // A customer managed symmetric key with KMS key material: one that can rotate.
+            let key = || {
+                api("kms", "DescribeKey").responds(json!({"KeyMetadata": {
+                    "KeyId": "1234abcd-12ab-34cd-56ef-1234567890ab", "KeySpec": "SYMMETRIC_DEFAULT",
+                    "Origin": "AWS_KMS", "KeyManager": "CUSTOMER"}}))
+            };
             Some(Fixture {
                 params: vec![("KeyId", json!("1234abcd-12ab-34cd-56ef-1234567890ab"))],
-                compliant: vec![get().responds(json!({"KeyRotationEnabled": true}))],
+                compliant: vec![key(), get().responds(json!({"KeyRotationEnabled": true}))],
                 noncompliant: vec![
+                    key(),
                     get()
                         .responds(json!({"KeyRotationEnabled": false}))
                         .then_responds(json!({"KeyRotationEnabled": true})),
                     api("kms", "EnableKeyRotation").responds(json!({})),
                 ],
                 fix_fails: vec![
+                    key(),
                     get().responds(json!({"KeyRotationEnabled": false})),
                     api("kms", "EnableKeyRotation").error("AccessDeniedException", "not allowed"),
                     api("kms", "DisableKeyRotation").responds(json!({})),
@@ -767,6 +778,9 @@ fn run(entry: &CatalogEntry, params: &[(&'static str, Value)], sc: &Scenario) ->
     if entry.document.parameters.contains_key("Approvers") {
         sim = sim.param("Approvers", json!([APPROVERS]));
     }
+    if entry.document.parameters.contains_key("NotificationArn") {
+        sim = sim.param("NotificationArn", json!(TOPIC));
+    }
     match sc.approval {
         Some(true) => sim = sim.approve(),
         Some(false) => sim = sim.reject(),
@@ -865,6 +879,7 @@ fn rds_encryption_leaves_the_evaluated_instance_out_of_service_and_undoes_safely
             .param("AutomationAssumeRole", ROLE)
             .param("DbiResourceId", DBI)
             .param("Approvers", json!([APPROVERS]))
+            .param("NotificationArn", TOPIC)
             .mocks(mocks)
     };
     let apis = |t: &Trace| -> Vec<String> { t.mutating_calls().iter().map(|c| c.api.clone()).collect() };
@@ -994,6 +1009,7 @@ fn ebs_encryption_cancels_quickly_and_never_deletes_the_new_volume_unsnapshotted
             .param("AutomationAssumeRole", ROLE)
             .param("VolumeId", "vol-0aaaaaaaaaaaaaaa0")
             .param("Approvers", json!([APPROVERS]))
+            .param("NotificationArn", TOPIC)
             .mocks(mocks)
             .approve()
     };
@@ -1035,6 +1051,7 @@ fn rds_cluster_encryption_recreates_the_instances_and_undoes_safely() {
             .param("AutomationAssumeRole", ROLE)
             .param("DbClusterResourceId", CLUSTER)
             .param("Approvers", json!([APPROVERS]))
+            .param("NotificationArn", TOPIC)
             .mocks(mocks)
             .approve()
     };

@@ -162,6 +162,11 @@ fn cases() -> Vec<(&'static str, String)> {
         ("W003", format!("schemaVersion: '0.3'\nmainSteps:\n{p}")),
         ("W004", steps("  - name: A\n    action: aws:executeAwsApi\n    timeoutSeconds: 60\n    inputs: {Service: s3, Api: ListBuckets}\n")),
         ("W005", params("  Other:\n    type: String\n    default: '{{ AutomationAssumeRole }}'\n")),
+        (
+            "W006",
+            steps("  - name: Put\n    action: aws:executeAwsApi\n    onCancel: step:Undo\n    inputs: {Service: s3, Api: PutBucketVersioning, Bucket: b}\n    isEnd: true\n  - name: Undo\n    action: aws:waitForAwsResourceProperty\n    inputs: {Service: s3, Api: GetBucketVersioning, Bucket: b, PropertySelector: $.Status, DesiredValues: [Suspended]}\n"),
+        ),
+        ("W007", steps("  - name: Ask\n    action: aws:approve\n    inputs: {Approvers: [alice]}\n")),
     ]
 }
 

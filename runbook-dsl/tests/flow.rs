@@ -34,6 +34,9 @@ fn run(doc: &Document, fail: Option<&str>, take_choice: bool) -> Vec<String> {
     out
 }
 
+/// An approval topic (its name starts with `Automation`, as AWS requires).
+const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:AutomationApprovals";
+
 /// An S3 call on bucket `b`, with the other members AWS's model requires.
 fn api(name: &str, api: &str) -> Step {
     let call = match api {
@@ -225,7 +228,7 @@ fn approval_routes_the_rejection_and_checks_its_limits() {
     let mut rb = Runbook::new("d");
     rb.approve(
         "Approve",
-        Approval::new(vec!["arn:aws:iam::123456789012:role/Ops"]).message("Fix it?").min_required(1),
+        Approval::new(vec!["arn:aws:iam::123456789012:role/Ops"]).message("Fix it?").min_required(1).notify(TOPIC),
         |rb| {
             rb.add(api("LogRejection", "GetBucketAcl"));
         },
@@ -333,7 +336,7 @@ fn documented_example_builds_and_runs() {
             rb.add(Step::new("AlreadyCompliant", Sleep::for_duration("PT1S")));
         },
         |rb| {
-            rb.approve("Approve", Approval::new(&approvers).message("Enable versioning?"), |rb| {
+            rb.approve("Approve", Approval::new(&approvers).message("Enable versioning?").notify(TOPIC), |rb| {
                 rb.add(Step::new("Rejected", Sleep::for_duration("PT1S")));
             });
             rb.mutate(

@@ -74,8 +74,9 @@ pub enum Body {
     Api(ApiCall),
     /// `script!(...)`.
     Script(ScriptCall),
-    /// `approve(approvers, message)`.
-    Approve(Expr, Expr),
+    /// `approve(approvers, message)` or `approve(approvers, message, topic_arn)` (the SNS topic
+    /// that tells the approvers: `NotificationArn`).
+    Approve(Expr, Expr, Option<Box<Expr>>),
     /// `if cond { Target } else if ... else { Target }`.
     Branch(Vec<(Expr, Name)>, Option<Name>),
     /// Any Rust expression that converts into an `Action`.
@@ -196,7 +197,19 @@ fn parse_body(input: ParseStream) -> syn::Result<Body> {
             let approvers: Expr = content.parse()?;
             content.parse::<Token![,]>()?;
             let message: Expr = content.parse()?;
-            return Ok(Body::Approve(approvers, message));
+            let mut topic = None;
+            if content.peek(Token![,]) {
+                content.parse::<Token![,]>()?;
+                if !content.is_empty() {
+                    topic = Some(Box::new(content.parse()?));
+                }
+            }
+            if !content.is_empty() {
+                return Err(
+                    content.error("expected `approve(approvers, message)` or `approve(approvers, message, topic_arn)`")
+                );
+            }
+            return Ok(Body::Approve(approvers, message, topic));
         }
     }
     Ok(Body::Expr(input.parse()?))
@@ -637,11 +650,16 @@ pub fn expand(flow: &Flow) -> TokenStream {
                 s.check(&mut ck.errors);
                 resolve_data(&mut ck, order, &s.input, |r| s.action(r))
             }
-            Body::Approve(who, msg) => {
+            Body::Approve(who, msg, topic) => {
                 let who = rewrite_refs(&mut ck, order, who);
                 let msg = rewrite_refs(&mut ck, order, msg);
                 let who = ck.value(&who, order).unwrap_or_default();
-                quote!(::runbook_dsl::model::actions::Approve::new(#who).message(#msg).min_required_approvals(1))
+                let topic = topic.as_ref().map(|t| {
+                    let t = rewrite_refs(&mut ck, order, t);
+                    let t = ck.value(&t, order).unwrap_or_default();
+                    quote!(.notification_arn(#t))
+                });
+                quote!(::runbook_dsl::model::actions::Approve::new(#who).message(#msg).min_required_approvals(1) #topic)
             }
             Body::Branch(arms, default) => {
                 let mut choices = Vec::new();

@@ -11,4 +11,4 @@ pub mod cli;
 pub mod generate;
 pub mod wiring;
 
-pub use catalog::{catalog, CatalogEntry, CatalogError};
+pub use catalog::{catalog, CatalogEntry, CatalogError, RuleParameter};

@@ -12,7 +12,7 @@
 //!
 //! [`ConfigTarget`]: crate::catalog::ConfigTarget
 
-use crate::catalog::CatalogEntry;
+use crate::catalog::{CatalogEntry, RuleParameter};
 use runbook_dsl::iam::{self, Derivation, Form, Grants, Library};
 use runbook_dsl::remediation::template::{self, Deployable};
 use runbook_dsl::remediation::Binding;
@@ -157,6 +157,9 @@ pub fn settings(entry: &CatalogEntry) -> Settings {
 
 /// The remediation binding: the entry's Config target, automatic unless the runbook asks for
 /// approval, with its settings.
+/// The rule's input parameters come from the remediation's one declaration
+/// ([`RuleParameter`]): a fixed rule input is also the runbook parameter's static value, so the
+/// rule the template creates and the runbook check the same thing.
 pub fn binding(entry: &CatalogEntry) -> Binding {
     let s = settings(entry);
     let b = Binding::new(entry.target.config_rule, entry.target.resource_type, entry.target.resource_id_param)
@@ -169,10 +172,27 @@ pub fn binding(entry: &CatalogEntry) -> Binding {
     let inputs = RULE_INPUT_PARAMETERS.iter().filter(|(rule, _)| *rule == entry.target.config_rule);
     let b = inputs.flat_map(|(_, params)| params.iter()).fold(b, |b, (k, v)| b.input_parameter(k, *v));
     let shared = SHARED_SETTINGS.iter().filter(|(rule, ..)| *rule == entry.target.config_rule);
-    shared.fold(b, |b, (_, key, param, value)| match value {
+    let mut b = shared.fold(b, |b, (_, key, param, value)| match value {
         Some(v) => with_shared_setting(b, key, param, v),
         None => b,
-    })
+    });
+    let mut statics: Vec<(&str, Vec<&str>)> = Vec::new();
+    for p in entry.rule_parameters {
+        match *p {
+            RuleParameter::Fixed { key, value, param } => {
+                b = b.input_parameter(key, value);
+                match statics.iter_mut().find(|(n, _)| *n == param) {
+                    Some((_, values)) => values.push(value),
+                    None => statics.push((param, vec![value])),
+                }
+            }
+            RuleParameter::FromParam { key, param } => b = b.input_parameter_from(key, param),
+        }
+    }
+    for (param, values) in statics {
+        b = b.static_value(param, values);
+    }
+    b
 }
 
 /// Explicit IAM grants of a catalog runbook (calls a script makes that the scan cannot see,
@@ -325,6 +345,7 @@ mod tests {
                 resource_id_param,
             },
             approval: false,
+            rule_parameters: &[],
         }
     }
 
@@ -355,5 +376,40 @@ mod tests {
         }
         let stop = entries.iter().find(|e| e.name == "Remediate-EC2-StopInstance-WithApproval").unwrap();
         assert_eq!(binding(stop).maximum_automatic_attempts, 3);
+    }
+
+    #[test]
+    fn the_rule_and_the_runbook_take_their_parameters_from_one_declaration() {
+        let entries = crate::catalog().unwrap();
+        let lib = library(&entries);
+        let bindings: Vec<Binding> = entries.iter().map(binding).collect();
+        let policies: Vec<serde_json::Value> = entries.iter().map(|e| derivation(e, &lib).unwrap().policy()).collect();
+        let deployables: Vec<Deployable> = entries
+            .iter()
+            .zip(&bindings)
+            .zip(&policies)
+            .map(|((e, b), p)| Deployable { name: &e.name, document: &e.document, binding: b, policy: p })
+            .collect();
+        let template = |name: &str| -> serde_json::Value {
+            template::runbook_template(deployables.iter().find(|d| d.name == name).unwrap())
+        };
+        // restricted-common-ports: the five blocked ports on the rule, the same list to `Ports`.
+        let t = template("Remediate-EC2-RevokeOpenIngress");
+        let inputs = &t["Resources"]["ConfigRule"]["Properties"]["InputParameters"];
+        let ports: Vec<&str> = (1..=5).map(|i| inputs[format!("blockedPort{i}")].as_str().unwrap()).collect();
+        assert_eq!(ports, ["20", "21", "3389", "3306", "4333"]);
+        let statics = &t["Resources"]["Remediation"]["Properties"]["Parameters"]["Ports"]["StaticValue"]["Values"];
+        assert_eq!(statics, &serde_json::json!(ports));
+        // IAM_ROLE_MANAGED_POLICY_CHECK: `managedPolicyArns` (required by the rule) is the policy
+        // the runbook attaches, one template parameter for both.
+        let t = template("Remediate-IAM-AttachManagedPolicy");
+        let inputs = &t["Resources"]["ConfigRule"]["Properties"]["InputParameters"];
+        assert_eq!(inputs["managedPolicyArns"], serde_json::json!({"Ref": "PolicyArn"}));
+        let p = &t["Resources"]["Remediation"]["Properties"]["Parameters"]["PolicyArn"]["StaticValue"]["Values"];
+        assert_eq!(p, &serde_json::json!([{"Ref": "PolicyArn"}]));
+        // The whole-catalog template too.
+        let c = template::catalog_template(&deployables);
+        let rule = &c["Resources"]["IamRoleManagedPolicyCheckRule"]["Properties"]["InputParameters"];
+        assert_eq!(rule["managedPolicyArns"], serde_json::json!({"Ref": "IamRoleManagedPolicyCheckPolicyArn"}));
     }
 }

@@ -400,6 +400,55 @@ fn every_api_call_matches_the_aws_service_models() {
     assert!(report.contains(&format!("in {documents} documents, 0 problems")), "{report}");
 }
 
+/// Runbooks with an approval that does not notify yet, because their module belongs to another
+/// change in flight (h15b's `ec2_stop_instance` flow! approval and `rds_encrypt_instance`'s
+/// `ApproveDeleteOriginal`, built without `common::approve`); the test below fails once one of
+/// them is fixed, so this list cannot go stale.
+const NOT_NOTIFYING_YET: &[&str] = &[
+    "Remediate-EC2-StopInstance-WithApproval",
+    "Remediate-RDS-EncryptInstance",
+    "Remediate-RDS-EncryptInstance-WithApproval",
+];
+
+#[test]
+fn every_approval_notifies_the_topic_the_notification_arn_parameter_names() {
+    // The shared contract with the templates: a `NotificationArn` parameter (an SNS topic whose
+    // name starts with `Automation`, as AWS requires of an approval's topic) passed to every
+    // aws:approve step, so approvers hear about a waiting run.
+    let mut missing = Vec::new();
+    for e in entries() {
+        let d = &e.document;
+        let approvals: Vec<&Step> = d.main_steps.iter().filter(|s| matches!(s.action, Action::Approve(_))).collect();
+        if approvals.is_empty() {
+            assert!(!e.approval, "{}: the approval variant has no approval", e.name);
+            continue;
+        }
+        let notified = approvals.iter().all(|s| {
+            let Action::Approve(a) = &s.action else { return false };
+            a.notification_arn == Some(serde_json::json!("{{ NotificationArn }}"))
+        });
+        if !notified {
+            missing.push(e.name.clone());
+            continue;
+        }
+        let p = d.parameters.get("NotificationArn").unwrap_or_else(|| panic!("{}: no NotificationArn", e.name));
+        assert!(p.is_required(), "{}", e.name);
+        let re = regex::Regex::new(p.allowed_pattern.as_deref().unwrap_or("")).unwrap();
+        assert!(re.is_match("arn:aws:sns:eu-west-1:123456789012:AutomationApprovals"), "{}", e.name);
+        assert!(
+            !re.is_match("arn:aws:sns:eu-west-1:123456789012:Approvals"),
+            "{}: accepts a topic AWS refuses",
+            e.name
+        );
+        let w007: Vec<_> = runbook_dsl::validate::validate(d).into_iter().filter(|x| x.code == "W007").collect();
+        assert!(w007.is_empty(), "{}: {w007:?}", e.name);
+    }
+    assert_eq!(
+        missing, NOT_NOTIFYING_YET,
+        "runbooks with an aws:approve that does not pass NotificationArn (the list must match exactly)"
+    );
+}
+
 /// The catalog template as deployed: the `AWS::Config::ConfigRule` of `rule` and the remediations
 /// bound to it.
 fn catalog_rule(rule: &str) -> (serde_json::Value, Vec<serde_json::Value>) {

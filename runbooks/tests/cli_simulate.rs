@@ -79,7 +79,13 @@ fn a_rejected_approval_fails_without_changes() {
     let doc = generated("Remediate-S3-EnableDefaultEncryption-WithApproval");
     let base =
         [doc.to_str().unwrap(), "--param", "BucketName=my-bucket", "--param", ROLE, "--mocks", mocks.to_str().unwrap()];
-    let approvers = ["--param", "Approvers=arn:aws:iam::123456789012:role/Lead"];
+    // The approval variant also takes the topic its approval notifies (the NotificationArn contract).
+    let approvers = [
+        "--param",
+        "Approvers=arn:aws:iam::123456789012:role/Lead",
+        "--param",
+        "NotificationArn=arn:aws:sns:us-east-1:123456789012:AutomationApprovals",
+    ];
     let out = simulate(&[&base[..], &approvers, &["--reject"]].concat());
     assert_eq!(out.code, 1);
     assert_eq!(out.json["status"], "Failed");

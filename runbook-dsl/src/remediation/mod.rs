@@ -107,6 +107,9 @@ pub struct Binding {
     /// The managed rule's `InputParameters` (for example `tag1Key` of `REQUIRED_TAGS`), written
     /// into the template's `AWS::Config::ConfigRule`.
     pub input_parameters: IndexMap<String, String>,
+    /// `InputParameters` that take the value of a runbook parameter, by rule key: the rule and the
+    /// runbook get the same value, whoever sets it (see [`Binding::input_parameter_from`]).
+    pub input_parameters_from: IndexMap<String, String>,
 }
 
 /// The resource type of account-level rules (periodic checks of the account's settings).
@@ -133,6 +136,7 @@ impl Binding {
             static_values: IndexMap::new(),
             exposed: Vec::new(),
             input_parameters: IndexMap::new(),
+            input_parameters_from: IndexMap::new(),
         }
     }
 
@@ -199,6 +203,21 @@ impl Binding {
     /// ```
     pub fn input_parameter(mut self, key: &str, value: impl Into<String>) -> Self {
         self.input_parameters.insert(key.to_string(), value.into());
+        self
+    }
+    /// Sets one of the rule's `InputParameters` to the value of the runbook's parameter `param`:
+    /// its static value, the template parameter the deployer fills, or its default (a list is
+    /// joined with commas, as Config's CSV parameters expect). The rule and the runbook then check
+    /// and fix the same thing.
+    ///
+    /// ```
+    /// use runbook_dsl::remediation::Binding;
+    /// let b = Binding::new("IAM_ROLE_MANAGED_POLICY_CHECK", "AWS::IAM::Role", "RoleId")
+    ///     .input_parameter_from("managedPolicyArns", "PolicyArn");
+    /// assert_eq!(b.input_parameters_from["managedPolicyArns"], "PolicyArn");
+    /// ```
+    pub fn input_parameter_from(mut self, key: &str, param: &str) -> Self {
+        self.input_parameters_from.insert(key.to_string(), param.to_string());
         self
     }
 
@@ -289,6 +308,11 @@ impl Binding {
                 p.push(format!(
                     "exposed parameter `{name}` is already set by the remediation (RESOURCE_ID, the role or a static value); remove `expose`"
                 ));
+            }
+        }
+        for (key, name) in &self.input_parameters_from {
+            if !doc.parameters.contains_key(name) {
+                p.push(format!("rule input parameter `{key}` takes runbook parameter `{name}`, which does not exist"));
             }
         }
         for (name, values) in &self.static_values {

@@ -191,6 +191,20 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
                 if let Some(d) = group.iter().find(|d| !d.binding.input_parameters.is_empty()) {
                     props["InputParameters"] = json!(d.binding.input_parameters);
                 }
+                // Those that follow a runbook parameter: the same value as the runbook gets.
+                if let Some(d) = group.iter().find(|d| !d.binding.input_parameters_from.is_empty()) {
+                    if !props["InputParameters"].is_object() {
+                        props["InputParameters"] = json!({});
+                    }
+                    for (key, name) in &d.binding.input_parameters_from {
+                        let cfn = if catalog && name != SHARED_APPROVERS {
+                            format!("{}{name}", logical_id(rule.as_str(), true))
+                        } else {
+                            name.clone()
+                        };
+                        props["InputParameters"][key.as_str()] = rule_input_from(d, name, &cfn);
+                    }
+                }
                 resources.insert(rule_id.clone(), json!({"Type": "AWS::Config::ConfigRule", "Properties": props}));
                 json!({"Ref": rule_id})
             }
@@ -365,6 +379,26 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
     })
 }
 
+/// The value of a rule input that follows the runbook parameter `name` of `d`: its static value,
+/// its default when it is optional, or else the template parameter `cfn` the deployer fills (a
+/// list joined with commas).
+fn rule_input_from(d: &Deployable, name: &str, cfn: &str) -> Value {
+    let param = d.document.parameters.get(name);
+    let text = |v: &Value| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+    if let Some(values) = d.binding.static_values.get(name) {
+        return json!(values.join(","));
+    }
+    match param {
+        Some(p) if !p.is_required() && !d.binding.exposed.iter().any(|e| e == name) => match &p.default {
+            Some(Value::Array(items)) => json!(items.iter().map(text).collect::<Vec<_>>().join(",")),
+            Some(v) => json!(text(v)),
+            None => json!(""),
+        },
+        Some(p) if p.ty.data_type() == crate::model::DataType::StringList => json!({"Fn::Join": [",", {"Ref": cfn}]}),
+        _ => json!({"Ref": cfn}),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,6 +420,41 @@ mod tests {
                 .param("ServerSideEncryptionConfiguration", sse),
         ));
         rb.build().unwrap()
+    }
+
+    #[test]
+    fn rule_input_parameters_follow_the_runbook_parameters() {
+        let mut rb = Runbook::new("Attach a policy.\n\nMore.");
+        rb.assume_role();
+        let _: Param<Str> = rb.param("RoleId", ParamSpec::new("The role."));
+        let _: Param<Str> = rb.param("PolicyArn", ParamSpec::new("The policy."));
+        let _: Param<StrList> = rb.param("Ports", ParamSpec::new("Ports.").default(json!(["20", "21"])));
+        rb.add(Step::new("Attach", ExecuteAwsApi::new("iam", "AttachRolePolicy")));
+        let d = rb.build().unwrap();
+        let b = Binding::new("IAM_ROLE_MANAGED_POLICY_CHECK", "AWS::IAM::Role", "RoleId")
+            .input_parameter_from("managedPolicyArns", "PolicyArn")
+            .input_parameter_from("ports", "Ports")
+            .input_parameter("fixed", "x");
+        assert_eq!(b.check(&d), Ok(()));
+        let wrong = b.clone().input_parameter_from("other", "Region");
+        assert!(wrong.check(&d).unwrap_err().problems.iter().any(|p| p.contains("`Region`, which does not exist")));
+        let policy = crate::iam::derive_document(&d).policy();
+        let t = runbook_template(&Deployable { name: "Attach", document: &d, binding: &b, policy: &policy });
+        let inputs = &t["Resources"]["ConfigRule"]["Properties"]["InputParameters"];
+        // The deployer's PolicyArn goes both to the rule and to the runbook.
+        assert_eq!(inputs["managedPolicyArns"], json!({"Ref": "PolicyArn"}));
+        assert_eq!(
+            t["Resources"]["Remediation"]["Properties"]["Parameters"]["PolicyArn"]["StaticValue"]["Values"],
+            json!([{"Ref": "PolicyArn"}])
+        );
+        assert_eq!(inputs["ports"], json!("20,21"));
+        assert_eq!(inputs["fixed"], json!("x"));
+        let fixed = b.clone().static_value("PolicyArn", ["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
+        let t = runbook_template(&Deployable { name: "Attach", document: &d, binding: &fixed, policy: &policy });
+        assert_eq!(
+            t["Resources"]["ConfigRule"]["Properties"]["InputParameters"]["managedPolicyArns"],
+            json!("arn:aws:iam::aws:policy/ReadOnlyAccess")
+        );
     }
 
     #[test]

@@ -20,6 +20,7 @@
 mod api;
 mod document;
 mod flow;
+mod heard;
 mod lints;
 mod refs;
 mod steps;
@@ -27,6 +28,7 @@ mod suggest;
 
 pub(crate) use document::fits;
 pub use document::{MAX_ATTACHMENTS, MAX_DOCUMENT_BYTES};
+pub use heard::CANCEL_LIMIT_SECONDS;
 pub use lints::{is_mutating, CHANGES_NO_RESOURCE};
 pub(crate) use refs::reads_outputs_of;
 pub use steps::{max_timeout, NOT_ON_CANCEL_TARGET};
@@ -192,6 +194,8 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("W003", Severity::Warning, "no assumeRole"),
     ("W004", Severity::Warning, "timeoutSeconds above the most the action can run (no effect)"),
     ("W005", Severity::Warning, "parameter default is a {{ }} reference other than Parameter Store (not expanded)"),
+    ("W006", Severity::Warning, "onCancel path can run longer than the 2 minutes AWS gives a cancellation"),
+    ("W007", Severity::Warning, "aws:approve without NotificationArn (approvers are not told)"),
     ("W070", Severity::Warning, "Service written in another case than boto3's client name"),
     ("W071", Severity::Warning, "output Selector cannot resolve in the API response (the output stays empty)"),
 ];
@@ -209,6 +213,7 @@ pub fn validate(doc: &Document) -> Vec<Diagnostic> {
     refs::check(&cx, &mut out);
     api::check(&cx, &mut out);
     lints::check(&cx, &mut out);
+    heard::check(&cx, &mut out);
     out.sort_by_key(|d| d.severity);
     out
 }

@@ -53,6 +53,16 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
                 .max_items(10),
         )
     });
+    let topic: Option<Param<Str>> = approval.then(|| {
+        rb.param(
+            "NotificationArn",
+            ParamSpec::new(
+                "(Required) The SNS topic that tells the approvers a run waits for them (its name starts with \
+                 `Automation`, as AWS requires).",
+            )
+            .pattern(r"^arn:aws[a-z0-9-]*:sns:[a-z0-9-]+:\d{12}:Automation[A-Za-z0-9_-]{0,246}$"),
+        )
+    });
     let first_change = if approval { "ApproveChange" } else { "EnableVersioning" };
 
     let read = rb.add(
@@ -88,18 +98,21 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         .description("The bucket is already compliant; nothing was changed.")
         .is_end(true),
     );
-    if let Some(approvers) = &approvers {
+    if let (Some(approvers), Some(topic)) = (&approvers, &topic) {
         rb.add(
             Step::new(
                 "ApproveChange",
                 Approve::new(approvers)
                     .message(format!("Enable versioning on S3 bucket {bucket}?"))
-                    .min_required_approvals(1),
+                    .min_required_approvals(1)
+                    .notification_arn(topic),
             )
             .description("Waits for an approver; a rejection ends the run without changes."),
         );
     }
-    rb.add(
+    // The change and its undo: `mutate` sends the change's failure and cancellation, and those
+    // of every later step, to the undo.
+    rb.mutate(
         Step::new(
             "EnableVersioning",
             ExecuteAwsApi::new("s3", "PutBucketVersioning")
@@ -108,9 +121,15 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         )
         .description("Enables versioning.")
         .timeout_seconds(20)
-        .max_attempts(3)
-        .on_failure(OnFailure::step("UndoEnableVersioning"))
-        .on_cancel(OnCancel::step("UndoEnableVersioning")),
+        .max_attempts(3),
+        vec![Step::new(
+            "UndoEnableVersioning",
+            ExecuteAwsApi::new("s3", "PutBucketVersioning")
+                .param("Bucket", &bucket)
+                .param("VersioningConfiguration", json!({"Status": "Suspended"})),
+        )
+        .description("Undo: suspends versioning again.")
+        .timeout_seconds(20)],
     );
     rb.add(
         Step::new(
@@ -122,17 +141,6 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         .timeout_seconds(60)
         .on_failure(OnFailure::step("UndoEnableVersioning"))
         .on_cancel(OnCancel::step("UndoEnableVersioning"))
-        .is_end(true),
-    );
-    rb.add(
-        Step::new(
-            "UndoEnableVersioning",
-            ExecuteAwsApi::new("s3", "PutBucketVersioning")
-                .param("Bucket", &bucket)
-                .param("VersioningConfiguration", json!({"Status": "Suspended"})),
-        )
-        .description("Undo: suspends versioning again.")
-        .timeout_seconds(20)
         .is_end(true),
     );
     rb.document_output(&status);

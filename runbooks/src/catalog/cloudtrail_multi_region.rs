@@ -90,7 +90,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         #[when(let Some(a) = &approvers)]
         ApproveUpdate: approve(a, format!(
             "Make CloudTrail trail {trail} multi-Region with log file validation and start logging, in account {account}?"
-        )), next UpdateTrail;
+        ), common::NOTIFICATION_ARN), next UpdateTrail;
         /// Makes the trail multi-Region (with global service events) and turns on log file validation.
         UpdateTrail: api!(cloudtrail.UpdateTrail {
             Name: p.trail_name,
@@ -129,7 +129,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         ApproveCreate: approve(a, format!(
             "Create the multi-Region CloudTrail trail {trail} (delivering to {}) and start logging, in account {account}?",
             p.bucket_name
-        )), next CreateTrail;
+        ), common::NOTIFICATION_ARN), next CreateTrail;
         /// Creates the multi-Region trail with global service events and log file validation, tagged with this
         /// run's execution id.
         CreateTrail: api!(cloudtrail.CreateTrail {

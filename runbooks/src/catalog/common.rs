@@ -24,6 +24,20 @@ pub(crate) const ACCOUNT_PATTERN: &str = r"^\d{12}$";
 /// `allowedPattern` of an RDS `DbiResourceId` (`db-` and 26 upper-case letters and digits).
 pub(crate) const DBI_RESOURCE_ID_PATTERN: &str = r"^db-[A-Z0-9]{26}$";
 
+/// The document parameter holding the SNS topic every `aws:approve` notifies (the shared
+/// contract with the templates, which create the topic and pass its ARN).
+pub(crate) const NOTIFICATION_PARAM: &str = "NotificationArn";
+
+/// `{{ NotificationArn }}`: what each approval step's `NotificationArn` input holds. The
+/// parameter is declared with `Approvers` (see [`approvers_param`]); the validator checks that
+/// the reference resolves.
+pub(crate) const NOTIFICATION_ARN: &str = "{{ NotificationArn }}";
+
+/// `allowedPattern` of [`NOTIFICATION_PARAM`]: an SNS topic ARN whose name starts with
+/// `Automation` (AWS requires it of an approval's topic; topic names are at most 256 characters).
+pub(crate) const NOTIFICATION_PATTERN: &str =
+    r"^arn:aws[a-z0-9-]*:sns:[a-z0-9-]+:\d{12}:Automation[A-Za-z0-9_-]{0,246}$";
+
 /// Declares the `Approvers` parameter when `approval` is set (the manual variant).
 pub(crate) fn approvers(rb: &mut Runbook, approval: bool, what: &str) -> Option<Param<StrList>> {
     approval.then(|| approvers_param(rb, what))
@@ -31,14 +45,24 @@ pub(crate) fn approvers(rb: &mut Runbook, approval: bool, what: &str) -> Option<
 
 /// Declares the `Approvers` parameter unconditionally (runbooks that always ask before a
 /// disruptive swap).
+/// Declares the `NotificationArn` parameter with it: the topic the approval notifies.
 pub(crate) fn approvers_param(rb: &mut Runbook, what: &str) -> Param<StrList> {
-    rb.param(
+    let who = rb.param(
         "Approvers",
         ParamSpec::new(format!("(Required) IAM user names or user/role ARNs (1 to 10) who may approve {what}."))
             .pattern(APPROVER_PATTERN)
             .min_items(1)
             .max_items(10),
-    )
+    );
+    let _topic: Param<Str> = rb.param(
+        NOTIFICATION_PARAM,
+        ParamSpec::new(
+            "(Required) The SNS topic that tells the approvers a run waits for them (its name starts with \
+             `Automation`, as AWS requires).",
+        )
+        .pattern(NOTIFICATION_PATTERN),
+    );
+    who
 }
 
 /// The approvers of a swap that both variants ask for: the manual variant's `Approvers`, or the
@@ -53,7 +77,10 @@ pub(crate) fn swap_approvers(rb: &mut Runbook, approvers: &Option<Param<StrList>
 /// An `aws:approve` step: a rejection fails the step, so the run ends `Failed` before any change
 /// (or, when `undo` is given, after undoing what was already created).
 pub(crate) fn approve(name: &str, approvers: &Param<StrList>, message: String, undo: Option<&str>) -> Step {
-    let step = Step::new(name, Approve::new(approvers).message(message).min_required_approvals(1));
+    let step = Step::new(
+        name,
+        Approve::new(approvers).message(message).min_required_approvals(1).notification_arn(NOTIFICATION_ARN),
+    );
     match undo {
         None => step.description("Waits for an approver; a rejection ends the run without any change."),
         Some(u) => step

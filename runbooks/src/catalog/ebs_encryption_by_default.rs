@@ -42,7 +42,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         AlreadyEnabled: enabled(), end;
         /// Waits for an approver; a rejection ends the run without any change.
         #[when(let Some(a) = &approvers)]
-        ApproveChange: approve(a, format!("Turn on EBS encryption by default in account {account}, Region {}?", Builtin::REGION)),
+        ApproveChange: approve(a, format!("Turn on EBS encryption by default in account {account}, Region {}?", Builtin::REGION), common::NOTIFICATION_ARN),
             next EnableEncryptionByDefault;
         /// Turns on EBS encryption by default.
         EnableEncryptionByDefault: api!(ec2.EnableEbsEncryptionByDefault

@@ -4,7 +4,7 @@
 //! Config's resource inventory. Written with the macros.
 
 use super::common;
-use super::ConfigTarget;
+use super::{ConfigTarget, RuleParameter};
 use runbook_dsl::builder::BuildError;
 use runbook_dsl::prelude::*;
 
@@ -15,6 +15,11 @@ pub const TARGET: ConfigTarget = ConfigTarget {
     resource_type: "AWS::IAM::Role",
     resource_id_param: "IAMResourceId",
 };
+
+/// The rule checks the policies named in its required `managedPolicyArns`; the runbook attaches
+/// `PolicyArn`: both take the one value the deployer gives.
+pub const RULE_PARAMETERS: &[RuleParameter] =
+    &[RuleParameter::FromParam { key: "managedPolicyArns", param: "PolicyArn" }];
 
 /// The parameters besides `AutomationAssumeRole`.
 #[derive(Parameters)]
@@ -108,7 +113,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
 
         /// Waits for an approver; a rejection ends the run without changes.
         #[when(let Some(a) = &approvers)]
-        ApproveRoleChange: approve(a, format!("Attach {} to IAM role {}?", p.policy_arn, p.iam_resource_id));
+        ApproveRoleChange: approve(a, format!("Attach {} to IAM role {}?", p.policy_arn, p.iam_resource_id), common::NOTIFICATION_ARN);
         /// Attaches the policy to the role.
         AttachRolePolicy: api!(iam.AttachRolePolicy { RoleName: ResolveRole.RoleName, PolicyArn: p.policy_arn }),
             timeout 20, undo {
@@ -125,7 +130,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
 
         /// Waits for an approver; a rejection ends the run without changes.
         #[when(let Some(a) = &approvers)]
-        ApproveUserChange: approve(a, format!("Attach {} to IAM user {}?", p.policy_arn, p.iam_resource_id));
+        ApproveUserChange: approve(a, format!("Attach {} to IAM user {}?", p.policy_arn, p.iam_resource_id), common::NOTIFICATION_ARN);
         /// Attaches the policy to the user.
         AttachUserPolicy: api!(iam.AttachUserPolicy { UserName: ResolveUser.UserName, PolicyArn: p.policy_arn }),
             timeout 20, undo {

@@ -33,6 +33,32 @@ pub struct CatalogEntry {
     pub target: ConfigTarget,
     /// Whether the runbook asks for approval before its first change (the manual variant).
     pub approval: bool,
+    /// The Config rule's input parameters, tied to the runbook's parameters.
+    pub rule_parameters: &'static [RuleParameter],
+}
+
+/// One of the Config rule's `InputParameters`, declared with the remediation so that the rule
+/// the template creates and the runbook's parameters cannot disagree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleParameter {
+    /// The rule's input `key` is `value`, and the runbook's list parameter `param` gets the same
+    /// value as one of its items (several keys fill one list, in declaration order).
+    Fixed {
+        /// The rule's parameter key, e.g. `blockedPort1`.
+        key: &'static str,
+        /// Its value.
+        value: &'static str,
+        /// The runbook parameter that receives it (a static value of the remediation).
+        param: &'static str,
+    },
+    /// The rule's input `key` takes whatever the runbook's parameter `param` is given (the
+    /// deployer's choice, e.g. the policy the runbook attaches).
+    FromParam {
+        /// The rule's parameter key, e.g. `managedPolicyArns`.
+        key: &'static str,
+        /// The runbook parameter.
+        param: &'static str,
+    },
 }
 
 /// The AWS Config finding a runbook remediates, and where Config's `RESOURCE_ID` goes.
@@ -70,34 +96,61 @@ impl std::error::Error for CatalogError {}
 /// A runbook's builder: `true` builds the variant that asks for approval first.
 type Builder = fn(bool) -> Result<Document, BuildError>;
 
-/// Every remediation of the catalog. Each yields two documents: `<name>` (automatic) and
-/// `<name>-WithApproval` (manual).
-const REMEDIATIONS: &[(&str, ConfigTarget, Builder)] = &[
-    ("Remediate-EC2-StopInstance", ec2_stop_instance::TARGET, ec2_stop_instance::build),
-    ("Remediate-EC2-RemovePublicIp", ec2_remove_public_ip::TARGET, ec2_remove_public_ip::build),
-    ("Remediate-S3-EnableDefaultEncryption", s3_default_encryption::TARGET, s3_default_encryption::build),
-    ("Remediate-EC2-RevokeOpenIngress", security_group_open_ingress::TARGET, security_group_open_ingress::build),
-    ("Remediate-EBS-EnableEncryptionByDefault", ebs_encryption_by_default::TARGET, ebs_encryption_by_default::build),
-    ("Remediate-CloudTrail-EnableMultiRegionTrail", cloudtrail_multi_region::TARGET, cloudtrail_multi_region::build),
-    ("Remediate-EBS-EncryptVolume", ebs_encrypt_volume::TARGET, ebs_encrypt_volume::build),
-    ("Remediate-KMS-EnableKeyRotation", kms_key_rotation::TARGET, kms_key_rotation::build),
-    ("Remediate-RDS-EncryptInstance", rds_encrypt_instance::TARGET, rds_encrypt_instance::build),
-    ("Remediate-RDS-EncryptCluster", rds_encrypt_cluster::TARGET, rds_encrypt_cluster::build),
-    ("Remediate-RDS-DisablePublicAccess", rds_public_access::TARGET, rds_public_access::build),
-    ("Remediate-S3-EnableBucketVersioning", s3_bucket_versioning::TARGET, s3_bucket_versioning::build),
-    ("Remediate-S3-BlockPublicAccess", s3_block_public_access::TARGET, s3_block_public_access::build),
-    ("Remediate-IAM-AttachManagedPolicy", iam_attach_managed_policy::TARGET, iam_attach_managed_policy::build),
+/// Every remediation of the catalog: its name, the Config finding, the rule's input parameters
+/// and the builder. Each yields two documents: `<name>` (automatic) and `<name>-WithApproval`
+/// (manual).
+const REMEDIATIONS: &[(&str, ConfigTarget, &[RuleParameter], Builder)] = &[
+    ("Remediate-EC2-StopInstance", ec2_stop_instance::TARGET, &[], ec2_stop_instance::build),
+    ("Remediate-EC2-RemovePublicIp", ec2_remove_public_ip::TARGET, &[], ec2_remove_public_ip::build),
+    ("Remediate-S3-EnableDefaultEncryption", s3_default_encryption::TARGET, &[], s3_default_encryption::build),
+    (
+        "Remediate-EC2-RevokeOpenIngress",
+        security_group_open_ingress::TARGET,
+        security_group_open_ingress::RULE_PARAMETERS,
+        security_group_open_ingress::build,
+    ),
+    (
+        "Remediate-EC2-RevokeOpenSsh",
+        security_group_open_ingress::SSH_TARGET,
+        &[],
+        security_group_open_ingress::build_ssh,
+    ),
+    (
+        "Remediate-EBS-EnableEncryptionByDefault",
+        ebs_encryption_by_default::TARGET,
+        &[],
+        ebs_encryption_by_default::build,
+    ),
+    (
+        "Remediate-CloudTrail-EnableMultiRegionTrail",
+        cloudtrail_multi_region::TARGET,
+        &[],
+        cloudtrail_multi_region::build,
+    ),
+    ("Remediate-EBS-EncryptVolume", ebs_encrypt_volume::TARGET, &[], ebs_encrypt_volume::build),
+    ("Remediate-KMS-EnableKeyRotation", kms_key_rotation::TARGET, &[], kms_key_rotation::build),
+    ("Remediate-RDS-EncryptInstance", rds_encrypt_instance::TARGET, &[], rds_encrypt_instance::build),
+    ("Remediate-RDS-EncryptCluster", rds_encrypt_cluster::TARGET, &[], rds_encrypt_cluster::build),
+    ("Remediate-RDS-DisablePublicAccess", rds_public_access::TARGET, &[], rds_public_access::build),
+    ("Remediate-S3-EnableBucketVersioning", s3_bucket_versioning::TARGET, &[], s3_bucket_versioning::build),
+    ("Remediate-S3-BlockPublicAccess", s3_block_public_access::TARGET, &[], s3_block_public_access::build),
+    (
+        "Remediate-IAM-AttachManagedPolicy",
+        iam_attach_managed_policy::TARGET,
+        iam_attach_managed_policy::RULE_PARAMETERS,
+        iam_attach_managed_policy::build,
+    ),
 ];
 
 /// Builds every catalog runbook, both variants of each; the first failure is returned with the
 /// runbook's name.
 pub fn catalog() -> Result<Vec<CatalogEntry>, CatalogError> {
     let mut out = Vec::new();
-    for (base, target, build) in REMEDIATIONS {
+    for (base, target, rule_parameters, build) in REMEDIATIONS {
         for approval in [false, true] {
             let name = if approval { format!("{base}-WithApproval") } else { base.to_string() };
             let document = build(approval).map_err(|error| CatalogError { name: name.clone(), error })?;
-            out.push(CatalogEntry { name, document, target: *target, approval });
+            out.push(CatalogEntry { name, document, target: *target, approval, rule_parameters });
         }
     }
     Ok(out)

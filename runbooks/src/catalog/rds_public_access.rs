@@ -56,7 +56,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         ApproveChange: approve(a, format!(
             "Turn off public access to RDS DB instance {} ({}), flagged by AWS Config?",
             DescribeDbInstance.DbInstanceIdentifier, p.dbi_resource_id,
-        )), next DisablePublicAccess;
+        ), common::NOTIFICATION_ARN), next DisablePublicAccess;
         /// Sets `PubliclyAccessible: false`, applied immediately.
         DisablePublicAccess: api!(rds.ModifyDBInstance {
             DBInstanceIdentifier: DescribeDbInstance.DbInstanceIdentifier,

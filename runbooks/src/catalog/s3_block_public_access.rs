@@ -107,7 +107,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         AlreadyBlocked: verify("BlockPublicPolicy"), end;
         /// Waits for an approver; a rejection ends the run without changes.
         #[when(let Some(a) = &approvers)]
-        ApproveChange: approve(a, format!("Block all public access on S3 bucket {}?", p.bucket_name));
+        ApproveChange: approve(a, format!("Block all public access on S3 bucket {}?", p.bucket_name), common::NOTIFICATION_ARN);
         /// Turns on all four public access block settings.
         PutPublicAccessBlock: api!(s3.PutPublicAccessBlock {
             Bucket: p.bucket_name,

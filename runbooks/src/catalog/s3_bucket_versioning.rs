@@ -65,7 +65,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             .param("Bucket", &p.bucket_name), end;
         /// Waits for an approver; a rejection ends the run without changes.
         #[when(let Some(a) = &approvers)]
-        ApproveChange: approve(a, format!("Enable versioning on S3 bucket {}?", p.bucket_name));
+        ApproveChange: approve(a, format!("Enable versioning on S3 bucket {}?", p.bucket_name), common::NOTIFICATION_ARN);
         /// Enables versioning.
         EnableVersioning: api!(s3.PutBucketVersioning {
             Bucket: p.bucket_name,

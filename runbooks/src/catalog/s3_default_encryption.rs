@@ -75,7 +75,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         ApproveChange: approve(a, format!(
             "Enable default encryption ({}) on S3 bucket {}, flagged by AWS Config?",
             p.sse_algorithm, p.bucket_name,
-        )), next ChooseAlgorithm;
+        ), common::NOTIFICATION_ARN), next ChooseAlgorithm;
         /// Picks the SSE-KMS or the SSE-S3 configuration.
         ChooseAlgorithm: if p.sse_algorithm == "aws:kms" { PutKmsEncryption } else { PutS3Encryption };
         /// Sets default encryption to SSE-KMS with the given key (S3 Bucket Key on).

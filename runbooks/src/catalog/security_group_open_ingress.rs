@@ -3,7 +3,7 @@
 //! person) can restore them. Config passes the group id (`sg-...`).
 
 use super::common;
-use super::ConfigTarget;
+use super::{ConfigTarget, RuleParameter};
 use runbook_dsl::builder::BuildError;
 use runbook_dsl::prelude::*;
 
@@ -19,10 +19,11 @@ WORLD = ("0.0.0.0/0", "::/0")
 
 
 def covers(rule, ports):
+    """All traffic, or a TCP range over one of the ports (the Config rules check TCP only)."""
     protocol = str(rule["IpProtocol"])
     if protocol == "-1":
         return True
-    if protocol not in ("tcp", "udp", "6", "17"):
+    if protocol not in ("tcp", "6"):
         return False
     return any(rule["FromPort"] <= port <= rule["ToPort"] for port in ports)
 
@@ -69,30 +70,65 @@ def handler(events, context):
     }
 "#;
 
-/// The Config finding: `RESTRICTED_INCOMING_TRAFFIC` (also fits `INCOMING_SSH_DISABLED`); Config
-/// passes the group id.
+/// The Config finding of `restricted-common-ports`: `RESTRICTED_INCOMING_TRAFFIC`; Config passes
+/// the group id.
 pub const TARGET: ConfigTarget = ConfigTarget {
     config_rule: "RESTRICTED_INCOMING_TRAFFIC",
     resource_type: "AWS::EC2::SecurityGroup",
     resource_id_param: "SecurityGroupId",
 };
 
-/// Builds the runbook; `approval` adds an approval before the first change.
+/// The ports `restricted-common-ports` blocks, as its documented defaults (blockedPort1..5: 20,
+/// 21, 3389, 3306, 4333; AWS Config Developer Guide, restricted-common-ports). The template sets
+/// them on the rule (defaults are filled in only by the console, not by CloudFormation or the
+/// API) and passes the same list to the runbook's `Ports`.
+pub const RULE_PARAMETERS: &[RuleParameter] = &[
+    RuleParameter::Fixed { key: "blockedPort1", value: "20", param: "Ports" },
+    RuleParameter::Fixed { key: "blockedPort2", value: "21", param: "Ports" },
+    RuleParameter::Fixed { key: "blockedPort3", value: "3389", param: "Ports" },
+    RuleParameter::Fixed { key: "blockedPort4", value: "3306", param: "Ports" },
+    RuleParameter::Fixed { key: "blockedPort5", value: "4333", param: "Ports" },
+];
+
+/// The Config finding of `restricted-ssh`: `INCOMING_SSH_DISABLED` (TCP port 22); Config passes
+/// the group id.
+pub const SSH_TARGET: ConfigTarget = ConfigTarget {
+    config_rule: "INCOMING_SSH_DISABLED",
+    resource_type: "AWS::EC2::SecurityGroup",
+    resource_id_param: "SecurityGroupId",
+};
+
+/// The tag the undo sets on the group: the id of the run whose outputs list the revoked rules.
+const RECORD_TAG: &str = "AutomationRevokedWorldIngress";
+
+/// The `restricted-common-ports` remediation; `approval` adds an approval before the change.
 pub fn build(approval: bool) -> Result<Document, BuildError> {
-    let mut rb = Runbook::new(
+    build_for(approval, &["20", "21", "3389", "3306", "4333"], "restricted-common-ports (RESTRICTED_INCOMING_TRAFFIC)")
+}
+
+/// The `restricted-ssh` remediation (port 22); `approval` adds an approval before the change.
+pub fn build_ssh(approval: bool) -> Result<Document, BuildError> {
+    build_for(approval, &["22"], "restricted-ssh (INCOMING_SSH_DISABLED)")
+}
+
+fn build_for(approval: bool, default_ports: &[&str], rule: &str) -> Result<Document, BuildError> {
+    let mut rb = Runbook::new(format!(
         "Revokes the ingress rules of a security group that are open to the whole internet \
-         (`0.0.0.0/0` or `::/0`) on sensitive ports (`Ports`, 22 and 3389 by default), for the \
-         AWS Config rules `restricted-common-ports` and `restricted-ssh`.\n\n\
-         The runbook reads the group's rules first and keeps only those it will revoke: ingress, \
-         source `0.0.0.0/0` or `::/0`, all traffic or a TCP/UDP range that covers one of the ports. \
-         Other sources of the same permission, other ports and egress are not touched. A group \
+         (`0.0.0.0/0` or `::/0`) for TCP on the sensitive ports (`Ports`, by default {}), for the AWS \
+         Config rule {rule}.\n\n\
+         The runbook reads the group's rules first and keeps only those the rule flags: ingress, \
+         source `0.0.0.0/0` or `::/0`, all traffic or a TCP range that covers one of the ports. \
+         Other sources of the same permission, other ports, UDP and egress are not touched. A group \
          without such a rule is left untouched and the run says so. Otherwise it revokes exactly \
          those rules by rule id and re-reads the group to verify that none is left. The revoked \
          rules are in the outputs (`FindOpenRules.IpPermissions`, ready for \
          AuthorizeSecurityGroupIngress). If the revoke or its check fails, or the run is cancelled, \
-         the undo authorizes those rules again and the run ends Failed. Note that a rule covering \
-         a whole port range (for example 0-65535) is revoked as a whole.",
-    );
+         the run never opens the group to the internet again: it tags the group \
+         `{RECORD_TAG}` with the execution id, so a person can review the revoked rules in that \
+         run's outputs, and the run ends Failed. Note that a rule covering a whole port range (for \
+         example 0-65535) is revoked as a whole.",
+        default_ports.join(", ")
+    ));
     rb.assume_role();
     let group: Param<Str> = rb.param(
         "SecurityGroupId",
@@ -101,11 +137,13 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     );
     let ports: Param<StrList> = rb.param(
         "Ports",
-        ParamSpec::new("(Optional) The sensitive ports: a world-open ingress rule covering any of them is revoked.")
-            .default(json!(["22", "3389"]))
-            .pattern(r"^\d{1,5}$")
-            .min_items(1)
-            .max_items(20),
+        ParamSpec::new(
+            "(Optional) The sensitive TCP ports: a world-open ingress rule covering any of them is revoked.",
+        )
+        .default(json!(default_ports))
+        .pattern(r"^\d{1,5}$")
+        .min_items(1)
+        .max_items(20),
     );
     let approvers = common::approvers(&mut rb, approval, "revoking the security group rules");
 
@@ -155,11 +193,15 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         .timeout_seconds(20),
         vec![Step::new(
             "UndoRevoke",
-            ExecuteAwsApi::new("ec2", "AuthorizeSecurityGroupIngress")
-                .param("GroupId", &group)
-                .param("IpPermissions", &permissions),
+            ExecuteAwsApi::new("ec2", "CreateTags")
+                .param("Resources", vec![group.value()])
+                .param("Tags", json!([{"Key": RECORD_TAG, "Value": Builtin::EXECUTION_ID.to_string()}])),
         )
-        .description("Undo: authorizes the revoked rules again, with their descriptions.")
+        .description(
+            "Undo, safely: never authorizes a world-open rule again (that would re-open the exposure). Records on the \
+             group which run revoked its rules; the rules are in that run's outputs (FindOpenRules.IpPermissions) \
+             for a person to review and restore with a narrower source.",
+        )
         .timeout_seconds(20)],
     );
     let revoked: Output<Bool> = rb.output(&revoke, "Return", "$.Return");
@@ -188,4 +230,71 @@ fn find_step(name: &str, group: &Param<Str>, ports: &Param<StrList>, fail_if_ope
         })),
     )
     .timeout_seconds(60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::shared::checks;
+    use super::*;
+    use runbook_dsl::model::Action;
+
+    #[test]
+    fn the_ports_are_the_ones_each_rule_checks() {
+        // restricted-common-ports: blockedPort1..5 default to 20, 21, 3389, 3306, 4333 (AWS Config
+        // Developer Guide); restricted-ssh: 22.
+        let common = build(false).expect("builds");
+        assert_eq!(common.parameters["Ports"].default, Some(json!(["20", "21", "3389", "3306", "4333"])));
+        let declared: Vec<&str> = RULE_PARAMETERS
+            .iter()
+            .map(|p| match p {
+                RuleParameter::Fixed { value, param: "Ports", .. } => *value,
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(json!(declared), common.parameters["Ports"].default.clone().unwrap());
+        let ssh = build_ssh(true).expect("builds");
+        assert_eq!(ssh.parameters["Ports"].default, Some(json!(["22"])));
+        assert!(ssh.description.as_deref().unwrap_or("").contains("INCOMING_SSH_DISABLED"));
+    }
+
+    #[test]
+    fn the_undo_never_opens_the_group_to_the_internet_again() {
+        for doc in [build(false), build(true), build_ssh(false), build_ssh(true)] {
+            let doc = doc.expect("builds");
+            for s in &doc.main_steps {
+                if let Action::ExecuteAwsApi(a) = &s.action {
+                    assert!(!a.api.starts_with("AuthorizeSecurityGroup"), "{} re-authorizes rules", s.name);
+                }
+            }
+            checks::undo(&doc, "RevokeOpenRules", "UndoRevoke");
+            checks::verified(&doc, "VerifyNoOpenRules", "UndoRevoke");
+            let undo = doc.step("UndoRevoke").expect("undo");
+            let Action::ExecuteAwsApi(a) = &undo.action else { panic!("the undo records with CreateTags") };
+            assert_eq!(a.api, "CreateTags");
+        }
+    }
+
+    #[test]
+    fn only_world_open_tcp_or_all_traffic_rules_on_the_ports_are_found() {
+        // The rules check TCP only: a UDP rule on port 3389 is not theirs to revoke.
+        let probe = format!(
+            "{FIND_OPEN_RULES}\nimport json\n\
+             r = lambda **k: dict(IsEgress=False, SecurityGroupRuleId='x', **k)\n\
+             print(json.dumps([\n\
+               is_open(r(IpProtocol='tcp', FromPort=3380, ToPort=3390, CidrIpv4='0.0.0.0/0'), [3389]),\n\
+               is_open(r(IpProtocol='-1', FromPort=-1, ToPort=-1, CidrIpv6='::/0'), [22]),\n\
+               is_open(r(IpProtocol='udp', FromPort=3389, ToPort=3389, CidrIpv4='0.0.0.0/0'), [3389]),\n\
+               is_open(r(IpProtocol='tcp', FromPort=22, ToPort=22, CidrIpv4='10.0.0.0/8'), [22]),\n\
+               is_open(r(IpProtocol='tcp', FromPort=80, ToPort=80, CidrIpv4='0.0.0.0/0'), [22]),\n\
+             ]))\n"
+        );
+        let probe = probe.replace("import boto3\n", "");
+        let out = std::process::Command::new("python3").args(["-c", &probe]).output();
+        let Ok(out) = out else {
+            eprintln!("warning: python3 is missing: the rule filter is NOT checked");
+            return;
+        };
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[true, true, false, false, false]");
+    }
 }
