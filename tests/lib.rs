@@ -77,3 +77,76 @@ fn missing_tool<T>(msg: &str) -> Option<T> {
     eprintln!("warning: TOOL MISSING: {msg}; skipped");
     None
 }
+
+/// The moto server the emulator tests share: started once per test binary on a free loopback
+/// port, from the virtual environment `.ci/run` installs (`$RUNBOOK_MOTO_VENV`, default
+/// `${TMPDIR:-/tmp}/runbook-moto`), and stopped when the test binary exits (it reads its stdin
+/// and ends when that closes). `None` (said loudly) when the virtual environment is missing;
+/// panics then under `RUNBOOK_REQUIRE_SHARED=1`.
+pub fn moto() -> Option<&'static Moto> {
+    static MOTO: std::sync::OnceLock<Option<Moto>> = std::sync::OnceLock::new();
+    MOTO.get_or_init(Moto::start).as_ref()
+}
+
+/// A running moto server.
+pub struct Moto {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// The virtual environment's interpreter (botocore, boto3 and moto installed).
+    pub python: String,
+    _child: std::sync::Mutex<std::process::Child>,
+}
+
+impl Moto {
+    /// The virtual environment that holds moto.
+    pub fn venv() -> PathBuf {
+        std::env::var_os("RUNBOOK_MOTO_VENV").map(PathBuf::from).unwrap_or_else(|| {
+            std::env::var_os("TMPDIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp")).join("runbook-moto")
+        })
+    }
+
+    fn start() -> Option<Moto> {
+        use std::io::BufRead;
+        const SERVER: &str = r#"
+import sys
+from moto.server import ThreadedMotoServer
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+server.start()
+print(server.get_host_and_port()[1], flush=True)
+sys.stdin.read()
+server.stop()
+"#;
+        let python = Moto::venv().join("bin").join("python");
+        if !python.exists() {
+            return missing_tool(&format!(
+                "the moto virtual environment is missing ({}); create it as .ci/run does: python3 -m venv {0} && {0}/bin/pip install 'moto[server]==5.2.1' boto3==1.43.11 botocore==1.43.11",
+                Moto::venv().display()
+            ));
+        }
+        let mut child = std::process::Command::new(&python)
+            .arg("-c")
+            .arg(SERVER)
+            .env_remove("AWS_PROFILE")
+            // AWS managed policies (arn:aws:iam::aws:policy/...) exist in every account.
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the moto virtual environment's python starts");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("stdout is piped");
+        std::io::BufReader::new(stdout).read_line(&mut line).expect("moto prints its port");
+        let port: u16 = line.trim().parse().unwrap_or_else(|_| panic!("moto did not start (it printed {line:?})"));
+        Some(Moto {
+            url: format!("http://127.0.0.1:{port}"),
+            python: python.display().to_string(),
+            _child: std::sync::Mutex::new(child),
+        })
+    }
+
+    /// A client of the server, for setting up and checking state.
+    pub fn aws(&self) -> runbook_dsl::simulate::Aws {
+        runbook_dsl::simulate::Aws::new(&self.url).python(&self.python)
+    }
+}

@@ -2,11 +2,15 @@
 
 mod corpus_roundtrip;
 mod diagram;
+mod emulator;
+mod emulator_catalog;
 mod freshness;
 mod iam_oracle;
+mod iam_resources;
 mod iam_snapshots;
 mod import_compile;
 mod oracle;
+mod readme;
 mod simulate_catalog;
 mod simulate_corpus;
 mod validate_corpus;

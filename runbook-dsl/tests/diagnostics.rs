@@ -210,6 +210,23 @@ fn correct_patterns_are_not_reported() {
     }
 }
 
+#[test]
+fn w001_sees_the_undo_after_the_loop_of_a_nested_change() {
+    // A change inside an aws:loop cannot name a step outside its loop; a step after the loop
+    // that routes failures to an undo covers it.
+    let doc = |after: &str| {
+        format!(
+            "{HEAD}  Ids:\n    type: StringList\n    allowedPattern: '^x$'\nmainSteps:\n  - name: Each\n    action: aws:loop\n    inputs:\n      Iterators: '{{{{ Ids }}}}'\n      Steps:\n        - name: Put\n          action: aws:executeAwsApi\n          inputs: {{Service: s3, Api: PutBucketVersioning, Bucket: b}}\n  - name: Check\n    action: aws:executeAwsApi\n    inputs: {{Service: s3, Api: GetBucketVersioning, Bucket: b}}\n{after}    isEnd: true\n  - name: Undo\n    action: aws:executeAwsApi\n    inputs: {{Service: s3, Api: PutBucketVersioning, Bucket: b}}\n    isEnd: true\n"
+        )
+    };
+    let w001 = |text: &str| {
+        let parsed = read::parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        validate_parsed(&parsed).iter().filter(|d| d.code == "W001").count()
+    };
+    assert_eq!(w001(&doc("    onFailure: step:Undo\n")), 0);
+    assert_eq!(w001(&doc("")), 1);
+}
+
 /// W001 asks for an undo only where a later step can fail after the change, and never for a
 /// call that changes no resource (`validate::CHANGES_NO_RESOURCE`).
 #[test]

@@ -189,7 +189,11 @@ def main(paths):
     for path in paths:
         with open(path) as f:
             doc = yaml.safe_load(f)
-        for step in doc.get("mainSteps", []):
+        steps = list(doc.get("mainSteps", []))
+        while steps:
+            step = steps.pop(0)
+            if step.get("action") == "aws:loop":
+                steps[:0] = step.get("inputs", {}).get("Steps", [])
             if step.get("action") in API_ACTIONS:
                 before = len(problems)
                 check_step(step, problems)

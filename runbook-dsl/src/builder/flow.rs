@@ -362,25 +362,48 @@ impl Runbook {
         r
     }
 
-    /// Adds a step that changes resources, with the steps that undo the change.
+    /// Adds a step that changes resources, with the steps that undo the change: the one way to
+    /// declare undo (the `undo { ... }` of `flow!` is sugar over it).
     ///
-    /// Rollback: when a later step k fails, or the run is cancelled while k runs, the undo
-    /// steps of every mutating step that completed before k run in reverse order (the last
-    /// change is undone first), then the run ends. The builder writes it at [`Runbook::build`]:
-    /// undo steps go after the main flow, each block ending in the block of the change before it;
-    /// step k gets `onFailure: step:<undo>`, `isCritical: true` and `onCancel: step:<undo>`.
+    /// Rollback: when the change itself fails or is cancelled, or a later step k fails or is
+    /// cancelled while it runs, the undo steps of every change made so far run in reverse order
+    /// (the last change is undone first), then the run ends. The builder writes it at
+    /// [`Runbook::build`]: undo steps go after the main flow, each block ending in the block of
+    /// the change before it; the change and every step after it get
+    /// `onFailure: step:<undo>`, `isCritical: true` and `onCancel: step:<undo>`.
     ///
-    /// Status: a failed run still ends **`Failed`**, because step k is critical (AWS ends a run
-    /// whose critical step failed `Failed` even when the onFailure path succeeds), so a
-    /// rolled-back remediation is never reported as a success; a cancelled run ends
-    /// `Cancelled` after the undo steps (AWS gives the cancel path at most 2 minutes). Undo
-    /// steps get `onFailure: Continue` so that one failed undo does not stop the others.
+    /// Outputs of the change: an undo step can read them through typed handles declared on the
+    /// change step before it is added ([`Output::declare`]). Such an undo only runs once the
+    /// change has completed: when the change itself fails (and so produced no outputs), its
+    /// failure and cancellation go to the undo of the change before it instead (or end the run).
+    ///
+    /// Status: a failed run still ends **`Failed`**, because the failed step is critical (AWS
+    /// ends a run whose critical step failed `Failed` even when the onFailure path succeeds), so
+    /// a rolled-back remediation is never reported as a success; a cancelled run ends
+    /// `Cancelled` after the undo steps (AWS gives the cancel path at most 2 minutes; the
+    /// validator's W006 warns when the timeouts along it add up to more). Undo steps get
+    /// `onFailure: Continue` so that one failed undo does not stop the others.
     ///
     /// Limits respected: AWS refuses aws:approve, aws:copyImage, aws:createImage,
     /// aws:createStack, aws:createTags, aws:pause, aws:runInstances and aws:sleep as onCancel
     /// targets (an undo block starting with one is a build error), and onCancel on aws:loop and
     /// aws:updateVariable steps (those get onFailure only). A step that already has onFailure
-    /// or onCancel keeps it.
+    /// or onCancel keeps it, and so does the last undo step that already has `nextStep` or
+    /// `isEnd` (a guard that ends the rollback on purpose).
+    ///
+    /// ```
+    /// use runbook_dsl::prelude::*;
+    /// let mut rb = Runbook::new("Create a volume, then check it.");
+    /// let mut create = Step::new("CreateVolume", ExecuteAwsApi::new("ec2", "CreateVolume").param("AvailabilityZone", "eu-west-1a").param("Size", 8));
+    /// let volume: Output<Str> = Output::declare(&mut create, "VolumeId", "$.VolumeId");
+    /// rb.mutate(create, vec![Step::new("DeleteVolume", ExecuteAwsApi::new("ec2", "DeleteVolume").param("VolumeId", &volume))]);
+    /// rb.add(Step::new("Verify", AssertAwsResourceProperty::new("ec2", "DescribeVolumes", "$.Volumes[0].State", vec!["available"])
+    ///     .param("VolumeIds", vec![volume.value()])));
+    /// let doc = rb.build().unwrap();
+    /// // The undo reads the volume id: it runs when Verify fails, not when CreateVolume does.
+    /// assert_eq!(doc.step("Verify").unwrap().on_failure, Some(OnFailure::step("DeleteVolume")));
+    /// assert_eq!(doc.step("CreateVolume").unwrap().on_failure, None);
+    /// ```
     #[track_caller]
     pub fn mutate(&mut self, step: Step, undo: Vec<Step>) -> StepRef {
         let r = self.add(step);
@@ -524,17 +547,41 @@ impl Runbook {
         // For each mutating step: the mutating step (with undo) that completed before it.
         let muts: Vec<(usize, usize)> =
             undo.iter().enumerate().filter_map(|(u, (n, _))| idx(n).map(|i| (u, i))).collect();
-        let latest_before = |k: usize| -> Option<usize> {
+        // An undo that reads the change's outputs cannot run when the change failed.
+        let own: Vec<bool> = undo.iter().map(|(n, steps)| !validate::reads_outputs_of(steps, n)).collect();
+        // What a run can reach from the first step (on success, continue and failure routes such
+        // as "no configuration yet"), without passing the step `avoid`.
+        let reach = |avoid: Option<usize>| -> std::collections::HashSet<usize> {
+            let mut seen = std::collections::HashSet::new();
+            let mut todo: Vec<usize> = top.first().copied().filter(|&f| Some(f) != avoid).into_iter().collect();
+            while let Some(i) = todo.pop() {
+                if seen.insert(i) {
+                    for (t, e) in cx.edges(i) {
+                        if e != validate::Edge::Cancel && Some(t) != avoid && !seen.contains(&t) {
+                            todo.push(t);
+                        }
+                    }
+                }
+            }
+            seen
+        };
+        let all = reach(None);
+        let without: Vec<std::collections::HashSet<usize>> = muts.iter().map(|&(_, m)| reach(Some(m))).collect();
+        // The change m has completed whenever step k runs: every way to k passes m.
+        let before = |j: usize, m: usize, k: usize| all.contains(&k) && !without[j].contains(&k) && m != k;
+        let latest = |k: usize, with_own: bool| -> Option<usize> {
             muts.iter()
-                .filter(|&&(_, m)| m != k && validate::runs_before(&cx, m, k))
-                .map(|&(u, m)| (m, u))
+                .enumerate()
+                .filter(|&(j, &(u, m))| if m == k { with_own && own[u] } else { before(j, m, k) })
+                .map(|(_, &(u, m))| (u, m))
+                .map(|(u, m)| (m, u))
                 .max()
                 .map(|(_, u)| u)
         };
-        let prev: Vec<Option<usize>> = muts.iter().map(|&(_, m)| latest_before(m)).collect();
+        let prev: Vec<Option<usize>> = muts.iter().map(|&(_, m)| latest(m, false)).collect();
         let mut routes: Vec<(usize, usize)> = Vec::new(); // (step index in main_steps, undo block)
         for &k in &top {
-            if let Some(u) = latest_before(k) {
+            if let Some(u) = latest(k, true) {
                 routes.push((cx.steps[k].index, u));
             }
         }
@@ -595,9 +642,12 @@ impl Runbook {
                 }
             }
             if let Some(last) = block.last_mut() {
+                let open =
+                    last.next_step.is_none() && last.is_end.is_none() && !matches!(last.action, Action::Branch(_));
                 match prev[i] {
-                    Some(p) => last.next_step = Some(first_of(p)),
-                    None => last.is_end = Some(true),
+                    Some(p) if open => last.next_step = Some(first_of(p)),
+                    None if open => last.is_end = Some(true),
+                    _ => {}
                 }
             }
             for s in block {

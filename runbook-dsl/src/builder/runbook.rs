@@ -1,6 +1,6 @@
 use super::refs::{Output, Param, SsmType, Str, Var};
 use super::ParamSpec;
-use crate::model::{Document, OutputDecl, ParameterType, Step, Value, VariableDef};
+use crate::model::{Document, ParameterType, Step, Value, VariableDef};
 use std::fmt;
 use std::panic::Location;
 
@@ -240,8 +240,7 @@ impl Runbook {
     /// Declares an output on a step (`{Name, Selector, Type}`), typed by the handle.
     #[track_caller]
     pub fn output<T: SsmType>(&mut self, step: &StepRef, name: &str, selector: &str) -> Output<T> {
-        self.step_mut(step).outputs.push(OutputDecl::new(name, selector, T::DATA_TYPE));
-        Output::new(step.name.clone(), name)
+        Output::declare(self.step_mut(step), name, selector)
     }
 
     /// A predefined output of a step's action (e.g. `ImageId` of `aws:createImage`). A name

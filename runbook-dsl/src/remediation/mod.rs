@@ -21,6 +21,8 @@
 //! assert!(err.contains("MaximumAutomaticAttempts is 30; AWS Config accepts 1 to 25"));
 //! ```
 
+pub mod alerts;
+pub mod parameters;
 pub mod template;
 
 use crate::builder::ASSUME_ROLE_PARAM;
@@ -97,6 +99,12 @@ pub struct Binding {
     pub error_percentage: u32,
     /// Fixed values for document parameters (each a list of strings, as Config passes them).
     pub static_values: IndexMap<String, Vec<String>>,
+    /// Optional document parameters the templates expose as template parameters (with the
+    /// runbook's default), see [`Binding::expose`].
+    pub exposed: Vec<String>,
+    /// The managed rule's `InputParameters` (for example `tag1Key` of `REQUIRED_TAGS`), written
+    /// into the template's `AWS::Config::ConfigRule`.
+    pub input_parameters: IndexMap<String, String>,
 }
 
 /// The resource type of account-level rules (periodic checks of the account's settings).
@@ -121,6 +129,8 @@ impl Binding {
             concurrent_execution_rate_percentage: 10,
             error_percentage: 50,
             static_values: IndexMap::new(),
+            exposed: Vec::new(),
+            input_parameters: IndexMap::new(),
         }
     }
 
@@ -155,13 +165,48 @@ impl Binding {
         self
     }
 
-    /// Document parameters the binding leaves to whoever deploys it: required, and given
-    /// neither `RESOURCE_ID`, a static value nor the role.
+    /// Lets whoever deploys the template set an optional document parameter: it becomes a
+    /// template parameter whose default is the runbook's, with the runbook's checks
+    /// ([`parameters::template_parameter`]).
+    ///
+    /// ```
+    /// use runbook_dsl::prelude::*;
+    /// use runbook_dsl::remediation::Binding;
+    ///
+    /// let mut rb = Runbook::new("Encrypt a volume.");
+    /// rb.assume_role();
+    /// let _: Param<Str> = rb.param("VolumeId", ParamSpec::new("The volume."));
+    /// let key: Param<Str> = rb.param("KmsKeyId", ParamSpec::new("The key.").default("alias/aws/ebs"));
+    /// rb.add(Step::new("Read", ExecuteAwsApi::new("kms", "DescribeKey").param("KeyId", &key)));
+    /// let doc = rb.build().unwrap();
+    /// let b = Binding::new("ENCRYPTED_VOLUMES", "AWS::EC2::Volume", "VolumeId").expose("KmsKeyId");
+    /// assert_eq!(b.open_parameters(&doc).len(), 1);
+    /// assert!(b.check(&doc).is_ok());
+    /// ```
+    pub fn expose(mut self, param: &str) -> Self {
+        self.exposed.push(param.to_string());
+        self
+    }
+
+    /// Sets one of the rule's `InputParameters` (a managed rule's parameter, e.g. `tag1Key`).
+    ///
+    /// ```
+    /// use runbook_dsl::remediation::Binding;
+    /// let b = Binding::new("REQUIRED_TAGS", "AWS::EC2::Instance", "InstanceId").input_parameter("tag1Key", "Owner");
+    /// assert_eq!(b.input_parameters["tag1Key"], "Owner");
+    /// ```
+    pub fn input_parameter(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.input_parameters.insert(key.to_string(), value.into());
+        self
+    }
+
+    /// Document parameters the binding leaves to whoever deploys it: required or exposed, and
+    /// given neither `RESOURCE_ID`, a static value nor the role.
     pub fn open_parameters<'d>(&self, doc: &'d Document) -> Vec<(&'d String, &'d crate::model::Parameter)> {
         doc.parameters
             .iter()
             .filter(|(name, p)| {
-                p.is_required()
+                (p.is_required() || self.exposed.contains(name))
                     && **name != self.resource_id_param
                     && name.as_str() != ASSUME_ROLE_PARAM
                     && !self.static_values.contains_key(name.as_str())
@@ -231,6 +276,18 @@ impl Binding {
                 "automatic remediation runs as `{ASSUME_ROLE_PARAM}`: set the document's assumeRole to \
                  `{{{{ AutomationAssumeRole }}}}` (call `Runbook::assume_role()`)"
             ));
+        }
+        for name in &self.exposed {
+            if !doc.parameters.contains_key(name) {
+                p.push(format!("exposed parameter `{name}`: the runbook has no such parameter"));
+            } else if *name == self.resource_id_param
+                || name == ASSUME_ROLE_PARAM
+                || self.static_values.contains_key(name)
+            {
+                p.push(format!(
+                    "exposed parameter `{name}` is already set by the remediation (RESOURCE_ID, the role or a static value); remove `expose`"
+                ));
+            }
         }
         for (name, values) in &self.static_values {
             let Some(param) = doc.parameters.get(name) else {

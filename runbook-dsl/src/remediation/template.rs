@@ -6,21 +6,25 @@
 //! trusting `ssm.amazonaws.com` (only for automation executions of this account) with the
 //! derived least-privilege policy, the `AWS::Config::RemediationConfiguration` (`RESOURCE_ID`
 //! into the binding's parameter, `AutomationAssumeRole` from the role's ARN), and the
-//! `AWS::Config::ConfigRule` when the rule is an AWS managed rule. Failures are reported by an
-//! `AWS::Events::Rule` on the runbooks' automation executions ending `Failed`, `TimedOut` or
-//! `Cancelled`, which notifies an `AWS::SNS::Topic` (with an optional e-mail subscription).
+//! `AWS::Config::ConfigRule` when the rule is an AWS managed rule. Around them, once per template,
+//! what makes the remediations heard and watched ([`super::alerts`]): the encrypted `Automation-`
+//! topic (also the approval steps' `NotificationArn`), EventBridge rules on failed and waiting runs
+//! with a dead-letter queue, CloudWatch alarms, optional e-mail and Slack subscriptions.
 //!
 //! A template holding several runbooks for the same Config rule (the catalog's automatic and
 //! approval variants) creates the rule once and lets the deployer choose which runbook remediates
-//! it (parameter `<Rule>Runbook`): a rule has one remediation configuration. Required runbook
+//! it (parameter `<Rule>Runbook`, by default the variant that asks for approval): a rule has one
+//! remediation configuration. Required runbook
 //! parameters the binding leaves open become template parameters: `<Rule><Parameter>` in the
 //! catalog template, except `Approvers`, one list for every approval runbook.
 //!
 //! Templates are plain JSON values with intrinsic functions in their long form
 //! (`{"Ref": ...}`, `{"Fn::GetAtt": [...]}`), written as YAML with [`to_yaml`].
 
+use super::alerts::{self, Sections, NOTIFICATION_ARN_PARAM};
+use super::parameters;
 use super::{Binding, ConfigRule};
-use crate::model::{DataType, Document, Map, Value};
+use crate::model::{Document, Map, Parameter, Value};
 use crate::yaml;
 use serde_json::json;
 
@@ -28,8 +32,7 @@ use serde_json::json;
 /// approvers for every approval runbook); other open parameters are per rule.
 pub const SHARED_APPROVERS: &str = "Approvers";
 
-/// Automation statuses that notify the failure topic.
-pub const FAILED_STATUSES: [&str; 3] = ["Failed", "TimedOut", "Cancelled"];
+pub use super::alerts::FAILED_STATUSES;
 
 /// One runbook to deploy: its document name, document, binding and IAM policy document.
 #[derive(Clone, Copy, Debug)]
@@ -110,25 +113,35 @@ fn cut(s: &str, max: usize) -> String {
     format!("{}...", &s[..end])
 }
 
+/// The policy with each whole `{{ Parameter }}` string (a condition bound to a runbook parameter,
+/// see [`crate::iam::Form::Template`]) replaced by the value the remediation gives that parameter:
+/// its single static value (a literal or the template parameter's `Ref`), else the parameter's
+/// default. A value it cannot resolve stays as written and matches nothing.
+fn bind_parameters(policy: &Value, remediation_params: &Map, doc: &Document) -> Value {
+    match policy {
+        Value::String(s) => {
+            let Some(name) = crate::iam::policy::parameter_name(s) else {
+                return policy.clone();
+            };
+            let values = &remediation_params.get(name).map(|p| &p["StaticValue"]["Values"]);
+            match values.and_then(Value::as_array) {
+                Some(v) if v.len() == 1 => v[0].clone(),
+                _ => doc.parameters.get(name).and_then(|p| p.default.clone()).unwrap_or_else(|| policy.clone()),
+            }
+        }
+        Value::Array(a) => Value::Array(a.iter().map(|v| bind_parameters(v, remediation_params, doc)).collect()),
+        Value::Object(m) => {
+            Value::Object(m.iter().map(|(k, v)| (k.clone(), bind_parameters(v, remediation_params, doc))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
 fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
     let mut parameters = Map::new();
     let mut conditions = Map::new();
     let mut resources = Map::new();
     let mut outputs = Map::new();
-
-    parameters.insert(
-        "NotificationEmail".into(),
-        json!({
-            "Type": "String",
-            "Default": "",
-            "AllowedPattern": "^$|^[^@\\s]+@[^@\\s]+$",
-            "Description": "E-mail address notified when a remediation runbook ends Failed, TimedOut or Cancelled (empty: no subscription)."
-        }),
-    );
-    conditions.insert(
-        "HasNotificationEmail".into(),
-        json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "NotificationEmail"}, ""]}]}),
-    );
 
     // Group runbooks by rule, in order of first appearance.
     let mut groups: Vec<(&ConfigRule, Vec<&Deployable>)> = Vec::new();
@@ -139,9 +152,9 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
         }
     }
 
-    // Runbook parameters left to the deployer, by template parameter name: (is a list, runbook
-    // parameter name, description, runbooks using it).
-    let mut open: indexmap::IndexMap<String, (bool, String, String, Vec<&str>)> = indexmap::IndexMap::new();
+    // Runbook parameters left to the deployer, by template parameter name: (the first runbook
+    // parameter, its name, description, runbooks using it).
+    let mut open: indexmap::IndexMap<String, (&Parameter, String, String, Vec<&str>)> = indexmap::IndexMap::new();
     let id = |d: &Deployable, what: &str| {
         if catalog {
             format!("{}{what}", logical_id(d.name, false))
@@ -150,6 +163,7 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
         }
     };
     let mut document_refs = Vec::new();
+    let mut publishers = Vec::new();
     for (rule, group) in &groups {
         let rule_id =
             if catalog { format!("{}Rule", logical_id(rule.as_str(), true)) } else { "ConfigRule".to_string() };
@@ -171,6 +185,10 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
                 if !types.is_empty() {
                     props["Scope"] = json!({"ComplianceResourceTypes": types});
                 }
+                // The rule's parameters: the runbooks of one rule share them (the first declares).
+                if let Some(d) = group.iter().find(|d| !d.binding.input_parameters.is_empty()) {
+                    props["InputParameters"] = json!(d.binding.input_parameters);
+                }
                 resources.insert(rule_id.clone(), json!({"Type": "AWS::Config::ConfigRule", "Properties": props}));
                 json!({"Ref": rule_id})
             }
@@ -180,7 +198,8 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
         let choice_param = format!("{}Runbook", logical_id(rule.as_str(), true));
         if choose {
             let names: Vec<&str> = group.iter().map(|d| d.name).collect();
-            let default = group.iter().find(|d| d.binding.automatic).unwrap_or(&group[0]).name;
+            // Ask first: the variant that waits for an approval, where there is one.
+            let default = group.iter().find(|d| !d.binding.automatic).unwrap_or(&group[0]).name;
             parameters.insert(
                 choice_param.clone(),
                 json!({
@@ -221,7 +240,7 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
                             "Action": "sts:AssumeRole",
                             "Condition": {
                                 "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
-                                "ArnLike": {"aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:ssm:*:${AWS::AccountId}:automation-execution/*"}},
+                                "ArnLike": {"aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-execution/*"}},
                             },
                         }],
                     },
@@ -231,20 +250,30 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
             if has_statements {
                 role["Properties"]["Policies"] = json!([{"PolicyName": cut(d.name, 128), "PolicyDocument": d.policy}]);
             }
-            resources.insert(role_id.clone(), role);
-
             let b = d.binding;
             let mut params = Map::new();
             params.insert(b.resource_id_param.clone(), json!({"ResourceValue": {"Value": "RESOURCE_ID"}}));
             params.insert(
                 crate::builder::ASSUME_ROLE_PARAM.into(),
-                json!({"StaticValue": {"Values": [{"Fn::GetAtt": [role_id, "Arn"]}]}}),
+                json!({"StaticValue": {"Values": [{"Fn::GetAtt": [role_id.clone(), "Arn"]}]}}),
             );
             for (name, values) in &b.static_values {
                 params.insert(name.clone(), json!({"StaticValue": {"Values": values}}));
             }
+            if d.document.parameters.contains_key(NOTIFICATION_ARN_PARAM)
+                && !b.static_values.contains_key(NOTIFICATION_ARN_PARAM)
+            {
+                params.insert(
+                    NOTIFICATION_ARN_PARAM.into(),
+                    json!({"StaticValue": {"Values": [{"Ref": alerts::TOPIC}]}}),
+                );
+                publishers.push(json!({"Fn::GetAtt": [role_id.clone(), "Arn"]}));
+            }
             for (name, p) in b.open_parameters(d.document) {
-                let list = p.ty.data_type() == DataType::StringList;
+                if name == NOTIFICATION_ARN_PARAM {
+                    continue;
+                }
+                let list = parameters::is_list(p);
                 let text = p.description.as_deref().unwrap_or("A parameter of the runbook.");
                 // In the catalog, a runbook parameter is a template parameter per rule (the
                 // same name may mean different things in two runbooks), except the approvers,
@@ -255,11 +284,15 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
                     name.clone()
                 };
                 let (_, _, _, users) =
-                    open.entry(cfn_name.clone()).or_insert_with(|| (list, name.clone(), text.to_string(), Vec::new()));
+                    open.entry(cfn_name.clone()).or_insert_with(|| (p, name.clone(), text.to_string(), Vec::new()));
                 users.push(d.name);
                 let values = if list { json!({"Ref": cfn_name}) } else { json!([{"Ref": cfn_name}]) };
                 params.insert(name.clone(), json!({"StaticValue": {"Values": values}}));
             }
+            if let Some(policy) = role.pointer_mut("/Properties/Policies/0/PolicyDocument") {
+                *policy = bind_parameters(policy, &params, d.document);
+            }
+            resources.insert(role_id.clone(), role);
             let mut rem = json!({
                 "Type": "AWS::Config::RemediationConfiguration",
                 "Properties": {
@@ -298,72 +331,18 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
         }
     }
 
-    for (cfn_name, (list, name, text, users)) in open {
+    for (cfn_name, (p, name, text, users)) in open {
         let text = if catalog && name == SHARED_APPROVERS {
             "Who may approve the changes of the approval runbooks: IAM user names, user or role ARNs (1 to 10)."
         } else {
             text.as_str()
         };
-        parameters.insert(
-            cfn_name,
-            json!({
-                "Type": if list { "CommaDelimitedList" } else { "String" },
-                "Description": cut(&format!("{text} (parameter {name} of {})", users.join(", ")), 4000),
-            }),
-        );
+        let description = cut(&format!("{text} (parameter {name} of {})", users.join(", ")), 4000);
+        parameters.insert(cfn_name, parameters::template_parameter(p, &description));
     }
-    resources.insert(
-        "FailureTopic".into(),
-        json!({"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": "Remediation runbook failures"}}),
-    );
-    resources.insert(
-        "FailureTopicPolicy".into(),
-        json!({
-            "Type": "AWS::SNS::TopicPolicy",
-            "Properties": {
-                "Topics": [{"Ref": "FailureTopic"}],
-                "PolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [{
-                        "Sid": "EventBridgePublishesFailures",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "events.amazonaws.com"},
-                        "Action": "sns:Publish",
-                        "Resource": {"Ref": "FailureTopic"},
-                        "Condition": {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["FailureRule", "Arn"]}}},
-                    }],
-                },
-            }
-        }),
-    );
-    resources.insert(
-        "FailureEmailSubscription".into(),
-        json!({
-            "Type": "AWS::SNS::Subscription",
-            "Condition": "HasNotificationEmail",
-            "Properties": {"Protocol": "email", "Endpoint": {"Ref": "NotificationEmail"}, "TopicArn": {"Ref": "FailureTopic"}},
-        }),
-    );
-    resources.insert(
-        "FailureRule".into(),
-        json!({
-            "Type": "AWS::Events::Rule",
-            "Properties": {
-                "Description": "Automation executions of the remediation runbooks that end Failed, TimedOut or Cancelled.",
-                "State": "ENABLED",
-                "EventPattern": {
-                    "source": ["aws.ssm"],
-                    "detail-type": ["EC2 Automation Execution Status-change Notification"],
-                    "detail": {"Definition": document_refs, "Status": FAILED_STATUSES},
-                },
-                "Targets": [{"Id": "FailureTopic", "Arn": {"Ref": "FailureTopic"}}],
-            }
-        }),
-    );
-    outputs.insert(
-        "FailureTopicArn".into(),
-        json!({"Description": "The SNS topic notified of failed, timed-out or cancelled runs.", "Value": {"Ref": "FailureTopic"}}),
-    );
+    let mut sections = Sections { parameters, conditions, resources, outputs };
+    alerts::add(&mut sections, &document_refs, &publishers);
+    let Sections { parameters, conditions, resources, outputs } = sections;
 
     json!({
         "AWSTemplateFormatVersion": "2010-09-09",
@@ -407,9 +386,12 @@ mod tests {
         assert_eq!(r["Document"]["Properties"]["Content"], d.to_value());
         assert_eq!(r["Document"]["Properties"]["DocumentFormat"], "YAML");
         assert_eq!(r["AutomationRole"]["Properties"]["Policies"][0]["PolicyDocument"], policy);
+        let trust = &r["AutomationRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];
+        assert_eq!(trust["Principal"]["Service"], "ssm.amazonaws.com");
         assert_eq!(
-            r["AutomationRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"],
-            "ssm.amazonaws.com"
+            trust["Condition"]["ArnLike"]["aws:SourceArn"],
+            json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-execution/*"}),
+            "only this account's automation executions in the stack's Region"
         );
         let rem = &r["Remediation"]["Properties"];
         assert_eq!(rem["ConfigRuleName"], json!({"Ref": "ConfigRule"}));
@@ -423,7 +405,7 @@ mod tests {
         let pattern = &r["FailureRule"]["Properties"]["EventPattern"];
         assert_eq!(pattern["detail"]["Definition"], json!([{"Ref": "Document"}]));
         assert_eq!(pattern["detail"]["Status"], json!(["Failed", "TimedOut", "Cancelled"]));
-        assert_eq!(r["FailureRule"]["Properties"]["Targets"][0]["Arn"], json!({"Ref": "FailureTopic"}));
+        assert_eq!(r["FailureRule"]["Properties"]["Targets"][0]["Arn"], json!({"Ref": "NotificationTopic"}));
         assert!(t["Description"].as_str().unwrap().starts_with("Encrypt: Encrypt a bucket. Deploys"));
     }
 
@@ -477,7 +459,10 @@ mod tests {
             t["Parameters"]["S3BucketServerSideEncryptionEnabledRunbook"]["AllowedValues"],
             json!(["Encrypt", "Encrypt-WithApproval"])
         );
-        assert_eq!(t["Parameters"]["S3BucketServerSideEncryptionEnabledRunbook"]["Default"], "Encrypt");
+        assert_eq!(
+            t["Parameters"]["S3BucketServerSideEncryptionEnabledRunbook"]["Default"], "Encrypt-WithApproval",
+            "ask first"
+        );
         assert_eq!(r["EncryptWithApprovalRemediation"]["Condition"], "UseEncryptWithApproval");
         assert_eq!(r["EncryptWithApprovalRemediation"]["Properties"]["Automatic"], false);
         assert_eq!(
@@ -489,5 +474,88 @@ mod tests {
         assert!(r["CustomRemediation"].get("Condition").is_none());
         assert!(r["EncryptAutomationRole"]["Properties"].get("Policies").is_none(), "no empty policy");
         assert_eq!(r["FailureRule"]["Properties"]["EventPattern"]["detail"]["Definition"].as_array().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_notification_arn_parameter_gets_the_topic_and_its_role_may_use_the_key() {
+        let mut rb = Runbook::new("t");
+        rb.assume_role();
+        let _: Param<Str> = rb.param("BucketName", ParamSpec::new("The bucket."));
+        let a: Param<StrList> = rb.param("Approvers", ParamSpec::new("Who approves."));
+        let topic: Param<Str> = rb.param("NotificationArn", ParamSpec::new("The approval topic."));
+        rb.add(Step::new("Approve", Approve::new(&a).notification_arn(topic.value())));
+        let with = rb.build().unwrap();
+        let without = doc(true);
+        let b = Binding::new("R", "AWS::S3::Bucket", "BucketName").automatic(false);
+        let p = json!({"Version": "2012-10-17", "Statement": []});
+        let t = catalog_template(&[
+            Deployable { name: "With", document: &with, binding: &b, policy: &p },
+            Deployable { name: "Without", document: &without, binding: &b, policy: &p },
+        ]);
+        let r = &t["Resources"];
+        assert_eq!(
+            r["WithRemediation"]["Properties"]["Parameters"]["NotificationArn"]["StaticValue"]["Values"],
+            json!([{"Ref": "NotificationTopic"}])
+        );
+        assert!(r["WithoutRemediation"]["Properties"]["Parameters"].get("NotificationArn").is_none());
+        assert!(t["Parameters"].get("RNotificationArn").is_none(), "not left to the deployer");
+        let key = r["NotificationKey"]["Properties"]["KeyPolicy"]["Statement"].as_array().unwrap();
+        let publishers = key.iter().find(|s| s["Sid"] == "RunbooksPublishApprovalRequests").unwrap();
+        assert_eq!(publishers["Principal"]["AWS"], json!([{"Fn::GetAtt": ["WithAutomationRole", "Arn"]}]));
+    }
+
+    #[test]
+    fn template_parameters_keep_the_runbook_checks_and_exposed_ones_their_default() {
+        let mut rb = Runbook::new("t");
+        rb.assume_role();
+        let _: Param<Str> = rb.param("BucketName", ParamSpec::new("The bucket."));
+        let _: Param<Str> = rb.param("LogBucket", ParamSpec::new("Where logs go.").pattern("^[a-z0-9.-]{3,63}$"));
+        let _: Param<Str> = rb.param("Prefix", ParamSpec::new("Log prefix.").default("logs/").pattern("^[a-z/]*$"));
+        let _: Param<Str> = rb.param("Hidden", ParamSpec::new("Not exposed.").default("x"));
+        rb.add(Step::new("P", Pause::new()));
+        let d = rb.build().unwrap();
+        let p = json!({"Version": "2012-10-17", "Statement": []});
+        let b = Binding::new("R", "AWS::S3::Bucket", "BucketName").expose("Prefix");
+        let t = runbook_template(&Deployable { name: "Logs", document: &d, binding: &b, policy: &p });
+        assert_eq!(t["Parameters"]["LogBucket"]["AllowedPattern"], "^[a-z0-9.-]{3,63}$");
+        assert!(t["Parameters"]["LogBucket"].get("Default").is_none());
+        assert_eq!(t["Parameters"]["Prefix"]["Default"], "logs/");
+        assert_eq!(t["Parameters"]["Prefix"]["AllowedPattern"], "^[a-z/]*$");
+        assert!(t["Parameters"].get("Hidden").is_none(), "optional parameters are exposed only when asked");
+        assert_eq!(
+            t["Resources"]["Remediation"]["Properties"]["Parameters"]["Prefix"]["StaticValue"]["Values"],
+            json!([{"Ref": "Prefix"}])
+        );
+    }
+
+    #[test]
+    fn policy_conditions_bound_to_runbook_parameters_take_the_remediation_values() {
+        let mut rb = crate::prelude::Runbook::new("t");
+        rb.assume_role();
+        let id: crate::prelude::Param<crate::prelude::Str> = rb.param("RoleName", crate::prelude::ParamSpec::new("r"));
+        let arn: crate::prelude::Param<crate::prelude::Str> =
+            rb.param("PolicyArn", crate::prelude::ParamSpec::new("p"));
+        rb.add(crate::prelude::Step::new(
+            "Attach",
+            crate::prelude::ExecuteAwsApi::new("iam", "AttachRolePolicy")
+                .param("RoleName", &id)
+                .param("PolicyArn", &arn),
+        ));
+        let d = rb.build().unwrap();
+        let policy = crate::iam::derive_document(&d).policy_for(crate::iam::Form::Template, &Default::default());
+        let pinned = |t: &Value| {
+            t["Resources"]["AutomationRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find_map(|s| s.get("Condition").map(|c| c["ArnEquals"]["iam:PolicyARN"].clone()))
+                .unwrap()
+        };
+        let open = Binding::new("IAM_ROLE_MANAGED_POLICY_CHECK", "AWS::IAM::Role", "RoleName");
+        let t = runbook_template(&Deployable { name: "Attach", document: &d, binding: &open, policy: &policy });
+        assert_eq!(pinned(&t), json!({"Ref": "PolicyArn"}), "the template parameter");
+        let fixed = open.clone().static_value("PolicyArn", ["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
+        let t = runbook_template(&Deployable { name: "Attach", document: &d, binding: &fixed, policy: &policy });
+        assert_eq!(pinned(&t), "arn:aws:iam::aws:policy/ReadOnlyAccess", "the static value");
     }
 }

@@ -1,7 +1,9 @@
 //! The executor: runs steps with AWS's flow rules on the virtual clock.
 
+use super::backend::{AwsError, Helper, HelperKey};
 use super::clock::{parse_duration, parse_instant, Clock};
 use super::conditions::{as_text, holds};
+use super::faults::FaultState;
 use super::jsonpath::select;
 use super::mocks::{Answer, MockState};
 use super::substitution::{Scope, EXECUTION_ID};
@@ -27,6 +29,17 @@ struct Shared<'s, 'a> {
     children: usize,
     regex: HashMap<String, Result<regex::Regex, String>>,
     warnings: Vec<String>,
+    faults: FaultState,
+    /// The AWS backend, started at the first call that needs it; `Err` once it failed.
+    helper: Option<Result<Helper, AwsError>>,
+}
+
+impl Drop for Shared<'_, '_> {
+    fn drop(&mut self) {
+        if let Some(Ok(h)) = self.helper.take() {
+            h.give_back();
+        }
+    }
 }
 
 /// A step prepared once per document: the action inputs as written, whether they hold
@@ -119,6 +132,8 @@ pub(crate) fn run(sim: &Simulation) -> Trace {
         children: 0,
         regex: HashMap::new(),
         warnings: Vec::new(),
+        faults: FaultState::new(&sim.faults),
+        helper: None,
     };
     let mut trace = run_doc(&mut shared, sim.doc, Some(&sim.prepared), &sim.params, EXECUTION_ID.to_string(), 0);
     trace.calls = std::mem::take(&mut shared.calls);
@@ -232,6 +247,7 @@ impl Auto<'_, '_, '_> {
             outputs: &self.outputs,
             clock: self.shared.clock,
             execution_id: &self.execution_id,
+            region: &self.shared.sim.region,
         }
     }
 
@@ -476,6 +492,10 @@ impl Auto<'_, '_, '_> {
                 }
             }
             ActionKind::ChangeInstanceState => self.change_instance_state(&step.name, inputs, timeout),
+            ActionKind::CreateTags => self.create_tags(&step.name, inputs),
+            ActionKind::CreateImage => self.create_image(&step.name, inputs, timeout),
+            ActionKind::RunInstances => self.run_instances(&step.name, inputs, timeout),
+            ActionKind::DeleteImage => self.delete_image(&step.name, inputs),
             ActionKind::Sleep => {
                 let secs = if let Some(d) = inputs.get("Duration") {
                     parse_duration(&as_text(d).unwrap_or_default())
@@ -588,7 +608,16 @@ impl Auto<'_, '_, '_> {
                         step.name
                     ));
                 }
-                match script::run_python(&sim.python, inputs, timeout.unwrap_or(600), &self.execution_id) {
+                let env =
+                    script::ScriptEnv { python: &sim.python, endpoint: sim.endpoint.as_deref(), region: &sim.region };
+                let faults = self.shared.faults.for_script();
+                let run = script::run_python(&env, inputs, timeout.unwrap_or(600), &self.execution_id, &faults);
+                for mut c in run.calls {
+                    self.shared.faults.count(&c.service, &c.api);
+                    c.step = step.name.clone();
+                    self.shared.calls.push(c);
+                }
+                match run.result {
                     Ok(payload) => {
                         let mut o = Map::new();
                         o.insert("Payload".into(), payload.clone());
@@ -606,9 +635,18 @@ impl Auto<'_, '_, '_> {
         }
     }
 
-    /// Makes one API call against the mocks and records it.
+    /// Makes one API call and records it: an injected fault first, then the mocks, then the
+    /// endpoint (when the simulation has one).
     fn call(&mut self, step: &str, service: &str, api: &str, input: Value) -> Result<Value, String> {
-        let answer = self.shared.mocks.call(service, api, &input);
+        let answer = match self.shared.faults.call(service, api) {
+            Some(f) => Answer::Error(f.message(api)),
+            None => match self.shared.mocks.call(service, api, &input) {
+                Answer::Missing(why) if self.shared.sim.endpoint.is_some() => {
+                    self.endpoint_call(service, api, &input, why)
+                }
+                other => other,
+            },
+        };
         let (result, error) = match answer {
             Answer::Ok(v) => (Ok(v), None),
             Answer::Error(e) => (Err(e.clone()), Some(e)),
@@ -622,6 +660,35 @@ impl Auto<'_, '_, '_> {
             error,
         });
         result
+    }
+
+    /// Calls the simulation's endpoint through the backend.
+    fn endpoint_call(&mut self, service: &str, api: &str, input: &Value, no_mock: String) -> Answer {
+        let sim = self.shared.sim;
+        let Some(endpoint) = sim.endpoint.as_deref() else { return Answer::Missing(no_mock) };
+        let helper = self.shared.helper.get_or_insert_with(|| {
+            Helper::take(&HelperKey {
+                python: sim.python.clone(),
+                endpoint: endpoint.to_string(),
+                region: sim.region.clone(),
+            })
+        });
+        let helper = match helper {
+            Ok(h) => h,
+            Err(e) => return Answer::Missing(format!("{service} {api} could not be sent to {endpoint}: {e}")),
+        };
+        match helper.call(service, api, input) {
+            Ok(v) => Answer::Ok(v),
+            Err(AwsError::Aws { code, message }) => {
+                Answer::Error(format!("An error occurred ({code}) when calling the {api} operation: {message}"))
+            }
+            Err(AwsError::Invalid(m)) => Answer::Error(format!("{service} {api}: {m}")),
+            Err(e @ AwsError::Helper(_)) => {
+                let why = format!("{service} {api} could not be sent to {endpoint}: {e}");
+                self.shared.helper = Some(Err(e));
+                Answer::Missing(why)
+            }
+        }
     }
 
     /// Waits one poll interval, or reports a timeout (and moves the clock to the deadline).
@@ -690,6 +757,174 @@ impl Auto<'_, '_, '_> {
                 return Attempt::TimedOut(format!("{e} waiting for {desired}; the instances are {states:?}"));
             }
         }
+    }
+
+    /// Calls `api` every [`POLL_SECONDS`] until `done` says the response is final (`Ok(true)`)
+    /// or failed (`Err`), or the deadline passes.
+    fn poll(
+        &mut self,
+        step: &str,
+        api: &str,
+        input: &Value,
+        timeout: Option<u64>,
+        done: impl Fn(&Value) -> Result<bool, String>,
+    ) -> Result<Value, Box<Attempt>> {
+        let deadline = timeout.map(|t| self.shared.clock.now().saturating_add(t));
+        loop {
+            let resp = self.call(step, "ec2", api, input.clone()).map_err(|e| Box::new(Attempt::Fail(e)))?;
+            match done(&resp) {
+                Ok(true) => return Ok(resp),
+                Ok(false) => {}
+                Err(e) => return Err(Box::new(Attempt::Fail(e))),
+            }
+            if let Some(e) = self.wait_or_time_out(deadline, POLL_SECONDS) {
+                return Err(Box::new(Attempt::TimedOut(format!("{e} polling {api}"))));
+            }
+        }
+    }
+
+    /// `aws:createTags`: ec2 `CreateTags` for EC2 resources, ssm `AddTagsToResource` for the
+    /// Systems Manager resource types.
+    fn create_tags(&mut self, step: &str, inputs: &Map) -> Attempt {
+        let ids = match inputs.get("ResourceIds") {
+            Some(Value::Array(a)) => a.clone(),
+            Some(v @ Value::String(_)) => vec![v.clone()],
+            _ => return Attempt::Fail("`ResourceIds` must be a list of resource ids".into()),
+        };
+        let tags = inputs.get("Tags").cloned().unwrap_or(Value::Array(Vec::new()));
+        let ty = inputs.get("ResourceType").and_then(as_text).unwrap_or_else(|| "EC2".into());
+        let result = if ty == "EC2" {
+            self.call(step, "ec2", "CreateTags", json!({"Resources": ids, "Tags": tags})).map(|_| ())
+        } else {
+            ids.iter().try_for_each(|id| {
+                let input = json!({"ResourceType": ty, "ResourceId": id, "Tags": tags});
+                self.call(step, "ssm", "AddTagsToResource", input).map(|_| ())
+            })
+        };
+        match result {
+            Ok(()) => Attempt::Ok { response: None, outputs: Map::new(), next: None },
+            Err(e) => Attempt::Fail(e),
+        }
+    }
+
+    /// `aws:createImage`: ec2 `CreateImage`, then `DescribeImages` until the image is available.
+    fn create_image(&mut self, step: &str, inputs: &Map, timeout: Option<u64>) -> Attempt {
+        let mut input = Map::new();
+        for (from, to) in [
+            ("InstanceId", "InstanceId"),
+            ("ImageName", "Name"),
+            ("ImageDescription", "Description"),
+            ("NoReboot", "NoReboot"),
+            ("BlockDeviceMappings", "BlockDeviceMappings"),
+        ] {
+            if let Some(v) = inputs.get(from) {
+                input.insert(to.into(), v.clone());
+            }
+        }
+        let id = match self.call(step, "ec2", "CreateImage", Value::Object(input)) {
+            Ok(r) => r.get("ImageId").and_then(as_text).unwrap_or_default(),
+            Err(e) => return Attempt::Fail(e),
+        };
+        let state = |r: &Value| r.pointer("/Images/0/State").and_then(as_text).unwrap_or_default();
+        let polled =
+            self.poll(step, "DescribeImages", &json!({"ImageIds": [id]}), timeout, |r| match state(r).as_str() {
+                "available" => Ok(true),
+                s @ ("failed" | "invalid" | "deregistered" | "error") => Err(format!("the image {id} is {s}")),
+                _ => Ok(false),
+            });
+        match polled {
+            Ok(r) => {
+                let mut o = Map::new();
+                o.insert("ImageId".into(), json!(id));
+                o.insert("ImageState".into(), json!(state(&r)));
+                Attempt::Ok { response: None, outputs: o, next: None }
+            }
+            Err(a) => *a,
+        }
+    }
+
+    /// `aws:runInstances`: ec2 `RunInstances`, then `DescribeInstances` until every instance runs.
+    fn run_instances(&mut self, step: &str, inputs: &Map, timeout: Option<u64>) -> Attempt {
+        let mut input = Map::new();
+        input.insert("MinCount".into(), inputs.get("MinInstanceCount").cloned().unwrap_or(json!(1)));
+        input.insert("MaxCount".into(), inputs.get("MaxInstanceCount").cloned().unwrap_or(json!(1)));
+        for (k, v) in inputs {
+            match k.as_str() {
+                "MinInstanceCount" | "MaxInstanceCount" => {}
+                "IamInstanceProfileArn" => {
+                    input.insert("IamInstanceProfile".into(), json!({"Arn": v}));
+                }
+                "IamInstanceProfileName" => {
+                    input.insert("IamInstanceProfile".into(), json!({"Name": v}));
+                }
+                "Monitoring" if !v.is_object() => {
+                    let on = as_text(v).is_some_and(|t| t.eq_ignore_ascii_case("true"));
+                    input.insert("Monitoring".into(), json!({"Enabled": on}));
+                }
+                _ => {
+                    input.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        let ids: Vec<Value> = match self.call(step, "ec2", "RunInstances", Value::Object(input)) {
+            Ok(r) => r
+                .get("Instances")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(|i| i.get("InstanceId").cloned()).collect())
+                .unwrap_or_default(),
+            Err(e) => return Attempt::Fail(e),
+        };
+        let states = |r: &Value| -> Vec<String> {
+            r.get("Reservations")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|res| res.get("Instances").and_then(Value::as_array))
+                .flatten()
+                .filter_map(|i| i.pointer("/State/Name").and_then(as_text))
+                .collect()
+        };
+        let polled = self.poll(step, "DescribeInstances", &json!({"InstanceIds": ids}), timeout, |r| {
+            let s = states(r);
+            if s.iter().any(|x| x == "terminated" || x == "shutting-down") {
+                return Err(format!("an instance ended {s:?} instead of running"));
+            }
+            Ok(!s.is_empty() && s.iter().all(|x| x == "running"))
+        });
+        match polled {
+            Ok(r) => {
+                let mut o = Map::new();
+                o.insert("InstanceIds".into(), Value::Array(ids));
+                o.insert("InstanceStates".into(), json!(states(&r)));
+                Attempt::Ok { response: None, outputs: o, next: None }
+            }
+            Err(a) => *a,
+        }
+    }
+
+    /// `aws:deleteImage`: ec2 `DescribeImages` for the image's snapshots, `DeregisterImage`,
+    /// then `DeleteSnapshot` for each snapshot.
+    fn delete_image(&mut self, step: &str, inputs: &Map) -> Attempt {
+        let id = inputs.get("ImageId").and_then(as_text).unwrap_or_default();
+        let snapshots: Vec<Value> = match self.call(step, "ec2", "DescribeImages", json!({"ImageIds": [id]})) {
+            Ok(r) => r
+                .pointer("/Images/0/BlockDeviceMappings")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|m| m.pointer("/Ebs/SnapshotId").cloned())
+                .collect(),
+            Err(e) => return Attempt::Fail(e),
+        };
+        if let Err(e) = self.call(step, "ec2", "DeregisterImage", json!({"ImageId": id})) {
+            return Attempt::Fail(e);
+        }
+        for s in snapshots {
+            if let Err(e) = self.call(step, "ec2", "DeleteSnapshot", json!({"SnapshotId": s})) {
+                return Attempt::Fail(e);
+            }
+        }
+        Attempt::Ok { response: None, outputs: Map::new(), next: None }
     }
 
     fn run_loop(&mut self, p: &Prepared, inputs: &Map, iteration: Option<u64>) -> Attempt {

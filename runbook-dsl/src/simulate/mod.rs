@@ -35,15 +35,20 @@
 //! assert_eq!(trace.mutating_calls()[0].api, "PutBucketVersioning");
 //! ```
 
+mod backend;
 pub mod clock;
 mod conditions;
 mod executor;
+mod faults;
 pub mod jsonpath;
 mod mocks;
+mod sandbox;
 mod script;
 pub mod substitution;
 mod trace;
 
+pub use backend::{Aws, AwsError};
+pub use faults::{Fault, DEFAULT_FAULT_CODE};
 pub use mocks::{Mock, MockError, Response, Target};
 pub use trace::{Call, Status, StepTrace, Trace};
 
@@ -74,6 +79,9 @@ pub struct Simulation<'a> {
     pub(crate) children: HashMap<String, &'a Document>,
     pub(crate) run_scripts: bool,
     pub(crate) python: String,
+    pub(crate) endpoint: Option<String>,
+    pub(crate) region: String,
+    pub(crate) faults: Vec<Fault>,
     /// `allowedPattern`s of the document's parameters, compiled once.
     pub(crate) patterns: HashMap<String, regex::Regex>,
     /// The document's steps, prepared once.
@@ -95,6 +103,9 @@ impl<'a> Simulation<'a> {
             children: HashMap::new(),
             run_scripts: false,
             python: "python3".into(),
+            endpoint: None,
+            region: substitution::REGION.into(),
+            faults: Vec::new(),
             patterns: doc
                 .parameters
                 .values()
@@ -159,14 +170,49 @@ impl<'a> Simulation<'a> {
         self
     }
     /// Run the Python handlers of `aws:executeScript` steps that have no step mock with the
-    /// local interpreter (`python3`).
+    /// local interpreter (`python3`), in a sandbox: a private temporary directory, no AWS
+    /// variable, profile or configuration of the user, dummy credentials, the
+    /// [`Simulation::endpoint`] (or, without one, an endpoint that refuses every connection, so
+    /// boto3 never reaches AWS), the step's time limit. The AWS calls a script makes through
+    /// botocore are in the trace.
     pub fn run_scripts(mut self, yes: bool) -> Self {
         self.run_scripts = yes;
         self
     }
-    /// The Python interpreter used by [`Simulation::run_scripts`] (default `python3`).
+    /// The Python interpreter of scripts and of the AWS backend (default `python3`; the
+    /// backend needs botocore, scripts that call AWS need boto3).
     pub fn python(mut self, program: impl Into<String>) -> Self {
         self.python = program.into();
+        self
+    }
+    /// Calls AWS at this endpoint (a stateful emulator such as moto or LocalStack) through
+    /// botocore, for every API call no mock answers: `aws:executeAwsApi`, assert and wait
+    /// steps (a wait asks the endpoint at each poll, on the virtual clock),
+    /// `aws:changeInstanceState`, `aws:createTags`, `aws:createImage`, `aws:runInstances`,
+    /// `aws:deleteImage`, and the scripts' boto3 calls.
+    ///
+    /// ```no_run
+    /// # let doc = runbook_dsl::read::from_str("schemaVersion: '0.3'\nmainSteps: []\n").unwrap();
+    /// use runbook_dsl::simulate::{Fault, Simulation};
+    /// let trace = Simulation::new(&doc)
+    ///     .endpoint("http://127.0.0.1:5000")
+    ///     .run_scripts(true)
+    ///     .fail(Fault::new("s3", "PutBucketVersioning").with_code("AccessDenied"))
+    ///     .run();
+    /// ```
+    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = Some(url.into());
+        self
+    }
+    /// The Region the endpoint is called in (default `us-east-1`, also `{{ global:REGION }}`).
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = region.into();
+        self
+    }
+    /// Makes calls fail with an AWS error (see [`Fault`]); checked before mocks and the
+    /// endpoint, for scripts' calls too.
+    pub fn fail(mut self, fault: Fault) -> Self {
+        self.faults.push(fault);
         self
     }
     /// Runs the automation and returns its trace. A start request AWS would reject (a missing,

@@ -21,6 +21,8 @@ pub(crate) struct Scope<'a> {
     pub outputs: &'a HashMap<String, Map>,
     pub clock: Clock,
     pub execution_id: &'a str,
+    /// `{{ global:REGION }}` ([`REGION`] unless the simulation names another).
+    pub region: &'a str,
 }
 
 /// The reference when `s` is exactly one `{{ expr }}` (surrounding spaces allowed).
@@ -90,7 +92,7 @@ impl Scope<'_> {
         let text = |s: &str| Ok(Value::String(s.to_string()));
         match expr {
             "global:ACCOUNT_ID" => return text(ACCOUNT_ID),
-            "global:REGION" => return text(REGION),
+            "global:REGION" => return text(self.region),
             "global:AWS_PARTITION" => return text(PARTITION),
             "global:DATE" => return Ok(Value::String(self.clock.date())),
             "global:DATE_TIME" => return Ok(Value::String(self.clock.date_time())),
@@ -139,6 +141,7 @@ mod tests {
             outputs: &outputs,
             clock: Clock::default(),
             execution_id: "x-1",
+            region: REGION,
         };
         f(&scope);
     }

@@ -91,9 +91,18 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         if !is_mutating(&at.step.action) || changes_no_resource(&at.step.action) || !main[at.scope].contains(&i) {
             continue;
         }
-        let after = reach(cx, i, |e| e == Edge::Success);
-        let covered = after.iter().any(|&j| matches!(cx.steps[j].step.on_failure, Some(OnFailure::Step(_))));
-        let later_can_fail = after.iter().any(|&j| j != i && can_fail_after_change(cx.steps[j].step));
+        let covered_from = |k: usize| {
+            let after = reach(cx, k, |e| e == Edge::Success);
+            after.iter().any(|&j| matches!(cx.steps[j].step.on_failure, Some(OnFailure::Step(_))))
+        };
+        let can_fail_from = |k: usize| {
+            let after = reach(cx, k, |e| e == Edge::Success);
+            after.iter().any(|&j| j != i && can_fail_after_change(cx.steps[j].step))
+        };
+        // A step in a loop body is also covered by what runs after its enclosing loops.
+        let enclosing: Vec<usize> = at.chain.iter().rev().skip(1).map(|&(scope, idx)| cx.scopes[scope][idx]).collect();
+        let covered = covered_from(i) || enclosing.iter().any(|&k| covered_from(k));
+        let later_can_fail = can_fail_from(i) || enclosing.iter().any(|&k| can_fail_from(k));
         if !covered && later_can_fail {
             out.push(diag(
                 "W001",

@@ -27,7 +27,7 @@ mod suggest;
 pub(crate) use document::fits;
 pub use document::{MAX_ATTACHMENTS, MAX_DOCUMENT_BYTES};
 pub use lints::{is_mutating, CHANGES_NO_RESOURCE};
-pub(crate) use refs::runs_before;
+pub(crate) use refs::reads_outputs_of;
 pub use steps::{max_timeout, NOT_ON_CANCEL_TARGET};
 pub(crate) use suggest::did_you_mean;
 

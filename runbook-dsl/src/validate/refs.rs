@@ -46,6 +46,18 @@ pub(super) fn references(text: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
+/// Whether any of `steps` reads an output of the step `name` (`{{ name.Output }}` anywhere in
+/// its inputs, script included). The builder uses it to keep an undo that reads a change's
+/// outputs from running when the change itself failed (and produced none).
+pub(crate) fn reads_outputs_of(steps: &[crate::model::Step], name: &str) -> bool {
+    let prefix = format!("{name}.");
+    steps.iter().any(|s| {
+        let text = serde_json::to_string(s).unwrap_or_default();
+        let found = references(&text).any(|(_, expr)| expr.starts_with(&prefix));
+        found
+    })
+}
+
 /// Walks `v` with its field path in one growing buffer; a path is copied out only where a
 /// reference is found (most values hold none).
 fn collect_at<'v>(v: &'v Value, path: &mut String, skip_steps: bool, out: &mut Vec<Found<'v>>) {

@@ -1,6 +1,12 @@
-//! Stop an EC2 instance that AWS Config found non-compliant (for example missing required tags
-//! or holding a public IP). Config passes the instance id (`i-...`) as the resource id. Written
-//! with the macros.
+//! Quarantine an EC2 instance that AWS Config found without its required tags
+//! (`REQUIRED_TAGS`): stop it, so that an unowned, unaccounted-for instance stops serving and
+//! costing until someone tags it and starts it again. Config passes the instance id (`i-...`).
+//! Written with the macros.
+//!
+//! This is a quarantine, not a fix: the rule stays NON_COMPLIANT until the tags are set (the
+//! runbook cannot know the right values), and a rerun finds the instance stopped and ends
+//! without a change. A public IP is the business of `ec2_remove_public_ip` (stopping does not
+//! remove an Elastic IP, and an auto-assigned address comes back on start).
 
 use super::common;
 use super::ConfigTarget;
@@ -9,18 +15,15 @@ use runbook_dsl::prelude::*;
 
 const STATE: &str = "$.Reservations[0].Instances[0].State.Name";
 
-/// The Config finding: an instance that breaks a rule such as `EC2_INSTANCE_NO_PUBLIC_IP` or
-/// `REQUIRED_TAGS`; Config passes the instance id.
-pub const TARGET: ConfigTarget = ConfigTarget {
-    config_rule: "EC2_INSTANCE_NO_PUBLIC_IP",
-    resource_type: "AWS::EC2::Instance",
-    resource_id_param: "InstanceId",
-};
+/// The Config finding: `REQUIRED_TAGS` on an EC2 instance; Config passes the instance id. The
+/// rule's `tag1Key` is set in `wiring.rs` (`RULE_INPUT_PARAMETERS`).
+pub const TARGET: ConfigTarget =
+    ConfigTarget { config_rule: "REQUIRED_TAGS", resource_type: "AWS::EC2::Instance", resource_id_param: "InstanceId" };
 
 /// The parameters besides `AutomationAssumeRole`.
 #[derive(Parameters)]
 pub struct Params {
-    /// (Required) The instance to stop, as AWS Config passes it (RESOURCE_ID).
+    /// (Required) The instance to quarantine, as AWS Config passes it (RESOURCE_ID).
     #[param(allowed_pattern = "^i-[a-f0-9]{8,17}$")]
     pub instance_id: String,
 }
@@ -28,16 +31,22 @@ pub struct Params {
 /// Builds the runbook; `approval` adds an approval before the first change.
 pub fn build(approval: bool) -> Result<Document, BuildError> {
     let mut rb = Runbook::new(
-        "Stops an EC2 instance that AWS Config found non-compliant (for example `EC2_INSTANCE_NO_PUBLIC_IP` \
-         or `REQUIRED_TAGS`), so that it stops serving until someone fixes it.\n\n\
-         The runbook reads the instance state first: an instance that is already stopped, stopping, \
-         shutting down or terminated is left untouched and the run says so. Otherwise it stops the \
-         instance and verifies that it reached the `stopped` state. If the stop or its check fails, \
-         or the run is cancelled, the undo starts the instance again and the run ends Failed.",
+        "Quarantines an EC2 instance that AWS Config found without its required tags (`required-tags`): \
+         stops it, so that it stops serving and costing until someone tags it and starts it again.\n\n\
+         This is a quarantine, not a fix: the rule stays NON_COMPLIANT until the tags are set, and a \
+         rerun finds the instance stopped and ends without a change. The runbook reads the instance \
+         state first: an instance that is already stopped, stopping, shutting down or terminated is \
+         left untouched and the run says so. Otherwise it stops the instance (instance store data is \
+         lost; an auto-assigned public IPv4 address is released and a new one is assigned on start; \
+         an Elastic IP stays) and verifies that it reached the `stopped` state. If the stop or its \
+         check fails, or the run is cancelled, the undo starts the instance again and the run ends \
+         Failed. Permissions: `aws:changeInstanceState` polls the state with \
+         `ec2:DescribeInstanceStatus` besides `ec2:DescribeInstances` (AWS's own \
+         AmazonSSMAutomationRole grants it next to StopInstances).",
     );
     rb.assume_role();
     let p = rb.params::<Params>();
-    let approvers = common::approvers(&mut rb, approval, "stopping the instance");
+    let approvers = common::approvers(&mut rb, approval, "quarantining (stopping) the instance");
     let state_is = |states: Vec<&str>| {
         AssertAwsResourceProperty::new("ec2", "DescribeInstances", STATE, states)
             .param("InstanceIds", vec![p.instance_id.value()])
@@ -53,10 +62,10 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             ApproveStop
         };
         /// Confirms that the instance is stopped or terminated. The resource is already compliant; nothing was changed.
-        AlreadyStopped: state_is(vec!["stopped", "stopping", "terminated", "shutting-down"]), end;
+        AlreadyStopped: state_is(vec!["stopped", "stopping", "terminated", "shutting-down"]), timeout 20, end;
         /// Waits for an approver; a rejection ends the run without any change.
         #[when(let Some(a) = &approvers)]
-        ApproveStop: approve(a, format!("Stop EC2 instance {}, flagged by AWS Config?", p.instance_id)), next StopInstance;
+        ApproveStop: approve(a, format!("Quarantine EC2 instance {}, flagged by AWS Config for missing required tags, by stopping it?", p.instance_id)), next StopInstance;
         /// Stops the instance and waits until it is stopped.
         StopInstance: ChangeInstanceState::new(vec![p.instance_id.value()], "stopped"), timeout 600, critical true, undo {
             /// Undo: starts the instance again.

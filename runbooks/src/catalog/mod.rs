@@ -8,6 +8,7 @@ mod cloudtrail_multi_region;
 mod common;
 mod ebs_encrypt_volume;
 mod ebs_encryption_by_default;
+mod ec2_remove_public_ip;
 mod ec2_stop_instance;
 mod iam_attach_managed_policy;
 mod kms_key_rotation;
@@ -72,6 +73,7 @@ type Builder = fn(bool) -> Result<Document, BuildError>;
 /// `<name>-WithApproval` (manual).
 const REMEDIATIONS: &[(&str, ConfigTarget, Builder)] = &[
     ("Remediate-EC2-StopInstance", ec2_stop_instance::TARGET, ec2_stop_instance::build),
+    ("Remediate-EC2-RemovePublicIp", ec2_remove_public_ip::TARGET, ec2_remove_public_ip::build),
     ("Remediate-S3-EnableDefaultEncryption", s3_default_encryption::TARGET, s3_default_encryption::build),
     ("Remediate-EC2-RevokeOpenIngress", security_group_open_ingress::TARGET, security_group_open_ingress::build),
     ("Remediate-EBS-EnableEncryptionByDefault", ebs_encryption_by_default::TARGET, ebs_encryption_by_default::build),

@@ -3,7 +3,13 @@
 //! ```text
 //! runbook simulate PATH [--param K=V]... [--mocks FILE] [--approve|--reject] [--resume]
 //!                       [--cancel-at STEP] [--child NAME=PATH]... [--run-scripts]
+//!                       [--endpoint-url URL [--region R]] [--fail service.Operation[=Code][@N]]...
+//!                       [--python PATH]
 //! ```
+//!
+//! With `--endpoint-url` (moto, LocalStack), every API call no mock answers goes to that
+//! endpoint through botocore; scripts run by `--run-scripts` call it too, with dummy
+//! credentials. Without it, scripts get an endpoint that refuses every connection.
 //!
 //! Prints `{"status", "steps": [{"name", "action", "status", "inputs", "outputs", "attempts",
 //! "failure", ...}], "calls": [{"service", "api", "input", ...}], "outputs"}`. Exit code 0 when
@@ -12,7 +18,7 @@
 
 use clap::Args as ClapArgs;
 use runbook_dsl::model::{Document, Map, Value};
-use runbook_dsl::simulate::{Mock, Simulation, Status, Trace};
+use runbook_dsl::simulate::{Fault, Mock, Simulation, Status, Trace};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -44,9 +50,25 @@ pub struct Args {
     /// available by name without this). Repeatable.
     #[arg(long = "child", value_name = "NAME=PATH")]
     pub children: Vec<String>,
-    /// Run `aws:executeScript` Python handlers that have no step mock with the local `python3`.
+    /// Run `aws:executeScript` Python handlers that have no step mock, in a sandbox: private
+    /// temporary directory, no AWS variable or profile of yours, dummy credentials, the
+    /// `--endpoint-url` (or none that answers), the step's time limit.
     #[arg(long)]
     pub run_scripts: bool,
+    /// A stateful AWS emulator (e.g. moto: `http://127.0.0.1:5000`) that answers every API call
+    /// no mock answers, through botocore (the `--python` interpreter needs botocore).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// The Region for the endpoint and `{{ global:REGION }}` (default us-east-1).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Makes calls fail with an AWS error: every call of the operation, or only its Nth
+    /// (default code InternalFailure). Repeatable.
+    #[arg(long = "fail", value_name = "service.Operation[=Code][@N]")]
+    pub faults: Vec<String>,
+    /// The Python interpreter for scripts and the AWS backend (default python3).
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<String>,
 }
 
 /// A problem that stops the command before or instead of a run (exit code 2).
@@ -107,6 +129,23 @@ pub fn simulate(args: &Args) -> Result<Trace, UsageError> {
     }
 
     let mut sim = Simulation::new(&doc).mocks(mocks).run_scripts(args.run_scripts);
+    if let Some(url) = &args.endpoint_url {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(UsageError(format!(
+                "--endpoint-url `{url}`: expected an http(s) URL, e.g. http://127.0.0.1:5000"
+            )));
+        }
+        sim = sim.endpoint(url.clone());
+    }
+    if let Some(r) = &args.region {
+        sim = sim.region(r.clone());
+    }
+    if let Some(p) = &args.python {
+        sim = sim.python(p.clone());
+    }
+    for f in &args.faults {
+        sim = sim.fail(Fault::parse(f).map_err(|e| UsageError(format!("--fail {e}")))?);
+    }
     for (k, v) in params {
         sim = sim.param(k, v);
     }
