@@ -288,6 +288,7 @@ fn fixture(base: &str) -> Option<Fixture> {
         "Remediate-EC2-RemovePublicIp" => Some(ec2_remove_public_ip()),
         "Remediate-EBS-EncryptVolume" => Some(ebs_encrypt_volume()),
         "Remediate-RDS-EncryptInstance" => Some(rds_encrypt_instance()),
+        "Remediate-RDS-EncryptCluster" => Some(rds_encrypt_cluster()),
         _ => None,
     }
 }
@@ -464,6 +465,75 @@ fn rds_encrypt_instance() -> Fixture {
             &rds_shared(),
         ),
         fix: ("rds", "RestoreDBInstanceFromDBSnapshot"),
+    }
+}
+
+const CLUSTER: &str = "cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/// The DB cluster of the RDS cluster fixtures.
+fn rds_cluster(encrypted: bool, status: &str) -> Value {
+    json!({"DBClusters": [{"DBClusterIdentifier": "orders", "DbClusterResourceId": CLUSTER, "StorageEncrypted": encrypted,
+        "Engine": "aurora-postgresql", "EngineVersion": "16.4", "Port": 5432, "DBSubnetGroup": "private",
+        "DBClusterParameterGroup": "default.aurora-postgresql16", "VpcSecurityGroups": [{"VpcSecurityGroupId": "sg-0123456789abcdef0"}],
+        "Status": status}]})
+}
+
+/// The evaluated cluster, looked up by its `DbClusterResourceId`.
+fn cluster_lookup() -> Mock {
+    api("rds", "DescribeDBClusters").when(json!({"Filters": [{"Name": "db-cluster-resource-id", "Values": [CLUSTER]}]}))
+}
+
+/// The classification script of `Remediate-RDS-EncryptCluster` (boto3: a step mock).
+fn cluster_classified(remediable: bool) -> Mock {
+    let members = if remediable { vec!["orders-1", "orders-2"] } else { vec![] };
+    Mock::step("ClassifyCluster").outputs(json!({"Payload": {"Remediable": remediable, "MemberIds": members,
+        "MemberCount": members.len(), "Outcome": if remediable { "orders can be replaced" } else { "not remediable here: orders is a Multi-AZ DB cluster" }}}))
+}
+
+fn cluster_shared() -> Vec<Mock> {
+    vec![
+        cluster_classified(true),
+        api("rds", "CreateDBClusterSnapshot")
+            .responds(json!({"DBClusterSnapshot": {"DBClusterSnapshotIdentifier": "orders-unencrypted"}})),
+        api("rds", "DescribeDBClusterSnapshots").responds(json!({"DBClusterSnapshots": [{"Status": "available"}]})),
+        api("rds", "CopyDBClusterSnapshot")
+            .responds(json!({"DBClusterSnapshot": {"DBClusterSnapshotIdentifier": "orders-encrypted"}})),
+        api("rds", "RestoreDBClusterFromSnapshot")
+            .responds(json!({"DBCluster": {"DbClusterResourceId": "cluster-ZYXWVUTSRQPONMLKJIHGFEDCBA"}})),
+        api("rds", "DescribeDBInstances")
+            .responds(json!({"DBInstances": [{"DBInstanceClass": "db.r6g.large", "DBInstanceStatus": "available"}]})),
+        api("rds", "CreateDBInstance").responds(json!({})),
+        Mock::step("VerifyNewMembers")
+            .outputs(json!({"Payload": {"Ready": ["orders-1-encrypted", "orders-2-encrypted"]}})),
+        api("rds", "ModifyDBCluster").responds(json!({})),
+        api("rds", "StopDBCluster").responds(json!({})),
+        api("rds", "DeleteDBInstance").responds(json!({})),
+        Mock::step("UndoWaitMembersGone").outputs(json!({"Payload": {"Ready": []}})),
+        api("rds", "DeleteDBCluster").responds(json!({})),
+        api("rds", "DeleteDBClusterSnapshot").responds(json!({})),
+        api("rds", "DescribeDBClusters").responds(rds_cluster(true, "available")),
+    ]
+}
+
+/// Cluster snapshot, encrypted copy, restored cluster and instances, swap, stop the original.
+fn rds_encrypt_cluster() -> Fixture {
+    Fixture {
+        params: vec![("DbClusterResourceId", json!(CLUSTER))],
+        compliant: vec![cluster_lookup().responds(rds_cluster(true, "available")), cluster_classified(true)],
+        noncompliant: with(
+            vec![cluster_lookup()
+                .responds(rds_cluster(false, "available"))
+                .then_responds(rds_cluster(false, "stopped"))],
+            &cluster_shared(),
+        ),
+        fix_fails: with(
+            vec![
+                cluster_lookup().responds(rds_cluster(false, "available")),
+                api("rds", "RestoreDBClusterFromSnapshot").error("InsufficientDBClusterCapacityFault", "no capacity"),
+            ],
+            &cluster_shared(),
+        ),
+        fix: ("rds", "RestoreDBClusterFromSnapshot"),
     }
 }
 
@@ -951,4 +1021,78 @@ fn ebs_encryption_cancels_quickly_and_never_deletes_the_new_volume_unsnapshotted
     let delete = order.iter().position(|a| *a == "DeleteVolume").expect("the new volume deleted");
     assert!(snap < delete, "{order:?}");
     assert!(t.executed().contains(&"UndoWaitNewVolumeSnapshot"));
+}
+
+/// Issue 15, RDS cluster encryption: the same safety rules as the instance runbook.
+#[test]
+fn rds_cluster_encryption_recreates_the_instances_and_undoes_safely() {
+    let catalog = runbooks::catalog().expect("the catalog builds");
+    let entry = catalog.iter().find(|e| e.name == "Remediate-RDS-EncryptCluster").expect("the runbook");
+    let sim = |mocks: Vec<Mock>| {
+        Simulation::new(&entry.document)
+            .param("AutomationAssumeRole", ROLE)
+            .param("DbClusterResourceId", CLUSTER)
+            .param("Approvers", json!([APPROVERS]))
+            .mocks(mocks)
+            .approve()
+    };
+    let unencrypted = || cluster_lookup().responds(rds_cluster(false, "available"));
+
+    // Fixed: one instance per original, the original stopped (found by its resource id).
+    let t = sim(rds_encrypt_cluster().noncompliant).run();
+    assert_eq!(t.status, Status::Success, "{:?} {:?}", t.failure, t.executed());
+    let created: Vec<&Value> =
+        t.calls_to("rds", "CreateDBInstance").iter().map(|c| &c.input["DBInstanceIdentifier"]).collect();
+    assert_eq!(created, [&json!("orders-1-encrypted"), &json!("orders-2-encrypted")]);
+    assert_eq!(t.calls_to("rds", "StopDBCluster")[0].input["DBClusterIdentifier"], "orders-unencrypted");
+    assert_eq!(t.executed().last(), Some(&"VerifyOriginalStopped"));
+
+    // Refused: nothing changed.
+    let t = sim(vec![unencrypted(), cluster_classified(false)]).run();
+    assert_eq!(t.status, Status::Success);
+    assert!(t.mutating_calls().is_empty());
+    assert_eq!(t.executed().last(), Some(&"NotRemediable"));
+
+    // The copy under the original name is not encrypted: renames undone, instances deleted,
+    // the cluster deleted with a final snapshot.
+    let mut mocks = vec![
+        unencrypted(),
+        api("rds", "DescribeDBClusters")
+            .when(json!({"DBClusterIdentifier": "orders"}))
+            .responds(rds_cluster(false, "available")),
+    ];
+    mocks.extend(cluster_shared());
+    let t = sim(mocks).run();
+    assert_eq!(t.status, Status::Failed, "{:?}", t.executed());
+    assert_eq!(t.calls_to("rds", "ModifyDBCluster").len(), 4);
+    assert_eq!(t.calls_to("rds", "DeleteDBInstance").len(), 2);
+    let delete = t.calls_to("rds", "DeleteDBCluster");
+    assert_eq!(delete.len(), 1);
+    assert_eq!(delete[0].input["DBClusterIdentifier"], "orders-encrypted");
+    assert_eq!(delete[0].input["SkipFinalSnapshot"], false);
+
+    // A rename back fails: the undo stops and deletes nothing.
+    let mut mocks = vec![
+        unencrypted(),
+        api("rds", "DescribeDBClusters")
+            .when(json!({"DBClusterIdentifier": "orders"}))
+            .responds(rds_cluster(false, "available")),
+        api("rds", "ModifyDBCluster")
+            .when(json!({"DBClusterIdentifier": "orders-unencrypted"}))
+            .error("InvalidDBClusterStateFault", "renaming"),
+    ];
+    mocks.extend(cluster_shared());
+    let t = sim(mocks).run();
+    assert_eq!(t.status, Status::Failed);
+    let deletes = ["DeleteDBInstance", "DeleteDBCluster", "DeleteDBClusterSnapshot"]
+        .iter()
+        .map(|a| t.calls_to("rds", a).len())
+        .sum::<usize>();
+    assert_eq!(deletes, 0, "{:?}", t.executed());
+
+    // Cancelled during the swap: one call, the original's name back.
+    let t = sim(rds_encrypt_cluster().noncompliant).cancel_at("WaitOriginalRenamed").run();
+    assert_eq!(t.status, Status::Cancelled);
+    let after: Vec<&str> = t.executed().into_iter().skip_while(|s| *s != "WaitOriginalRenamed").skip(1).collect();
+    assert_eq!(after, ["UndoCancelSwap"]);
 }

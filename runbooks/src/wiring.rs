@@ -21,6 +21,9 @@ use std::collections::BTreeMap;
 /// The file holding the template for the whole catalog.
 pub const CATALOG_TEMPLATE: &str = "catalog.template.yaml";
 
+/// The file holding the organization template (Config aggregator, Service Catalog portfolio).
+pub const ORGANIZATION_TEMPLATE: &str = "organization.template.yaml";
+
 /// Remediation settings that differ from AWS Config's defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Settings {
@@ -271,6 +274,10 @@ pub fn files(entries: &[CatalogEntry]) -> Result<Vec<(String, String)>, String> 
         out.push((format!("{}.template.yaml", d.name), template::to_yaml(&template::runbook_template(d))));
     }
     out.push((CATALOG_TEMPLATE.to_string(), template::to_yaml(&template::catalog_template(&deployables))));
+    out.push((
+        ORGANIZATION_TEMPLATE.to_string(),
+        template::to_yaml(&runbook_dsl::remediation::organization::organization_template()),
+    ));
     Ok(out)
 }
 

@@ -163,6 +163,7 @@ fn the_resource_id_patterns_accept_what_config_passes() {
         ("SecurityGroupId", "sg-0123456789abcdef0"),
         ("VolumeId", "vol-0123456789abcdef0"),
         ("DbiResourceId", "db-ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+        ("DbClusterResourceId", "cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
         ("AccountId", "123456789012"),
         ("KeyId", "1234abcd-12ab-34cd-56ef-1234567890ab"),
         ("IAMResourceId", "AROAJQABLZS4A3QDU576Q"),

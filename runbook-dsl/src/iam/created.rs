@@ -1,7 +1,10 @@
 //! Deletes limited to what the run created: when a step deletes a resource whose identifier is
 //! the output of an earlier step that created it with tags (`TagSpecifications`, `Tags`,
-//! `TagsList` given at creation), the delete action is granted only on resources carrying those
-//! tags (`aws:ResourceTag/<key>`), where the reference lists that condition key for the action.
+//! `TagsList` given at creation), or the identifier such an earlier step gave the resource it
+//! created (`CreateTrail` `Name: '{{ TrailName }}'`, then `DeleteTrail` `Name: '{{ TrailName }}'`),
+//! the delete action is granted only on resources carrying those tags (`aws:ResourceTag/<key>`),
+//! where the reference lists that condition key for the action. A resource of that name that the
+//! run did not create then cannot be deleted by it.
 //!
 //! ```
 //! let doc = runbook_dsl::read::from_str(r#"
@@ -81,21 +84,46 @@ pub fn tagged_deletes(
     derived: &BTreeMap<String, BTreeSet<String>>,
 ) -> BTreeMap<String, BTreeMap<String, BTreeSet<Tag>>> {
     let steps = doc.all_steps();
-    let created: BTreeMap<&str, BTreeSet<Tag>> = steps
+    // Create steps that tag at creation, in document order: (name, inputs, tags).
+    let created: Vec<(&str, Map, BTreeSet<Tag>)> = steps
         .iter()
         .filter_map(|s| {
             let inputs = s.action.inputs().ok()?;
             let api = inputs.get("Api")?.as_str()?;
             let creates = ["Create", "Copy", "Restore", "Run"].iter().any(|w| api.starts_with(w));
             let tags = creation_tags(&inputs);
-            (creates && !tags.is_empty()).then_some((s.name.as_str(), tags))
+            (creates && !tags.is_empty()).then_some((s.name.as_str(), inputs, tags))
         })
         .collect();
     let mut out = BTreeMap::new();
-    for s in &steps {
+    for (position, s) in steps.iter().enumerate() {
         let Ok(inputs) = s.action.inputs() else { continue };
         let Some(api) = inputs.get("Api").and_then(Value::as_str) else { continue };
-        let Some(tags) = identifier(api, &inputs).and_then(referenced_step).and_then(|c| created.get(c)) else {
+        let Some(id) = identifier(api, &inputs) else { continue };
+        // What the delete names is the output of a step that created it with tags, or the
+        // identifier an earlier step gave the resource it created with tags.
+        // The create step must create the kind deleted (`RestoreDBInstance...` for
+        // `DeleteDBInstance`, not `CreateDBSnapshot`, whose `DBInstanceIdentifier` is its source).
+        let kind = api.strip_prefix("Delete").unwrap_or("").to_ascii_lowercase();
+        let same_kind = |create_inputs: &Map| {
+            let created_kind = create_inputs.get("Api").and_then(Value::as_str).map(|a| {
+                ["Create", "Copy", "Restore", "Run"]
+                    .iter()
+                    .fold(a, |a, w| a.strip_prefix(w).unwrap_or(a))
+                    .to_ascii_lowercase()
+            });
+            !kind.is_empty() && created_kind.is_some_and(|c| c.starts_with(&kind))
+        };
+        let by_output = referenced_step(id)
+            .and_then(|c| created.iter().find(|(n, create_inputs, _)| *n == c && same_kind(create_inputs)));
+        let by_name = || {
+            created.iter().find(|(n, create_inputs, _)| {
+                steps.iter().position(|x| x.name == *n).is_some_and(|p| p < position)
+                    && same_kind(create_inputs)
+                    && identifier(api, create_inputs) == Some(id)
+            })
+        };
+        let Some((_, _, tags)) = by_output.or_else(by_name) else {
             continue;
         };
         let deletes: BTreeMap<String, BTreeSet<Tag>> = derived
@@ -155,5 +183,23 @@ mod tests {
             "{one}- name: DelOther\n  action: aws:executeAwsApi\n  inputs: {{Service: rds, Api: DeleteDBSnapshot, DBSnapshotIdentifier: other}}\n"
         );
         assert!(condition_of(&policy(&two), "rds:DeleteDBSnapshot").is_null());
+    }
+
+    #[test]
+    fn a_delete_by_the_name_an_earlier_step_created_with_tags_is_conditioned() {
+        let create = "schemaVersion: '0.3'\nparameters:\n  TrailName: {type: String}\nmainSteps:\n- name: Create\n  action: aws:executeAwsApi\n  inputs: {Service: cloudtrail, Api: CreateTrail, Name: '{{ TrailName }}', S3BucketName: b, TagsList: [{Key: CreatedBy, Value: Remediate}]}\n";
+        let delete = "- name: Undo\n  action: aws:executeAwsApi\n  inputs: {Service: cloudtrail, Api: DeleteTrail, Name: '{{ TrailName }}'}\n";
+        let p = policy(&format!("{create}{delete}"));
+        assert_eq!(
+            condition_of(&p, "cloudtrail:DeleteTrail"),
+            serde_json::json!({"StringEquals": {"aws:ResourceTag/CreatedBy": "Remediate"}})
+        );
+        // Deleting first and creating after: the delete may target what existed before the run.
+        let before = format!(
+            "schemaVersion: '0.3'\nparameters:\n  TrailName: {{type: String}}\nmainSteps:\n{}{}",
+            delete,
+            &create[create.find("- name: Create").unwrap()..]
+        );
+        assert!(condition_of(&policy(&before), "cloudtrail:DeleteTrail").is_null());
     }
 }

@@ -8,6 +8,12 @@
 //! (`Sid` `Added<Step>` / `Override<Step>`) so it stands out in review, and
 //! [`Derivation::review`] lists every step with where its actions come from.
 //!
+//! The policy ([`Derivation::policy_for`], [`policy`]) grants each action only on the resource
+//! types AWS's Service Authorization Reference lists for it ([`resources`]), with conditions where
+//! AWS supports them: `iam:PolicyARN` on attached managed policies, `kms:ViaService` and
+//! `kms:GrantIsForAWSResource` on KMS, `iam:PassedToService` on `iam:PassRole`,
+//! `aws:ResourceTag` on deletes of what the run created ([`created`]).
+//!
 //! Never emitted: action wildcards (`*`, `?`), and `iam:PassRole` without an
 //! `iam:PassedToService` condition.
 //!

@@ -99,12 +99,6 @@ pub fn parameter_name(v: &str) -> Option<&str> {
     (!inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(inner)
 }
 
-/// One statement being built: its resources and condition decide which actions join it.
-#[derive(Default)]
-struct Group {
-    actions: BTreeSet<String>,
-}
-
 fn sid_for(patterns: &[String], suffix: &str) -> String {
     if patterns.is_empty() {
         return format!("NoResourceType{suffix}");
@@ -236,17 +230,18 @@ impl Derivation {
         params: &BTreeMap<String, String>,
     ) -> Vec<Value> {
         type Key = (Vec<String>, Option<BTreeSet<String>>, Option<BTreeSet<super::created::Tag>>);
-        let mut groups: BTreeMap<Key, Group> = BTreeMap::new();
+        // Actions by what decides their statement: resources and conditions.
+        let mut groups: BTreeMap<Key, BTreeSet<String>> = BTreeMap::new();
         for a in actions {
             let patterns = resource_patterns(&a);
             let pin =
                 if resources::supports(&a, "iam:PolicyARN") { self.policy_arn_pin(&a, form, params) } else { None };
             let tags = self.created_tags(&a);
-            groups.entry((patterns, pin, tags)).or_default().actions.insert(a);
+            groups.entry((patterns, pin, tags)).or_default().insert(a);
         }
         let mut out = Vec::new();
         let mut used = BTreeSet::new();
-        for ((patterns, pin, tags), g) in groups {
+        for ((patterns, pin, tags), actions) in groups {
             let suffix = match (&pin, &tags) {
                 (Some(_), _) => "PinnedPolicy",
                 (None, Some(_)) => "CreatedByRun",
@@ -257,8 +252,12 @@ impl Derivation {
             } else {
                 format!("{prefix}{}", sid_for(&patterns, suffix))
             };
+            // Same resources with different conditions: `IamRoleCreatedByRun2`.
+            let base = name.clone();
+            let mut n = 1;
             while !used.insert(name.clone()) {
-                name.push('X');
+                n += 1;
+                name = format!("{base}{n}");
             }
             let resource: Value = if patterns.is_empty() {
                 json!("*")
@@ -267,7 +266,7 @@ impl Derivation {
             } else {
                 Value::Array(patterns.iter().map(|p| arn(p, form)).collect())
             };
-            let mut st = json!({"Sid": name, "Effect": "Allow", "Action": g.actions, "Resource": resource});
+            let mut st = json!({"Sid": name, "Effect": "Allow", "Action": actions, "Resource": resource});
             if let Some(values) = pin {
                 let v: Value = if values.len() == 1 { json!(values.into_iter().next()) } else { json!(values) };
                 st["Condition"] = json!({"ArnEquals": {"iam:PolicyARN": v}});

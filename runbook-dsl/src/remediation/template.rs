@@ -23,6 +23,7 @@
 
 use super::alerts::{self, Sections, NOTIFICATION_ARN_PARAM};
 use super::parameters;
+use super::security_hub::{self, Remediated};
 use super::{Binding, ConfigRule};
 use crate::model::{Document, Map, Parameter, Value};
 use crate::yaml;
@@ -164,6 +165,7 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
     };
     let mut document_refs = Vec::new();
     let mut publishers = Vec::new();
+    let mut remediated: Vec<Remediated> = Vec::new();
     for (rule, group) in &groups {
         let rule_id =
             if catalog { format!("{}Rule", logical_id(rule.as_str(), true)) } else { "ConfigRule".to_string() };
@@ -194,6 +196,14 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
             }
             ConfigRule::Custom(name) => Value::String(name.clone()),
         };
+        remediated.push(Remediated {
+            identifier: rule.as_str().to_string(),
+            rule_name: rule_name.clone(),
+            resource_type: group[0].binding.resource_type.clone(),
+            logical: if catalog { logical_id(rule.as_str(), true) } else { String::new() },
+            roles: group.iter().map(|d| json!({"Fn::GetAtt": [id(d, "AutomationRole"), "Arn"]})).collect(),
+            documents: group.iter().map(|d| json!({"Ref": id(d, "Document")})).collect(),
+        });
         let choose = group.len() > 1;
         let choice_param = format!("{}Runbook", logical_id(rule.as_str(), true));
         if choose {
@@ -342,6 +352,7 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
     }
     let mut sections = Sections { parameters, conditions, resources, outputs };
     alerts::add(&mut sections, &document_refs, &publishers);
+    security_hub::add(&mut sections, &remediated);
     let Sections { parameters, conditions, resources, outputs } = sections;
 
     json!({

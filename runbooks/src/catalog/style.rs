@@ -23,6 +23,7 @@ const SOURCES: &[(&str, &str, Builder)] = &[
         super::iam_attach_managed_policy::build,
     ),
     ("kms_key_rotation", include_str!("kms_key_rotation.rs"), super::kms_key_rotation::build),
+    ("rds_encrypt_cluster", include_str!("rds_encrypt_cluster.rs"), super::rds_encrypt_cluster::build),
     ("rds_encrypt_instance", include_str!("rds_encrypt_instance.rs"), super::rds_encrypt_instance::build),
     ("rds_public_access", include_str!("rds_public_access.rs"), super::rds_public_access::build),
     ("s3_block_public_access", include_str!("s3_block_public_access.rs"), super::s3_block_public_access::build),
