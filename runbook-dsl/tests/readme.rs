@@ -79,6 +79,8 @@ const NOT_YET_COMPILED: &[(&str, &str)] = &[
     ("docs/import.md", "let bucket_name: Param<Str> = rb.param("),
     ("docs/simulate.md", "use runbook_dsl::simulate::{Mock, Simulation, Status};"),
     ("docs/validate.md", "use runbook_dsl::prelude::*;"),
+    ("docs/security-hub.md", "use runbook_dsl::builder::security_hub::Finding;"),
+    ("docs/simulate.md", "use runbook_dsl::simulate::{Aws, Fault, Simulation, Status};"),
 ];
 
 /// Every ```rust block of the README and the docs is the text of a file `cargo test` compiles
