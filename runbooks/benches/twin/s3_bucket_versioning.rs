@@ -110,7 +110,8 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         .timeout_seconds(20)
         .max_attempts(3)
         .on_failure(OnFailure::step("UndoEnableVersioning"))
-        .on_cancel(OnCancel::step("UndoEnableVersioning")),
+        .on_cancel(OnCancel::step("UndoEnableVersioning"))
+        .is_critical(true),
     );
     rb.add(
         Step::new(
@@ -133,6 +134,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         )
         .description("Undo: suspends versioning again.")
         .timeout_seconds(20)
+        .on_failure(OnFailure::Continue)
         .is_end(true),
     );
     rb.document_output(&status);
