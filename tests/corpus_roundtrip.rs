@@ -6,21 +6,9 @@ use runbook_dsl::{emit, format, read, yaml};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-/// Every `.yaml`/`.yml`/`.json` file under `dir`, sorted.
+/// Every document under `dir` (the one folder walker, [`runbook_dsl::files::walk`]), sorted.
 pub fn documents(dir: &Path) -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml" | "json")) {
-                out.push(p);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, &mut out);
+    let mut out = runbook_dsl::files::walk(&[dir.to_path_buf()]).paths();
     out.sort();
     out
 }

@@ -216,3 +216,108 @@ fn import_of_the_loop_fixture_is_pinned() {
     let opts = codegen::Options { source: Some("tests/fixtures/import-loop.yaml".into()), ..Default::default() };
     insta::assert_snapshot!(codegen::to_rust(&doc, &opts));
 }
+
+/// Hostile names and strings: random documents whose file names, descriptions, parameter and
+/// step names, keys and values hold what could break out of generated Rust (newlines and bare CR
+/// in comments, `"###` runs longer than a raw string allows, `*/`, bidirectional controls, NUL,
+/// braces that `format!` reads, keywords as names), and values too wide or deep for `json!`.
+/// Every import must compile, without warnings, and rebuild the document exactly. (One project,
+/// 10 documents per run, a fresh seed each run unless `RUNBOOK_HOSTILE_SEED` is set.)
+#[test]
+fn hostile_names_and_strings_compile_back() {
+    let seed = std::env::var("RUNBOOK_HOSTILE_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64) | 1
+    });
+    eprintln!("hostile import seed: {seed} (RUNBOOK_HOSTILE_SEED={seed} to repeat)");
+    let mut rng = seed;
+    let mut next = move |n: usize| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        (rng % n.max(1) as u64) as usize
+    };
+    const FRAGMENTS: &[&str] = &[
+        "\n",
+        "\r",
+        "\r\n",
+        "\"",
+        "\"#",
+        "*/",
+        "/*",
+        "//",
+        "\\",
+        "{",
+        "}",
+        "{{",
+        "}}",
+        "\u{202e}",
+        "\u{2066}",
+        "\u{200b}",
+        "\u{feff}",
+        "\u{85}",
+        "\u{0}",
+        "\u{7}",
+        "\t",
+        "é",
+        "日本",
+        "fn main() {}",
+        "\n}\nfn evil() {\n",
+        "r#\"",
+        "'",
+        "text",
+    ];
+    const NAMES: &[&str] =
+        &["type", "self", "Self", "crate", "rb", "json", "Ok", "None", "main", "build", "r", "_x", "3rd", "fn"];
+    let string = |next: &mut dyn FnMut(usize) -> usize| {
+        let mut s = String::new();
+        for _ in 0..1 + next(6) {
+            s.push_str(FRAGMENTS[next(FRAGMENTS.len())]);
+        }
+        if next(4) == 0 {
+            s.push('"');
+            s.push_str(&"#".repeat(1 + next(300)));
+        }
+        s
+    };
+    let dir = target_dir().join("import-hostile-docs");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create the documents folder");
+    let mut docs = Vec::new();
+    for i in 0..10 {
+        let param = format!("{}{i}", NAMES[next(NAMES.len())].trim_start_matches('_').replace("3rd", "P3rd"));
+        let param = param[..1].to_uppercase() + &param[1..];
+        let step = format!("{}_{i}", NAMES[next(NAMES.len())]);
+        let wide: Vec<Value> = (0..next(300)).map(|k| Value::from(string(&mut next) + &k.to_string())).collect();
+        let mut deep = Value::from(string(&mut next));
+        for _ in 0..next(100) {
+            deep = if next(2) == 0 { Value::Array(vec![deep]) } else { serde_json::json!({ string(&mut next): deep }) };
+        }
+        let doc = serde_json::json!({
+            "schemaVersion": "0.3",
+            "description": string(&mut next),
+            "parameters": {param.clone(): {"type": "String", "description": string(&mut next), "default": string(&mut next)}},
+            "mainSteps": [{
+                "name": step,
+                "action": "aws:executeAwsApi",
+                "description": string(&mut next),
+                "inputs": {
+                    "Service": "s3",
+                    "Api": "ListBuckets",
+                    string(&mut next): format!("{}{{{{ {param} }}}}{}", string(&mut next), string(&mut next)),
+                    "Wide": wide,
+                    "Deep": deep,
+                    "Big": u64::MAX,
+                    "Small": i64::MIN,
+                    "Float": 1e300,
+                },
+            }],
+            string(&mut next): string(&mut next),
+        });
+        // File names carry the hostile text too (`/` is the one byte a name cannot hold).
+        let name = format!("d{i}-{}.json", string(&mut next).replace(['/', '\0'], "_"));
+        let path = dir.join(name);
+        std::fs::write(&path, serde_json::to_string(&doc).expect("serializes")).expect("write a document");
+        docs.push((path, doc));
+    }
+    compile_back(&docs, "import-hostile");
+}

@@ -4,7 +4,8 @@
 
 use runbook_dsl::read;
 use runbook_dsl::validate::{validate, validate_parsed, Diagnostic, Severity};
-use runbooks::cli::validate::{check, documents, Summary};
+use runbooks::cli::documents;
+use runbooks::cli::validate::{check, Summary};
 use std::path::{Path, PathBuf};
 
 /// AWS-published folders of the corpus.
@@ -49,7 +50,7 @@ fn no_error_on_aws_published_documents() {
     let mut checked = 0;
     let mut bad = Vec::new();
     for folder in AWS_FOLDERS {
-        for file in documents(&corpus.join(folder)).expect("corpus folder is readable") {
+        for file in documents(&[corpus.join(folder)]).expect("corpus folder is readable") {
             let rel = file.strip_prefix(&corpus).unwrap_or(&file).to_string_lossy().into_owned();
             if PLACEHOLDER_CHECKSUMS.contains(&rel.as_str()) {
                 continue;

@@ -57,6 +57,38 @@ pub fn format(text: &str, style: Style) -> Result<String, ReadError> {
     Ok(out)
 }
 
+/// Refuses text whose rewriting would lose or change something the document's value does not
+/// hold (see [`crate::yaml::losses`]): comments, duplicate keys, anchors and aliases, tags, a
+/// second document, numbers with no exact JSON form. `runbook fmt --write` calls it before
+/// writing; the error names the first place and what it is. (Comments are refused until the
+/// reader keeps them: this is the one place to lift that.)
+///
+/// ```
+/// let e = runbook_dsl::format::check_keepable("schemaVersion: '0.3' # pinned\nmainSteps: []\n").unwrap_err();
+/// assert_eq!((e.line, e.column), (Some(1), Some(22)));
+/// assert!(e.message.contains("comment"));
+/// assert!(runbook_dsl::format::check_keepable("schemaVersion: '0.3'\nmainSteps: []\n").is_ok());
+/// ```
+pub fn check_keepable(text: &str) -> Result<(), ReadError> {
+    let losses = yaml::losses(text);
+    let Some(first) = losses.first() else { return Ok(()) };
+    let more = match losses.len() {
+        1 => String::new(),
+        n => format!(" (and {} more)", n - 1),
+    };
+    Err(ReadError {
+        file: None,
+        line: Some(first.pos.line),
+        column: Some(first.pos.column),
+        path: None,
+        message: format!(
+            "the file holds {}{more}, which rewriting would lose or change; the file is left as it is \
+             (remove it, or format a copy without --write)",
+            first.what
+        ),
+    })
+}
+
 fn lost(message: String) -> ReadError {
     ReadError {
         file: None,

@@ -25,6 +25,7 @@ pub mod codegen;
 pub mod diagram;
 pub mod docs_page;
 pub mod emit;
+pub mod files;
 pub mod format;
 pub mod iam;
 pub mod model;

@@ -62,6 +62,9 @@ pub struct Parsed {
     /// Text fields written as `null` (`description: null`), which the model reads as absent;
     /// reported by [`crate::validate::validate_parsed`].
     pub nulls: Vec<String>,
+    /// Keys written twice in one map (the document keeps the last value), by field path;
+    /// reported by [`crate::validate::validate_parsed`].
+    pub duplicates: Vec<String>,
 }
 
 impl Parsed {
@@ -98,15 +101,16 @@ pub fn from_str(text: &str) -> Result<Document, ReadError> {
 /// ```
 pub fn parse(text: &str) -> Result<Parsed, ReadError> {
     // One pass for the value and the position of every field.
-    let (value, source_map) = yaml::from_str_located(text)?;
+    let yaml::Located { value, map: source_map, duplicates } = yaml::read_located(text)?;
+    let duplicates = duplicates.into_iter().map(|(path, _)| path).collect();
     let nulls = null_text_fields(&value);
     if let Some(document) = document_of(value) {
-        return Ok(Parsed { document, source_map, nulls });
+        return Ok(Parsed { document, source_map, nulls, duplicates });
     }
     // The fast reading failed: read again, tracking the field path, for the error's place.
     let value = yaml::from_str(text)?;
     match from_value(value) {
-        Ok(document) => Ok(Parsed { document, source_map, nulls }),
+        Ok(document) => Ok(Parsed { document, source_map, nulls, duplicates }),
         Err(mut e) => {
             if let Some(pos) = e.path.as_deref().and_then(|p| source_map.locate(p)) {
                 e.line = Some(pos.line);
@@ -153,7 +157,7 @@ pub fn from_value(mut value: Value) -> Result<Document, ReadError> {
     let mut doc = serde_path_to_error::deserialize::<_, Document>(value).map_err(|e| {
         let path = e.path().to_string();
         let path = if path == "." || path.is_empty() { None } else { Some(path) };
-        read_error(path, e.into_inner().to_string())
+        read_error(path, user_terms(&e.into_inner().to_string()))
     })?;
     doc.extra.extend(odd_description);
     Ok(doc)
@@ -190,6 +194,84 @@ fn prepare(value: &mut Value) -> Result<Option<(String, Value)>, ReadError> {
     Ok(odd_description)
 }
 
+/// A serde message in the terms of the document's author: `invalid type: string "x", expected
+/// u64` becomes `expected a whole number (0 or more), found the text "x"`, `unknown variant`
+/// becomes `unknown value`.
+///
+/// ```
+/// use runbook_dsl::read::user_terms;
+/// assert_eq!(user_terms("invalid type: string \"x\", expected u64"), "expected a whole number (0 or more), found the text \"x\"");
+/// assert_eq!(user_terms("unknown variant `Abrt`, expected `Abort` or `Continue`"), "unknown value `Abrt`, expected `Abort` or `Continue`");
+/// ```
+pub fn user_terms(message: &str) -> String {
+    let mut m = message.to_string();
+    if let Some(rest) = m.strip_prefix("invalid type: ") {
+        if let Some((found, expected)) = rest.split_once(", expected ") {
+            let found = match found {
+                "sequence" => "a list".to_string(),
+                "map" => "a map".to_string(),
+                f => f
+                    .replacen("string ", "the text ", 1)
+                    .replacen("integer ", "the number ", 1)
+                    .replacen("floating point ", "the number ", 1)
+                    .replacen("boolean ", "", 1),
+            };
+            m = format!("expected {expected}, found {found}");
+        }
+    } else if let Some(rest) = m.strip_prefix("invalid value: ") {
+        if let Some((found, expected)) = rest.split_once(", expected ") {
+            m = format!("expected {expected}, found {}", found.replacen("integer ", "", 1).replacen("string ", "", 1));
+        }
+    }
+    // Only serde's own words change, never the user's text (between backticks or quotes).
+    let mut out = String::with_capacity(m.len());
+    let mut words = String::new();
+    let mut quote = None;
+    for c in m.chars() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '`' || c == '"' => {
+                out.push_str(&serde_words(&std::mem::take(&mut words)));
+                out.push(c);
+                quote = Some(c);
+            }
+            None => words.push(c),
+        }
+    }
+    out.push_str(&serde_words(&words));
+    out
+}
+
+/// serde's vocabulary in the user's terms.
+fn serde_words(text: &str) -> String {
+    let mut m = text.to_string();
+    for (serde, user) in [
+        ("unknown variant", "unknown value"),
+        ("unknown field", "unknown key"),
+        ("missing field", "missing key"),
+        ("a sequence", "a list"),
+        ("struct ", ""),
+        ("enum ", ""),
+        ("usize", "a whole number (0 or more)"),
+        ("u64", "a whole number (0 or more)"),
+        ("u32", "a whole number (0 or more)"),
+        ("u16", "a whole number (0 or more)"),
+        ("u8", "a whole number (0 or more)"),
+        ("i64", "a whole number"),
+        ("i32", "a whole number"),
+        ("f64", "a number"),
+        ("a boolean", "true or false"),
+    ] {
+        m = m.replace(serde, user);
+    }
+    m
+}
+
 fn read_error(path: Option<String>, message: String) -> ReadError {
     ReadError { file: None, line: None, column: None, path, message }
 }
@@ -206,7 +288,7 @@ pub fn parse_path(path: &Path) -> Result<Parsed, ReadError> {
 
 /// Reads the file's text and hands it to `read`; every error names the file.
 fn read_file<T>(path: &Path, read: impl FnOnce(&str) -> Result<T, ReadError>) -> Result<T, ReadError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ReadError {
+    let text = crate::files::read_text(path).map_err(|e| ReadError {
         file: Some(path.to_path_buf()),
         line: None,
         column: None,

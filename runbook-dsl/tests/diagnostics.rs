@@ -39,6 +39,7 @@ fn cases() -> Vec<(&'static str, String)> {
         ("E013", params("  Mode:\n    type: String\n    default: c\n    allowedValues: [a, b]\n")),
         ("E014", params("  Id:\n    type: String\n    allowedPattern: '([a-z'\n")),
         ("E015", params("  Days:\n    type: Integer\n    default: 3\n    minValue: 1\n")),
+        ("E017", steps("  - name: A\n    action: aws:pause\n    inputs: {}\n    inputs: {}\n")),
         ("E016", format!("{HEAD}variables:\n  Tries:\n    type: Integer\n    default: x\nmainSteps:\n{p}")),
         ("E020", steps(&format!("{}{}", pause("Same"), pause("Same")))),
         ("E021", steps(&pause("Bad-Name"))),

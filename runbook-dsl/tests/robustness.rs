@@ -92,7 +92,27 @@ fn mutate_text(rng: &mut Rng, text: &str, other: &str) -> String {
     let rounds = 1 + rng.below(4);
     for _ in 0..rounds {
         let at = rng.below(b.len() + 1);
-        match rng.below(9) {
+        match rng.below(12) {
+            9 => {
+                // A line written twice: a duplicate key (or item).
+                let line_start = b[..at].iter().rposition(|&c| c == b'\n').map_or(0, |i| i + 1);
+                let line_end = b[at..].iter().position(|&c| c == b'\n').map_or(b.len(), |i| at + i + 1);
+                let line = b[line_start..line_end].to_vec();
+                b.splice(line_end..line_end, line);
+            }
+            10 => {
+                // An anchor and aliases to it, nested: values multiply with each level.
+                let levels = 1 + rng.below(12);
+                let mut bomb = String::from("\nz0: &z0 [x, x, x, x, x, x, x, x, x, x]\n");
+                for i in 1..levels {
+                    bomb.push_str(&format!("z{i}: &z{i} [{}]\n", vec![format!("*z{}", i - 1); 10].join(", ")));
+                }
+                b.extend(bomb.bytes());
+            }
+            11 => {
+                // Control characters (NUL first of all).
+                b.insert(at, [0u8, 1, 8, 0x1b, 0x7f][rng.below(5)]);
+            }
             0 if !b.is_empty() => {
                 let i = rng.below(b.len());
                 b[i] ^= 1 << rng.below(8);
@@ -255,6 +275,19 @@ fn exercise_text(text: &str) {
     if let Ok(doc) = read::from_str(text) {
         check_document(&doc);
     }
+    // What `fmt --write` would refuse, and the duplicate keys the validator reports, agree.
+    let losses = yaml::losses(text);
+    if let Ok(parsed) = read::parse(text) {
+        let dup = losses.iter().any(|l| l.what.contains("written a second time"));
+        assert_eq!(
+            dup,
+            !parsed.duplicates.is_empty(),
+            "duplicate keys: losses {losses:?}, parsed {:?}",
+            parsed.duplicates
+        );
+        let _ = runbook_dsl::validate::validate_parsed(&parsed);
+    }
+    let _ = format::check_keepable(text);
     // The formatter refuses rather than losing data; it must never panic.
     let _ = format::to_yaml(text);
 }

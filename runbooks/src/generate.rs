@@ -85,7 +85,7 @@ impl fmt::Display for Drift {
         match self {
             Drift::Missing(n) => write!(f, "missing: {n}"),
             Drift::Stale(n, diff) => write!(f, "stale: {n}\n{diff}"),
-            Drift::Extra(n) => write!(f, "extra: {n} (no runbook produces it)"),
+            Drift::Extra(n) => write!(f, "extra: {n} (no runbook produces it; emit deletes only the files it wrote)"),
         }
     }
 }
@@ -139,47 +139,83 @@ pub struct WriteReport {
     pub written: Vec<String>,
     /// Files already up to date.
     pub unchanged: Vec<String>,
-    /// Files deleted because no runbook produces them.
+    /// Files deleted: emit wrote them before (they are in its manifest) and no runbook produces
+    /// them any more.
     pub deleted: Vec<String>,
+    /// Files in the folder that emit never wrote: left alone.
+    pub foreign: Vec<String>,
 }
 
-/// Writes the plan into `dir`: each changed file atomically (a temporary file in `dir`, then a
-/// rename), then deletes files no runbook produces.
+/// The file in which `emit` lists the files it wrote, so that it deletes only its own.
+pub const MANIFEST: &str = ".emit-manifest";
+
+/// The files `emit` wrote into `dir` last time (none when it never did).
+pub fn manifest(dir: &Path) -> io::Result<Vec<String>> {
+    match fs::read_to_string(dir.join(MANIFEST)) {
+        Ok(text) => Ok(text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
+}
+
+fn manifest_text(plan: &Plan) -> String {
+    let mut text = String::from("# Files written by `cargo run --bin emit`; emit deletes only these.\n");
+    for name in plan.keys() {
+        text.push_str(name);
+        text.push('\n');
+    }
+    text
+}
+
+/// Writes the plan into `dir`, all or nothing: every changed file (and the manifest) is first
+/// written to a temporary file beside it and synced ([`runbook_dsl::files::Staged`]); only when
+/// all are ready are they renamed into place. Then the files `emit` wrote before (its manifest)
+/// that no runbook produces any more are deleted; files it never wrote are left alone.
 pub fn write(dir: &Path, plan: &Plan) -> io::Result<WriteReport> {
+    use runbook_dsl::files::Staged;
     fs::create_dir_all(dir)?;
     let disk = on_disk(dir)?;
+    let before = manifest(dir)?;
     let mut report = WriteReport::default();
+    let mut staged = Vec::new();
     for (name, contents) in plan {
         if disk.get(name) == Some(contents) {
             report.unchanged.push(name.clone());
             continue;
         }
-        write_atomically(&dir.join(name), contents)?;
+        // Plan names are file names; never a path out of `dir`.
+        if name.contains('/') || name.starts_with('.') {
+            return Err(io::Error::other(format!("`{name}` is not a plain file name")));
+        }
+        staged.push(Staged::new(&dir.join(name), contents)?);
         report.written.push(name.clone());
     }
-    for name in disk.keys() {
-        if !plan.contains_key(name) {
+    let manifest = manifest_text(plan);
+    if fs::read_to_string(dir.join(MANIFEST)).ok().as_deref() != Some(manifest.as_str()) {
+        staged.push(Staged::new(&dir.join(MANIFEST), &manifest)?);
+    }
+    // Everything is on disk and synced: now the renames.
+    for s in &mut staged {
+        s.commit()?;
+    }
+    for name in disk.keys().filter(|n| !plan.contains_key(*n)) {
+        if before.contains(name) {
             fs::remove_file(dir.join(name))?;
             report.deleted.push(name.clone());
+        } else {
+            report.foreign.push(name.clone());
         }
     }
     Ok(report)
 }
 
-/// Writes `contents` to `path` through a temporary file in the same directory and a rename, so
-/// that no reader ever sees a half-written file.
-pub fn write_atomically(path: &Path, contents: &str) -> io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp: PathBuf = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = fs::write(&tmp, contents).and_then(|()| fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
-}
-
-/// `generated/` at the root of the workspace this crate was built in.
+/// `generated/` of the workspace the command runs in: the nearest folder, from the current one
+/// up, whose `Cargo.toml` declares a `[workspace]` (so a moved or copied checkout writes into
+/// itself); the current folder's `generated/` when there is none.
 pub fn default_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("generated")
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    cwd.ancestors()
+        .find(|d| fs::read_to_string(d.join("Cargo.toml")).is_ok_and(|t| t.lines().any(|l| l.trim() == "[workspace]")))
+        .unwrap_or(&cwd)
+        .join("generated")
 }

@@ -237,11 +237,11 @@ impl<'a> Gen<'a> {
 
         let mut out = String::new();
         match &opts.source {
-            Some(s) => out.push_str(&format!("//! Imported from `{s}` by `runbook import`.\n")),
+            Some(s) => out.push_str(&format!("//! Imported from `{}` by `runbook import`.\n", comment_text(s))),
             None => out.push_str("//! Imported by `runbook import`.\n"),
         }
         if let Some(first) = doc.description.as_deref().and_then(|d| d.lines().find(|l| !l.trim().is_empty())) {
-            out.push_str(&format!("//!\n//! {}\n", first.trim()));
+            out.push_str(&format!("//!\n//! {}\n", comment_text(first.trim())));
         }
         out.push_str("\nuse runbook_dsl::builder::BuildError;\n");
         for i in &self.imports {
@@ -622,9 +622,34 @@ impl<'a> Gen<'a> {
         }
     }
 
-    /// `json!(...)`; scalars too (`json!(null)`), for places that need a `Value`.
+    /// `json!(...)`; scalars too (`json!(null)`), for places that need a `Value`. A value too
+    /// wide or deep for `json!` (a macro that recurses once per entry and level, up to the
+    /// compiler's recursion limit of 128) is written with plain constructors instead.
     fn json(&mut self, v: &Value) -> String {
-        format!("json!({})", self.json_inner(v))
+        if json_macro_cost(v) <= MAX_JSON_MACRO_COST {
+            format!("json!({})", self.json_inner(v))
+        } else {
+            self.plain(v)
+        }
+    }
+
+    /// A value built without macros: `Value::Array(Vec::from([..]))`,
+    /// `Value::Object(Map::from_iter([..]))`, `Value::from(..)`; any width, any depth.
+    fn plain(&mut self, v: &Value) -> String {
+        const V: &str = "runbook_dsl::model::Value";
+        match v {
+            Value::Null => format!("{V}::Null"),
+            Value::Array(a) => {
+                let xs: Vec<String> = a.iter().map(|x| self.plain(x)).collect();
+                format!("{V}::Array(Vec::from([{}]))", xs.join(", "))
+            }
+            Value::Object(m) => {
+                let xs: Vec<String> =
+                    m.iter().map(|(k, x)| format!("({}.to_string(), {})", str_lit(k), self.plain(x))).collect();
+                format!("{V}::Object(runbook_dsl::model::Map::from_iter([{}]))", xs.join(", "))
+            }
+            scalar => format!("{V}::from({})", self.value(scalar, Ctx::Json)),
+        }
     }
 
     /// The inside of `json!`: on one line when short, else one entry per line (which rustfmt
@@ -717,6 +742,28 @@ impl<'a> Gen<'a> {
         e.push(')');
         e
     }
+}
+
+/// The most `json!` may be given (see [`json_macro_cost`]); measured: an array of 100 numbers,
+/// an object of 40 entries and 30 nested arrays compile, an object of 60 entries does not.
+const MAX_JSON_MACRO_COST: usize = 90;
+
+/// How deep `json!` recurses for a value, roughly: along the costliest path from the top, one
+/// level per array item, two per object entry, three per nesting level.
+fn json_macro_cost(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => a.len() + 3 + a.iter().map(json_macro_cost).max().unwrap_or(0),
+        Value::Object(m) => 2 * m.len() + 3 + m.values().map(json_macro_cost).max().unwrap_or(0),
+        _ => 1,
+    }
+}
+
+/// Text for a `//` comment: every control, line-breaking or invisible character escaped
+/// (`\u{a}`), so that a file name or description can never end the comment and become code.
+fn comment_text(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() || rust::is_invisible(c) { c.escape_unicode().to_string() } else { c.to_string() })
+        .collect()
 }
 
 /// The handle marker type of a data type.

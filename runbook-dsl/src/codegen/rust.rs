@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 /// quotes), an escaped one otherwise (always for several lines).
 pub(crate) fn str_lit(s: &str) -> String {
     if s.contains('\n') {
-        format!("{s:?}")
+        escaped(s)
     } else {
         block_lit(s)
     }
@@ -21,19 +21,38 @@ pub(crate) fn block_lit(s: &str) -> String {
     let raw_ok = !s.chars().any(|c| (c.is_control() && c != '\n' && c != '\t') || is_invisible(c));
     let wants_raw = s.contains('\\') || s.contains('"') || s.contains('\n');
     if raw_ok && wants_raw {
-        let mut hashes = String::new();
-        while s.contains(&format!("\"{hashes}")) {
-            hashes.push('#');
+        // The fewest `#` that no `"` followed by `#`s in the text matches; past a few, an
+        // escaped literal reads better (and Rust allows at most 255).
+        let longest =
+            s.split('"').skip(1).map(|after| after.bytes().take_while(|&b| b == b'#').count() + 1).max().unwrap_or(0);
+        if longest <= MAX_RAW_HASHES {
+            let hashes = "#".repeat(longest);
+            return format!("r{hashes}\"{s}\"{hashes}");
         }
-        format!("r{hashes}\"{s}\"{hashes}")
-    } else {
-        format!("{s:?}")
     }
+    escaped(s)
+}
+
+/// The most `#` a raw string literal gets.
+const MAX_RAW_HASHES: usize = 4;
+
+/// An escaped literal: `Debug` escapes quotes, backslashes and control characters; the
+/// characters a reader would not see are escaped too.
+fn escaped(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for piece in format!("{s:?}").chars() {
+        if is_invisible(piece) {
+            out.push_str(&piece.escape_unicode().to_string());
+        } else {
+            out.push(piece);
+        }
+    }
+    out
 }
 
 /// Characters that must not appear unescaped in Rust source (bidirectional controls are denied by
 /// a lint) or that a reader would not see.
-fn is_invisible(c: char) -> bool {
+pub(crate) fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}' | '\u{85}' | '\u{a0}')
 }
 
@@ -137,15 +156,46 @@ pub fn rustfmt(src: &str) -> Result<String, String> {
         .spawn()
         .map_err(|e| format!("cannot run rustfmt: {e}"))?;
     let mut stdin = child.stdin.take().ok_or("rustfmt has no stdin")?;
+    let mut stdout = child.stdout.take().ok_or("rustfmt has no stdout")?;
+    let mut stderr = child.stderr.take().ok_or("rustfmt has no stderr")?;
     let text = src.to_string();
+    // Pipes are written and drained on their own threads while the time limit runs.
     let writer = std::thread::spawn(move || stdin.write_all(text.as_bytes()));
-    let out = child.wait_with_output().map_err(|e| format!("rustfmt failed: {e}"))?;
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut stdout, &mut out).map(|_| out)
+    });
+    let errors = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stderr, &mut out);
+        out
+    });
+    let started = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait().map_err(|e| format!("rustfmt failed: {e}"))? {
+            Some(status) => break status,
+            None if started.elapsed() > RUSTFMT_TIME_LIMIT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "rustfmt took more than {} s; the source is left unformatted",
+                    RUSTFMT_TIME_LIMIT.as_secs()
+                ));
+            }
+            None => std::thread::sleep(std::time::Duration::from_millis(5)),
+        }
+    };
     let _ = writer.join();
-    if !out.status.success() {
-        return Err(format!("rustfmt refused the source: {}", String::from_utf8_lossy(&out.stderr)));
+    let out = reader.join().map_err(|_| "rustfmt output lost".to_string())?.map_err(|e| e.to_string())?;
+    let err = errors.join().unwrap_or_default();
+    if !status.success() {
+        return Err(format!("rustfmt refused the source: {}", String::from_utf8_lossy(&err)));
     }
-    String::from_utf8(out.stdout).map_err(|e| e.to_string())
+    String::from_utf8(out).map_err(|e| e.to_string())
 }
+
+/// How long rustfmt may take on one generated module.
+const RUSTFMT_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
 
 #[cfg(test)]
 mod tests {

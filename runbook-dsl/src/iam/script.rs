@@ -1,15 +1,15 @@
-//! Finding the AWS calls an inline `aws:executeScript` Python script makes: boto3 clients
-//! created with a literal service name (`ec2 = boto3.client('ec2')`, `session.client("s3")`,
-//! `self.iam = boto3.client(service_name="iam")`) and the methods called on them
-//! (`ec2.stop_instances(...)`, `ec2.get_paginator('describe_instances')`,
-//! `boto3.client('s3').put_bucket_policy(...)`).
+//! Finding the AWS calls an inline `aws:executeScript` Python script makes, on Python tokens
+//! (so calls inside comments and strings are not counted): boto3 clients created with a literal
+//! service name (`ec2 = boto3.client('ec2')`, `session.client("s3")`,
+//! `self.iam = boto3.client(service_name="iam")`, through `import boto3 as b` or
+//! `from boto3 import client`), the methods called on them (`ec2.stop_instances(...)`,
+//! `ec2.get_paginator('describe_instances')`, `boto3.client('s3').put_bucket_policy(...)`,
+//! `getattr(ec2, 'stop_instances')(...)`), and clients renamed by assignment (`c = ec2`).
 //!
-//! What cannot be seen this way is reported as a note, so the author declares it on the step:
-//! clients whose service name is computed, the `boto3.resource` API, and scripts that are
-//! attachments rather than inline text.
-
-use regex::Regex;
-use std::sync::OnceLock;
+//! What cannot be resolved is reported as a note, so the author declares it on the step:
+//! clients whose service name is computed, `getattr` with a computed name, clients passed to
+//! functions (the calls made there are not followed), the `boto3.resource` API, and scripts
+//! that are attachments rather than inline text. `runbook iam --strict` fails on any note.
 
 /// The calls found in a script, in order of first appearance, and what could not be analysed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -33,99 +33,357 @@ const TRANSFER: &[(&str, &[&str])] = &[
     ("copy", &["copy_object"]),
 ];
 
-fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).unwrap_or_else(|e| panic!("built-in pattern {pattern}: {e}")))
+/// A Python token (what the scan needs of one).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Tok {
+    /// An identifier or keyword.
+    Name(String),
+    /// A string literal's text (escapes not interpreted).
+    Str(String),
+    /// An operator or delimiter (`=` and `==` differ: `==` is `Op('~')`).
+    Op(char),
+    /// The end of a logical line.
+    Newline,
+    /// A number.
+    Num,
+}
+
+/// Splits Python source into tokens, dropping comments. A quote preceded by a backslash outside
+/// any string (`boto3.client(\"ec2\")`, as scripts embedded in JSON text are sometimes written)
+/// opens a string closed by the same escaped quote.
+fn tokens(src: &str) -> Vec<Tok> {
+    let c: Vec<char> = src.chars().collect();
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < c.len() {
+        let ch = c[i];
+        match ch {
+            '#' => {
+                while i < c.len() && c[i] != '\n' {
+                    i += 1;
+                }
+            }
+            '\n' => {
+                if depth == 0 && out.last() != Some(&Tok::Newline) {
+                    out.push(Tok::Newline);
+                }
+                i += 1;
+            }
+            '\\' if matches!(c.get(i + 1), Some('"' | '\'')) => {
+                let q = c[i + 1];
+                let start = i + 2;
+                let mut j = start;
+                while j < c.len() && !(c[j] == '\\' && c.get(j + 1) == Some(&q)) {
+                    j += 1;
+                }
+                out.push(Tok::Str(c[start..j.min(c.len())].iter().collect()));
+                i = j + 2;
+            }
+            '\\' => i += 2, // a line continuation
+            '"' | '\'' => {
+                let (text, end) = string_at(&c, i, false);
+                out.push(Tok::Str(text));
+                i = end;
+            }
+            _ if ch.is_alphabetic() || ch == '_' => {
+                let start = i;
+                while i < c.len() && (c[i].is_alphanumeric() || c[i] == '_') {
+                    i += 1;
+                }
+                let word: String = c[start..i].iter().collect();
+                // String prefixes: r'..', b"..", f'..', rb'..'.
+                if word.len() <= 2
+                    && word.chars().all(|p| "rRbBfFuU".contains(p))
+                    && matches!(c.get(i), Some('"' | '\''))
+                {
+                    let (text, end) = string_at(&c, i, word.contains(['r', 'R']));
+                    out.push(Tok::Str(text));
+                    i = end;
+                } else {
+                    out.push(Tok::Name(word));
+                }
+            }
+            _ if ch.is_ascii_digit() => {
+                while i < c.len() && (c[i].is_alphanumeric() || c[i] == '.' || c[i] == '_') {
+                    i += 1;
+                }
+                out.push(Tok::Num);
+            }
+            _ if ch.is_whitespace() => i += 1,
+            _ => {
+                match ch {
+                    '(' | '[' | '{' => depth += 1,
+                    ')' | ']' | '}' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+                if ch == '=' && c.get(i + 1) == Some(&'=') {
+                    out.push(Tok::Op('~'));
+                    i += 2;
+                } else if matches!(ch, '!' | '<' | '>' | '+' | '-' | '*' | '/' | '%' | '&' | '|' | '^' | ':')
+                    && c.get(i + 1) == Some(&'=')
+                {
+                    // `!=`, `<=`, `+=`, `:=`, ...: not an assignment of a client.
+                    out.push(Tok::Op('~'));
+                    i += 2;
+                } else {
+                    out.push(Tok::Op(ch));
+                    i += 1;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A string literal starting at the quote `c[i]`: its text and the index after it.
+fn string_at(c: &[char], i: usize, raw: bool) -> (String, usize) {
+    let q = c[i];
+    let triple = c.get(i + 1) == Some(&q) && c.get(i + 2) == Some(&q);
+    let start = if triple { i + 3 } else { i + 1 };
+    let mut j = start;
+    while j < c.len() {
+        if c[j] == '\\' && !raw {
+            j += 2;
+            continue;
+        }
+        if c[j] == q && (!triple || (c.get(j + 1) == Some(&q) && c.get(j + 2) == Some(&q))) {
+            let text = c[start..j].iter().collect();
+            return (text, j + if triple { 3 } else { 1 });
+        }
+        if c[j] == '\n' && !triple {
+            break;
+        }
+        j += 1;
+    }
+    (c[start..j.min(c.len())].iter().collect(), j)
 }
 
 /// Scans Python source for boto3 client calls.
 ///
 /// ```
 /// use runbook_dsl::iam::script::boto3_calls;
-/// let found = boto3_calls("import boto3\ndef handler(e, c):\n    ec2 = boto3.client('ec2')\n    ec2.stop_instances(InstanceIds=[e['Id']])\n");
+/// let found = boto3_calls("import boto3\ndef handler(e, c):\n    ec2 = boto3.client('ec2')\n    ec2.stop_instances(InstanceIds=[e['Id']])\n    # ec2.terminate_instances()\n");
 /// assert_eq!(found.calls, vec![("ec2".to_string(), "stop_instances".to_string())]);
 /// ```
 pub fn boto3_calls(script: &str) -> ScriptCalls {
-    static ASSIGN: OnceLock<Regex> = OnceLock::new();
-    static CHAINED: OnceLock<Regex> = OnceLock::new();
-    static COMPUTED: OnceLock<Regex> = OnceLock::new();
-    static RESOURCE: OnceLock<Regex> = OnceLock::new();
-    static PAGINATOR: OnceLock<Regex> = OnceLock::new();
-    let assign = re(
-        &ASSIGN,
-        r#"(?m)^[ \t]*([A-Za-z_][\w.]*)[ \t]*=[^\n]*?\bclient\(\s*(?:service_name\s*=\s*)?\\?["']([A-Za-z0-9-]+)\\?["']"#,
-    );
-    let chained = re(
-        &CHAINED,
-        r#"\bclient\(\s*(?:service_name\s*=\s*)?\\?["']([A-Za-z0-9-]+)\\?["'][^()]*\)\s*\.\s*([a-z_][a-z0-9_]*)\s*\("#,
-    );
-    let computed = re(
-        &COMPUTED,
-        r#"\b(?:boto3|session|Session\([^)]*\))\.client\(\s*(?:service_name\s*=\s*)?([A-Za-z_]\w*)\s*[,)]"#,
-    );
-    let resource = re(&RESOURCE, r"\bresource\(\s*\\?[\x22']([A-Za-z0-9-]+)");
-    let paginator = re(&PAGINATOR, r#"^\s*\\?["']([a-z_][a-z0-9_]*)\\?["']"#);
-
+    let t = tokens(script);
+    let name = |i: usize| match t.get(i) {
+        Some(Tok::Name(n)) => Some(n.as_str()),
+        _ => None,
+    };
+    let op = |i: usize, ch: char| t.get(i) == Some(&Tok::Op(ch));
+    let string = |i: usize| match t.get(i) {
+        Some(Tok::Str(s)) => Some(s.as_str()),
+        _ => None,
+    };
     let mut out = ScriptCalls::default();
-    let push = |out: &mut ScriptCalls, svc: &str, op: &str| {
-        let pair = (svc.to_ascii_lowercase(), op.to_string());
-        if !out.calls.contains(&pair) {
-            out.calls.push(pair);
+    let note = |out: &mut ScriptCalls, n: String| {
+        if !out.notes.contains(&n) {
+            out.notes.push(n);
         }
     };
-    // Each client variable with its assignments, in script order: a call belongs to the
-    // assignment before it (the same name may hold another client in another function).
-    let mut clients: Vec<(String, Vec<(usize, String)>)> = Vec::new();
-    for c in assign.captures_iter(script) {
-        let pos = c.get(0).map_or(0, |m| m.start());
-        let (var, svc) = (c[1].to_string(), c[2].to_string());
-        match clients.iter_mut().find(|(v, _)| *v == var) {
-            Some((_, assigned)) => assigned.push((pos, svc)),
-            None => clients.push((var, vec![(pos, svc)])),
-        }
-    }
-    // Calls in the order they appear in the script, over every client variable.
-    let mut found: Vec<(usize, String, String)> = Vec::new();
-    for (var, assigned) in &clients {
-        let call = Regex::new(&format!(r"(?:^|[^\w.]){}\s*\.\s*([a-z_][a-z0-9_]*)\s*\(", regex::escape(var)));
-        let Ok(call) = call else { continue };
-        for m in call.captures_iter(script) {
-            let (Some(whole), method) = (m.get(0), &m[1]) else { continue };
-            let at = whole.start();
-            let svc = assigned.iter().rev().find(|(pos, _)| *pos < at).unwrap_or(&assigned[0]).1.clone();
-            if method == "get_paginator" {
-                if let Some(p) = paginator.captures(&script[whole.end()..]) {
-                    found.push((at, svc, p[1].to_string()));
+    // Names that hold the `client` function: `boto3.client`, `<alias>.client`, `<session>.client`
+    // (any `.client`), and `client` imported from boto3.
+    let mut client_fns: Vec<String> = Vec::new();
+    for i in 0..t.len() {
+        if name(i) == Some("from") && name(i + 1) == Some("boto3") && name(i + 2) == Some("import") {
+            let mut j = i + 3;
+            while let Some(n) = name(j) {
+                let bound =
+                    if name(j + 1) == Some("as") { name(j + 2).map(str::to_string) } else { Some(n.to_string()) };
+                if n == "client" {
+                    client_fns.extend(bound);
                 }
-            } else if let Some((_, ops)) = TRANSFER.iter().find(|(t, _)| *t == method).filter(|_| svc == "s3") {
-                for op in *ops {
-                    found.push((at, svc.clone(), op.to_string()));
+                j += if name(j + 1) == Some("as") { 3 } else { 1 };
+                if !op(j, ',') {
+                    break;
                 }
-            } else if !NOT_OPERATIONS.contains(&method) {
-                found.push((at, svc, method.to_string()));
+                j += 1;
             }
         }
     }
-    for c in chained.captures_iter(script) {
-        let start = c.get(0).map_or(0, |m| m.start());
-        if !NOT_OPERATIONS.contains(&&c[2]) {
-            found.push((start, c[1].to_string(), c[2].to_string()));
+    // Where a client is created: token index of `(` after `client` -> the service (None:
+    // computed).
+    let creation = |i: usize| -> Option<(usize, Option<String>)> {
+        let n = name(i)?;
+        let is_client = (n == "client" && op(i.wrapping_sub(1), '.')) || client_fns.iter().any(|f| f == n);
+        if !is_client || !op(i + 1, '(') {
+            return None;
+        }
+        let arg = if name(i + 2) == Some("service_name") && op(i + 3, '=') { i + 4 } else { i + 2 };
+        Some((i + 1, string(arg).map(str::to_string)))
+    };
+    // The matching `)` of the `(` at `open`.
+    let close = |open: usize| -> usize {
+        let mut d = 0;
+        for (k, tok) in t.iter().enumerate().skip(open) {
+            match tok {
+                Tok::Op('(' | '[' | '{') => d += 1,
+                Tok::Op(')' | ']' | '}') => {
+                    d -= 1;
+                    if d == 0 {
+                        return k;
+                    }
+                }
+                _ => {}
+            }
+        }
+        t.len()
+    };
+    // A dotted name ending at token `end` (inclusive), not itself after a `.`: its text and
+    // first token.
+    let dotted_before = |end: usize| -> Option<(String, usize)> {
+        let mut start = end;
+        name(end)?;
+        while start >= 2 && op(start - 1, '.') && name(start - 2).is_some() {
+            start -= 2;
+        }
+        if start >= 1 && op(start - 1, '.') {
+            return None;
+        }
+        let text = (start..=end).step_by(2).filter_map(name).collect::<Vec<_>>().join(".");
+        Some((text, start))
+    };
+
+    // Client variables, with each assignment (token index, service), in script order.
+    let mut clients: Vec<(String, Vec<(usize, String)>)> = Vec::new();
+    let bind = |clients: &mut Vec<(String, Vec<(usize, String)>)>, var: String, at: usize, svc: String| match clients
+        .iter_mut()
+        .find(|(v, _)| *v == var)
+    {
+        Some((_, a)) => a.push((at, svc)),
+        None => clients.push((var, vec![(at, svc)])),
+    };
+    let service_of = |clients: &[(String, Vec<(usize, String)>)], var: &str, at: usize| -> Option<String> {
+        let (_, assigned) = clients.iter().find(|(v, _)| v == var)?;
+        let before = assigned.iter().rev().find(|(pos, _)| *pos < at).or(assigned.first())?;
+        Some(before.1.clone())
+    };
+    let mut found: Vec<(usize, String, String)> = Vec::new();
+    let mut line_start = 0;
+    for i in 0..t.len() {
+        if t[i] == Tok::Newline {
+            line_start = i + 1;
+            continue;
+        }
+        if let Some((open, svc)) = creation(i) {
+            let Some(svc) = svc else {
+                let what = match &t.get(open + 1) {
+                    Some(Tok::Name(n)) if name(open + 2) != Some("=") => n.clone(),
+                    _ => "an expression".into(),
+                };
+                note(&mut out, format!("a boto3 client is created from `{what}` (not a literal service name); declare the calls it makes"));
+                continue;
+            };
+            // `var = ...client('svc')` on this logical line: a client variable.
+            if i > line_start {
+                if let Some(eq) = (line_start..i).find(|&k| op(k, '=')) {
+                    if eq > line_start {
+                        if let Some((var, first)) = dotted_before(eq - 1) {
+                            if first == line_start {
+                                bind(&mut clients, var, i, svc.clone());
+                            }
+                        }
+                    }
+                }
+            }
+            // `...client('svc').method(`: a chained call.
+            let end = close(open);
+            if op(end + 1, '.') && op(end + 3, '(') {
+                if let Some(m) = name(end + 2) {
+                    found.push((i, svc.clone(), m.to_string()));
+                }
+            }
+        }
+        // `new = old` where old is a client: the same client under another name.
+        if i == line_start {
+            if let Some(eq) = (i..t.len()).take_while(|&k| t[k] != Tok::Newline).find(|&k| op(k, '=')) {
+                let end_line = (eq..t.len()).find(|&k| t[k] == Tok::Newline).unwrap_or(t.len());
+                if eq > i && end_line > eq + 1 {
+                    if let (Some((new, first)), Some((old, old_first))) =
+                        (dotted_before(eq - 1), dotted_before(end_line - 1))
+                    {
+                        if first == i && old_first == eq + 1 {
+                            if let Some(svc) = service_of(&clients, &old, eq) {
+                                bind(&mut clients, new, eq, svc);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Calls on client variables, `getattr` on them, and clients handed to other code.
+    for i in 0..t.len() {
+        let Some(n) = name(i) else { continue };
+        if n == "getattr" && op(i + 1, '(') {
+            if let Some(end) = (i + 2..t.len()).find(|&k| op(k, ',')) {
+                if let Some((var, first)) = dotted_before(end - 1) {
+                    if first == i + 2 {
+                        if let Some(svc) = service_of(&clients, &var, i) {
+                            match string(end + 1) {
+                                Some(m) if op(end + 2, ')') || op(end + 2, ',') => found.push((i, svc, m.to_string())),
+                                _ => note(&mut out, format!("getattr({var}, ...) calls a {svc} operation named by an expression; declare the calls it makes")),
+                            }
+                        }
+                    }
+                }
+            }
+            continue;
+        }
+        // The longest dotted name starting here that is a client variable.
+        if op(i.wrapping_sub(1), '.') {
+            continue;
+        }
+        let mut end = i;
+        let mut var = None;
+        loop {
+            let text = (i..=end).step_by(2).filter_map(name).collect::<Vec<_>>().join(".");
+            if clients.iter().any(|(v, _)| *v == text) {
+                var = Some((text, end));
+            }
+            if op(end + 1, '.') && name(end + 2).is_some() {
+                end += 2;
+            } else {
+                break;
+            }
+        }
+        let Some((var, vend)) = var else { continue };
+        let Some(svc) = service_of(&clients, &var, i) else { continue };
+        if op(vend + 1, '.') && op(vend + 3, '(') {
+            let Some(method) = name(vend + 2) else { continue };
+            if method == "get_paginator" {
+                if let Some(p) = string(vend + 4) {
+                    found.push((i, svc, p.to_string()));
+                }
+            } else if let Some((_, ops)) = TRANSFER.iter().find(|(t, _)| *t == method).filter(|_| svc == "s3") {
+                for o in *ops {
+                    found.push((i, svc.clone(), o.to_string()));
+                }
+            } else if !NOT_OPERATIONS.contains(&method) {
+                found.push((i, svc, method.to_string()));
+            }
+        } else if (op(i.wrapping_sub(1), '(') || op(i.wrapping_sub(1), ','))
+            && !op(vend + 1, '=')
+            && !(op(i.wrapping_sub(1), '(') && name(i.wrapping_sub(2)) == Some("getattr"))
+        {
+            // An argument of a call (not a keyword name): the callee's calls are not followed.
+            note(&mut out, format!("the {svc} client `{var}` is passed to other code, whose calls this scan does not follow; declare them"));
+        }
+    }
+    for i in 0..t.len() {
+        if name(i) == Some("resource") && op(i.wrapping_sub(1), '.') && op(i + 1, '(') {
+            let svc = string(i + 2).unwrap_or("?");
+            note(&mut out, format!("the script uses boto3.resource('{svc}'), which this scan does not follow; declare the calls it makes"));
         }
     }
     found.sort_by_key(|(pos, _, _)| *pos);
-    for (_, svc, op) in &found {
-        push(&mut out, svc, op);
-    }
-    for c in computed.captures_iter(script) {
-        out.notes.push(format!(
-            "a boto3 client is created from `{}` (not a literal service name); declare the calls it makes",
-            &c[1]
-        ));
-    }
-    for c in resource.captures_iter(script) {
-        out.notes.push(format!(
-            "the script uses boto3.resource('{}'), which this scan does not follow; declare the calls it makes",
-            &c[1]
-        ));
+    for (_, svc, op) in found {
+        let pair = (svc.to_ascii_lowercase(), op);
+        if !out.calls.contains(&pair) {
+            out.calls.push(pair);
+        }
     }
     out
 }
@@ -179,6 +437,28 @@ mod tests {
         let script = "def a():\n    c = boto3.client('ec2')\n    c.stop_instances()\n\
                       def b():\n    c = boto3.client('s3')\n    c.get_bucket_acl()\n";
         assert_eq!(calls(script), ["ec2.stop_instances", "s3.get_bucket_acl"]);
+    }
+
+    #[test]
+    fn comments_and_strings_are_not_calls() {
+        let script = "ec2 = boto3.client('ec2')\n# ec2.terminate_instances()\nlog('ec2.delete_vpc(x)')\n\
+                      doc = \"\"\"\nec2.delete_subnet()\n\"\"\"\nec2.describe_vpcs()\n";
+        assert_eq!(calls(script), ["ec2.describe_vpcs"]);
+        assert!(boto3_calls(script).notes.is_empty());
+    }
+
+    #[test]
+    fn aliases_getattr_and_renamed_clients_are_resolved_or_reported() {
+        let script = "import boto3 as b3\nfrom boto3 import client as mk\n\
+                      s = b3.client('s3')\nk = mk('kms')\nc = s\n\
+                      c.get_bucket_acl(Bucket=x)\nk.enable_key_rotation(KeyId=i)\n\
+                      getattr(s, 'put_bucket_acl')(Bucket=x)\ngetattr(k, name)()\nhelper(k)\n";
+        let found = boto3_calls(script);
+        let got: Vec<String> = found.calls.iter().map(|(s, o)| format!("{s}.{o}")).collect();
+        assert_eq!(got, ["s3.get_bucket_acl", "kms.enable_key_rotation", "s3.put_bucket_acl"]);
+        assert_eq!(found.notes.len(), 2, "{:?}", found.notes);
+        assert!(found.notes[0].contains("getattr(k"), "{:?}", found.notes);
+        assert!(found.notes[1].contains("passed to other code"), "{:?}", found.notes);
     }
 
     #[test]

@@ -288,9 +288,9 @@ struct RawStep {
     action: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "whole_number")]
     max_attempts: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "whole_number")]
     timeout_seconds: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     on_failure: Option<OnFailure>,
@@ -308,6 +308,23 @@ struct RawStep {
     is_end: Option<bool>,
     #[serde(flatten)]
     extra: Map,
+}
+
+/// A whole number written as a number or, as AWS also accepts (`timeoutSeconds: '60'`), as text.
+fn whole_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let v = Option::<serde_json::Value>::deserialize(d)?;
+    let n = match &v {
+        None | Some(serde_json::Value::Null) => return Ok(None),
+        Some(serde_json::Value::Number(n)) => n.as_u64(),
+        Some(serde_json::Value::String(t)) => t.trim().parse().ok(),
+        _ => None,
+    };
+    let found = match v {
+        Some(serde_json::Value::String(t)) => format!("the text \"{t}\""),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    n.map(Some).ok_or_else(|| serde::de::Error::custom(format!("expected a whole number (0 or more), found {found}")))
 }
 
 impl Serialize for Step {

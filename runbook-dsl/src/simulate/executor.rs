@@ -344,7 +344,10 @@ impl Auto<'_, '_, '_> {
             iteration,
             child: None,
         });
-        let max = step.max_attempts.unwrap_or(1).max(1);
+        // A document may ask for any number of tries; a simulation makes at most
+        // MAX_SIMULATED_ATTEMPTS (each try is recorded in the trace, so a billion would exhaust
+        // memory). AWS reports the count as a 32-bit integer (StepExecution.MaxAttempts).
+        let max = step.max_attempts.unwrap_or(1).clamp(1, MAX_SIMULATED_ATTEMPTS);
         let timeout = timeout_of(step);
         let mut result = (Status::Failed, None);
         let mut failure = None;
@@ -1051,6 +1054,9 @@ fn without(m: &Map, keys: &[&str]) -> Value {
 
 /// The per-attempt timeout: `timeoutSeconds`, else the action's documented default; capped by
 /// the action's hard limit.
+/// The most tries of one step a simulation makes, whatever `maxAttempts` says.
+pub(crate) const MAX_SIMULATED_ATTEMPTS: u64 = 1000;
+
 fn timeout_of(step: &Step) -> Option<u64> {
     let kind = step.action.kind();
     let default = match kind {

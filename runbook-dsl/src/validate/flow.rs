@@ -113,25 +113,27 @@ fn cycles(cx: &Cx, scope: usize, out: &mut Vec<Diagnostic>) {
     let members = &cx.scopes[scope];
     let succ =
         |i: usize| -> Vec<usize> { cx.edges(i).into_iter().filter(|e| e.1 == Edge::Success).map(|e| e.0).collect() };
-    let reach_of: Vec<HashSet<usize>> = members.iter().map(|&i| reach(cx, i, |e| e == Edge::Success)).collect();
-    let mut reported = HashSet::new();
-    for (a, &i) in members.iter().enumerate() {
-        if reported.contains(&i) {
-            continue;
+    // Strongly connected sets over success edges (Tarjan's algorithm, without recursion: linear
+    // in the steps and edges, however many steps a document has).
+    let component = strongly_connected(members, &succ);
+    // Each component's members in list order, and the components in the order of their first.
+    let mut groups: std::collections::HashMap<usize, Vec<usize>> = std::collections::HashMap::new();
+    let mut firsts = Vec::new();
+    for &i in members {
+        let g = groups.entry(component[&i]).or_default();
+        if g.is_empty() {
+            firsts.push(i);
         }
-        // The strongly connected set of i: steps it reaches that reach it back.
-        let scc: Vec<usize> = members
-            .iter()
-            .enumerate()
-            .filter(|(b, &j)| reach_of[a].contains(&j) && reach_of[*b].contains(&i))
-            .map(|(_, &j)| j)
-            .collect();
+        g.push(i);
+    }
+    for i in firsts {
+        let c = component[&i];
+        let scc = &groups[&c];
         let is_cycle = scc.len() > 1 || succ(i).contains(&i);
         if !is_cycle {
             continue;
         }
-        reported.extend(scc.iter().copied());
-        let exits = scc.iter().any(|&j| cx.ends(j) || succ(j).iter().any(|t| !scc.contains(t)));
+        let exits = scc.iter().any(|&j| cx.ends(j) || succ(j).iter().any(|t| component.get(t) != Some(&c)));
         if !exits {
             let names: Vec<&str> = scc.iter().map(|&j| cx.steps[j].step.name.as_str()).collect();
             let at = &cx.steps[i];
@@ -144,6 +146,68 @@ fn cycles(cx: &Cx, scope: usize, out: &mut Vec<Diagnostic>) {
             ));
         }
     }
+}
+
+/// The strongly connected component of each member (an id per component), following `succ`
+/// within `members`.
+fn strongly_connected(
+    members: &[usize],
+    succ: &dyn Fn(usize) -> Vec<usize>,
+) -> std::collections::HashMap<usize, usize> {
+    use std::collections::HashMap;
+    let inside: HashSet<usize> = members.iter().copied().collect();
+    let mut index: HashMap<usize, usize> = HashMap::new();
+    let mut low: HashMap<usize, usize> = HashMap::new();
+    let mut on_stack = HashSet::new();
+    let mut stack = Vec::new();
+    let mut component = HashMap::new();
+    let mut next = 0;
+    for &root in members {
+        if index.contains_key(&root) {
+            continue;
+        }
+        // Frames: a node and its successors still to visit.
+        let mut frames: Vec<(usize, std::vec::IntoIter<usize>)> = Vec::new();
+        index.insert(root, next);
+        low.insert(root, next);
+        next += 1;
+        stack.push(root);
+        on_stack.insert(root);
+        frames.push((root, succ(root).into_iter().filter(|t| inside.contains(t)).collect::<Vec<_>>().into_iter()));
+        while let Some((v, rest)) = frames.last_mut() {
+            let v = *v;
+            if let Some(w) = rest.next() {
+                if let std::collections::hash_map::Entry::Vacant(e) = index.entry(w) {
+                    e.insert(next);
+                    low.insert(w, next);
+                    next += 1;
+                    stack.push(w);
+                    on_stack.insert(w);
+                    frames
+                        .push((w, succ(w).into_iter().filter(|t| inside.contains(t)).collect::<Vec<_>>().into_iter()));
+                } else if on_stack.contains(&w) {
+                    let lw = index[&w].min(low[&v]);
+                    low.insert(v, lw);
+                }
+                continue;
+            }
+            frames.pop();
+            if let Some((parent, _)) = frames.last() {
+                let lp = low[parent].min(low[&v]);
+                low.insert(*parent, lp);
+            }
+            if low[&v] == index[&v] {
+                while let Some(w) = stack.pop() {
+                    on_stack.remove(&w);
+                    component.insert(w, v);
+                    if w == v {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    component
 }
 
 /// A step only reached through onFailure/onCancel (a rollback path) must not continue, on

@@ -137,6 +137,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("E014", Severity::Error, "allowedPattern is not a regular expression"),
     ("E015", Severity::Error, "unknown parameter attribute"),
     ("E016", Severity::Error, "variable default does not match the variable type"),
+    ("E017", Severity::Error, "key written twice in one map (read documents only)"),
     ("E020", Severity::Error, "duplicate step name"),
     ("E021", Severity::Error, "step name not letters, digits and _"),
     ("E022", Severity::Error, "unknown action"),
@@ -222,6 +223,16 @@ pub fn validate_parsed(parsed: &crate::read::Parsed) -> Vec<Diagnostic> {
             )
         })
         .collect();
+    out.extend(parsed.duplicates.iter().map(|f| {
+        let key = f.rsplit('.').next().unwrap_or(f);
+        diag(
+            "E017",
+            None,
+            f.clone(),
+            format!("`{key}` is written twice in the same map; the document keeps only the last value"),
+            format!("keep one `{key}` (readers differ on which one wins)"),
+        )
+    }));
     out.extend(validate(&parsed.document));
     out.sort_by_key(|d| d.severity);
     out
@@ -273,12 +284,26 @@ pub(crate) struct Cx<'a> {
     pub steps: Vec<StepAt<'a>>,
     /// Per scope: indices into `steps`, in list order.
     pub scopes: Vec<Vec<usize>>,
+    /// The first step of each (scope, name), and of each name in any scope: lookups in constant
+    /// time, so that documents with thousands of steps are not checked in quadratic time.
+    by_name: std::collections::HashMap<(usize, &'a str), usize>,
+    any_by_name: std::collections::HashMap<&'a str, usize>,
 }
 
 impl<'a> Cx<'a> {
     pub(crate) fn new(doc: &'a Document) -> Self {
-        let mut cx = Cx { doc, steps: Vec::new(), scopes: Vec::new() };
+        let mut cx = Cx {
+            doc,
+            steps: Vec::new(),
+            scopes: Vec::new(),
+            by_name: Default::default(),
+            any_by_name: Default::default(),
+        };
         cx.walk(&doc.main_steps, "mainSteps", &[]);
+        for (i, at) in cx.steps.iter().enumerate() {
+            cx.by_name.entry((at.scope, at.step.name.as_str())).or_insert(i);
+            cx.any_by_name.entry(at.step.name.as_str()).or_insert(i);
+        }
         cx
     }
 
@@ -300,12 +325,12 @@ impl<'a> Cx<'a> {
 
     /// The step of `scope` named `name`.
     pub fn find(&self, scope: usize, name: &str) -> Option<usize> {
-        self.scopes[scope].iter().copied().find(|&i| self.steps[i].step.name == name)
+        self.by_name.get(&(scope, name)).copied()
     }
 
     /// Any step (any scope) named `name`, preferring the first.
     pub fn find_any(&self, name: &str) -> Option<usize> {
-        self.steps.iter().position(|s| s.step.name == name)
+        self.any_by_name.get(name).copied()
     }
 
     /// Successors of step `i` within its scope: (target index into `steps`, edge kind).

@@ -23,6 +23,8 @@ pub(super) struct Read {
     pub value: Value,
     /// The position of every field (empty unless recording).
     pub map: SourceMap,
+    /// Whether the text has comments (which the value does not hold).
+    pub comments: bool,
 }
 
 /// Deepest nesting read here (serde_yaml, the fallback, stops at 128).
@@ -48,12 +50,13 @@ pub(super) fn read(text: &str, record: bool) -> R<Read> {
         lenient: false,
         risky: false,
         depth: 0,
+        comments: false,
     };
     let value = p.document()?;
     if p.lenient && p.risky {
         return Err(Unsupported);
     }
-    Ok(Read { value, map: p.map })
+    Ok(Read { value, map: p.map, comments: p.comments })
 }
 
 /// Refuses tabs, carriage returns, control characters, byte order marks and the characters
@@ -127,6 +130,7 @@ struct Parser<'a> {
     /// block scalar kept or clipped at the end of the text): refused when `lenient`.
     risky: bool,
     depth: usize,
+    comments: bool,
 }
 
 fn is_blank_or_end(b: Option<&u8>) -> bool {
@@ -241,6 +245,7 @@ impl<'a> Parser<'a> {
                 Ok(())
             }
             Some(b'#') if self.i == self.ls || self.s[self.i - 1] == b' ' => {
+                self.comments = true;
                 self.i = self.eol(self.i);
                 if self.i < self.s.len() {
                     self.newline();
@@ -281,6 +286,7 @@ impl<'a> Parser<'a> {
                     self.newline();
                 }
                 Some(b'#') => {
+                    self.comments = true;
                     self.i = self.eol(j);
                     if self.i >= self.s.len() {
                         return Next::End;
@@ -932,7 +938,10 @@ impl<'a> Parser<'a> {
                 Some(b'\n') => {
                     self.continue_lines(n, true)?;
                 }
-                Some(b'#') if matches!(self.s[self.i - 1], b' ' | b'\n') => self.i = self.eol(self.i),
+                Some(b'#') if matches!(self.s[self.i - 1], b' ' | b'\n') => {
+                    self.comments = true;
+                    self.i = self.eol(self.i);
+                }
                 None => return Err(Unsupported),
                 _ => return Ok(()),
             }

@@ -604,6 +604,7 @@ fn resolves_to_non_string(s: &str) -> bool {
 /// assert_eq!(v, serde_json::json!({"a": 1, "b": ["x", "yes", "yes", null]}));
 /// ```
 pub fn from_str(text: &str) -> Result<Value, YamlError> {
+    let text = without_bom(text);
     // JSON text is read as JSON first: YAML readers refuse keys longer than 1024 characters in
     // flow mappings, which JSON allows. Anything that is not strict JSON is read as YAML (and
     // its errors are YAML's, with their place).
@@ -617,11 +618,73 @@ pub fn from_str(text: &str) -> Result<Value, YamlError> {
     }
 }
 
-/// The reference reader: yaml-rust2's event parser, then libyaml for what it refuses.
+/// A UTF-8 byte order mark at the start is not part of the document (AWS reads documents saved
+/// with one).
+fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// Refuses the control characters YAML does not allow in a document (a NUL byte, which
+/// yaml-rust2 takes for the end of the text, would silently drop the rest).
+fn refuse_control_characters(text: &str) -> Result<(), YamlError> {
+    let bad = |b: u8| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r');
+    let Some(at) = text.bytes().position(bad) else { return Ok(()) };
+    let line = text[..at].bytes().filter(|&b| b == b'\n').count() + 1;
+    let column = text[..at].rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Err(YamlError {
+        line: Some(line),
+        column: Some(column),
+        message: format!(
+            "control character U+{:04X}: YAML does not allow it in a document (write it as an escape \
+             in a double-quoted string, such as \"\\0\")",
+            text.as_bytes()[at]
+        ),
+    })
+}
+
+/// Refuses text that yaml-rust2 must not be given: control characters, and flow collections
+/// (`[`, `{`) opened more than [`reader::MAX_DEPTH`] deep, which its scanner reads in quadratic
+/// time (100,000 `[` take minutes) before the reader's own depth limit could stop it. The count
+/// ignores quoting, so it is an upper bound reached only by such text.
+fn precheck(text: &str) -> Result<(), YamlError> {
+    refuse_control_characters(text)?;
+    let mut depth = 0usize;
+    for (at, b) in text.bytes().enumerate() {
+        match b {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > reader::MAX_DEPTH {
+                    let line = text[..at].bytes().filter(|&b| b == b'\n').count() + 1;
+                    let column = text[..at].rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                    return Err(YamlError {
+                        line: Some(line),
+                        column: Some(column),
+                        message: format!(
+                            "maps and lists nested more than {} levels deep (limit L002: depth); no \
+                             Automation document needs this, flatten the value",
+                            reader::MAX_DEPTH
+                        ),
+                    });
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The reference reader: yaml-rust2's event parser, then libyaml for what it refuses (but not
+/// for what passes a limit).
 fn reference(text: &str) -> Result<Value, YamlError> {
+    precheck(text)?;
     let mut b = ValueBuilder::new(false);
     b.run(text);
-    b.finish().0.or_else(|_| lenient(text))
+    let limit = b.limit_hit;
+    match b.finish().0 {
+        Err(e) if limit => Err(e),
+        r => r.or_else(|_| lenient(text)),
+    }
 }
 
 /// The second opinion for text the event parser refuses: libyaml (through serde_yaml) accepts
@@ -645,25 +708,126 @@ fn lenient(text: &str) -> Result<Value, YamlError> {
 /// assert_eq!(map.get("steps[0].name").map(|p| (p.line, p.column)), Some((3, 5)));
 /// ```
 pub fn from_str_located(text: &str) -> Result<(Value, SourceMap), YamlError> {
+    read_located(text).map(|r| (r.value, r.map))
+}
+
+/// What [`read_located`] read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Located {
+    /// The value.
+    pub value: Value,
+    /// The position of every field.
+    pub map: SourceMap,
+    /// Keys written twice in one map (the value keeps the last): the field path and the place
+    /// of the second.
+    pub duplicates: Vec<(String, Pos)>,
+}
+
+/// [`from_str_located`], and the keys written twice in one map (YAML or JSON), which the value
+/// cannot show.
+///
+/// ```
+/// let r = runbook_dsl::yaml::read_located("a: 1\nb:\n  c: 1\n  c: 2\n").unwrap();
+/// assert_eq!(r.value["b"]["c"], 2);
+/// assert_eq!(r.duplicates[0].0, "b.c");
+/// assert_eq!(r.duplicates[0].1.line, 4);
+/// ```
+pub fn read_located(text: &str) -> Result<Located, YamlError> {
+    let text = without_bom(text);
+    // The fast reader refuses duplicate keys: whatever it reads has none.
     match fast::read(text, true) {
-        Ok(r) => Ok((r.value, r.map)),
+        Ok(r) => Ok(Located { value: r.value, map: r.map, duplicates: Vec::new() }),
         Err(fast::Unsupported) => reference_located(text),
     }
 }
 
 /// The reference reader, recording positions.
-fn reference_located(text: &str) -> Result<(Value, SourceMap), YamlError> {
+fn reference_located(text: &str) -> Result<Located, YamlError> {
+    precheck(text)?;
     let mut b = ValueBuilder::new(true);
     b.run(text);
+    let limit = b.limit_hit;
+    let duplicates = std::mem::take(&mut b.seen.duplicates);
     let (value, map) = b.finish();
     match value {
-        Ok(v) => Ok((v, map)),
+        Ok(v) => Ok(Located { value: v, map, duplicates }),
+        Err(e) if limit => Err(e),
         // Strict JSON that YAML refuses (keys over 1024 characters): the JSON value, and the
         // positions located before the YAML reader stopped.
         // Text the event parser refuses but libyaml reads (see `lenient`): that value, with the
         // positions located before the event parser stopped.
-        Err(_) => json_first(text).map_or_else(|| lenient(text), Ok).map(|v| (v, map)),
+        Err(_) => json_first(text).map_or_else(|| lenient(text), Ok).map(|v| Located { value: v, map, duplicates }),
     }
+}
+
+/// Something in a text that its value does not hold, so that writing the value back would
+/// change or lose it: its place and what it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Loss {
+    /// Where it is.
+    pub pos: Pos,
+    /// What it is, in the user's terms.
+    pub what: String,
+}
+
+/// Everything in `text` that a value read from it cannot keep: comments, duplicate keys,
+/// anchors and aliases, tags, a second document, numbers with no exact JSON form (`.inf`,
+/// `.nan`, integers beyond 64 bits). Empty when writing the value back loses nothing but
+/// layout. `runbook fmt --write` refuses a file with any.
+///
+/// ```
+/// let l = runbook_dsl::yaml::losses("# licence\na: &x 1\nb: *x\n");
+/// assert_eq!(l.len(), 2);
+/// assert!(l[0].what.contains("comment"));
+/// assert!(runbook_dsl::yaml::losses("a: 'x # y'\n").is_empty());
+/// ```
+pub fn losses(text: &str) -> Vec<Loss> {
+    let text = without_bom(text);
+    let mut out = Vec::new();
+    let comment = match fast::read(text, false) {
+        Ok(r) => r.comments.then(|| first_comment(text)).flatten(),
+        Err(fast::Unsupported) => first_comment(text),
+    };
+    if let Some(pos) = comment {
+        out.push(Loss { pos, what: "a comment (the value does not hold comments)".into() });
+    }
+    if precheck(text).is_err() {
+        // Not read at all: nothing to compare (the reading reports it).
+        return out;
+    }
+    let mut b = ValueBuilder::new(true);
+    b.run(text);
+    let seen = std::mem::take(&mut b.seen);
+    for (key, pos) in seen.duplicates {
+        out.push(Loss { pos, what: format!("the key `{key}` written a second time in the same map") });
+    }
+    if let Some(pos) = seen.anchor {
+        out.push(Loss { pos, what: "an anchor or alias (`&name`, `*name`)".into() });
+    }
+    if let Some(pos) = seen.tag {
+        out.push(Loss { pos, what: "a tag (`!Name`, `!!type`)".into() });
+    }
+    if let Some((t, pos)) = seen.inexact_number {
+        out.push(Loss {
+            pos,
+            what: format!("the number `{t}`, which has no exact JSON form (quote it to keep it as text)"),
+        });
+    }
+    if let Some(pos) = seen.second_document {
+        out.push(Loss { pos, what: "a second document (`---`); only the first is read".into() });
+    }
+    out.sort_by_key(|l| (l.pos.line, l.pos.column));
+    out
+}
+
+/// The first line holding what may be a comment: `#` at the start of a line or after a space
+/// (conservative: such a `#` inside a quoted string counts too).
+fn first_comment(text: &str) -> Option<Pos> {
+    text.lines().enumerate().find_map(|(i, line)| {
+        let b = line.as_bytes();
+        let at = b.iter().enumerate().position(|(j, &c)| c == b'#' && (j == 0 || matches!(b[j - 1], b' ' | b'\t')))?;
+        Some(Pos { line: i + 1, column: line[..at].chars().count() + 1 })
+    })
 }
 
 /// For differential tests: the fast reader alone (`None`: "not mine"), recording positions
@@ -678,7 +842,7 @@ pub fn fast_reader(text: &str, located: bool) -> Option<(Value, SourceMap)> {
 #[doc(hidden)]
 pub fn reference_reader(text: &str, located: bool) -> Result<(Value, SourceMap), YamlError> {
     if located {
-        reference_located(text)
+        reference_located(text).map(|r| (r.value, r.map))
     } else {
         reference(text).map(|v| (v, SourceMap::default()))
     }
@@ -688,6 +852,9 @@ pub fn reference_reader(text: &str, located: bool) -> Result<(Value, SourceMap),
 /// refuses the text, libyaml reads it), so that the fast reader's holds more.
 #[doc(hidden)]
 pub fn reference_map_is_partial(text: &str) -> bool {
+    if precheck(text).is_err() {
+        return false;
+    }
     let mut b = ValueBuilder::new(false);
     b.run(text);
     b.finish().0.is_err()
@@ -724,8 +891,12 @@ impl std::error::Error for YamlError {}
 /// Scans YAML (or JSON) text for the position of every field. Never fails: text that does not
 /// scan gives the fields located before the problem (possibly none).
 pub fn source_map(text: &str) -> SourceMap {
+    let text = without_bom(text);
     if let Ok(r) = fast::read(text, true) {
         return r.map;
+    }
+    if precheck(text).is_err() {
+        return SourceMap::default();
     }
     let mut b = ValueBuilder::new(true);
     b.run(text);

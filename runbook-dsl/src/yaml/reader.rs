@@ -128,24 +128,47 @@ enum Open {
         anchor: usize,
         path: String,
         start: Pos,
+        nodes_before: usize,
     },
     Seq {
         items: Vec<Value>,
         anchor: usize,
         path: String,
         start: Pos,
+        nodes_before: usize,
     },
+}
+
+/// What the reader read but a JSON value cannot show: each is a change of meaning if the
+/// value is written back (see [`super::Losses`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct Seen {
+    /// Keys written twice in one map: the key, its second place.
+    pub duplicates: Vec<(String, Pos)>,
+    /// Anchors or aliases: the first place.
+    pub anchor: Option<Pos>,
+    /// Tags (`!Ref`, `!!str`): the first place.
+    pub tag: Option<Pos>,
+    /// Plain scalars with no exact JSON number (`.inf`, `.nan`, integers beyond 64 bits).
+    pub inexact_number: Option<(String, Pos)>,
+    /// A second document in the stream.
+    pub second_document: Option<Pos>,
 }
 
 /// Builds a JSON value from parser events, and optionally the source map, in one pass.
 pub(super) struct ValueBuilder {
     stack: Vec<Open>,
-    anchors: std::collections::HashMap<usize, Value>,
+    anchors: std::collections::HashMap<usize, (Value, usize)>,
     root: Option<Value>,
     record: bool,
     map: SourceMap,
     error: Option<YamlError>,
     done: bool,
+    /// Values built so far, aliases counted with every value they expand to.
+    nodes: usize,
+    /// The reading stopped at a limit (no other reader may try).
+    pub(super) limit_hit: bool,
+    pub(super) seen: Seen,
 }
 
 impl ValueBuilder {
@@ -158,15 +181,56 @@ impl ValueBuilder {
             map: SourceMap::default(),
             error: None,
             done: false,
+            nodes: 0,
+            limit_hit: false,
+            seen: Seen::default(),
         }
     }
 
+    /// Reads the first document of `text`, and notes where a second one starts. The events
+    /// are pulled one by one (yaml-rust2's `load` recurses once per nesting level, which deep
+    /// input would drive past the stack).
     pub(super) fn run(&mut self, text: &str) {
+        use yaml_rust2::parser::{Event, MarkedEventReceiver};
         let mut parser = yaml_rust2::parser::Parser::new_from_str(text);
-        if let Err(e) = parser.load(self, false) {
-            let m = e.marker();
-            self.fail(Pos { line: m.line(), column: m.col() + 1 }, e.info());
+        let mut documents = 0;
+        loop {
+            match parser.next_token() {
+                Ok((Event::StreamEnd, _)) => break,
+                Ok((Event::DocumentStart, mark)) => {
+                    documents += 1;
+                    if documents > 1 {
+                        self.seen.second_document = Some(Pos { line: mark.line(), column: mark.col() + 1 });
+                        break;
+                    }
+                }
+                Ok((ev, mark)) => {
+                    if !self.done {
+                        self.on_event(ev, mark);
+                    }
+                    if self.limit_hit {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    // An error after the first document does not concern it.
+                    if !self.done {
+                        let m = e.marker();
+                        self.fail(Pos { line: m.line(), column: m.col() + 1 }, e.info());
+                    }
+                    break;
+                }
+            }
         }
+    }
+
+    /// Stops at a limit: the error names the place and the limit.
+    fn limit(&mut self, pos: Pos, what: String) {
+        if self.error.is_none() {
+            self.error = Some(YamlError { line: Some(pos.line), column: Some(pos.column), message: what });
+        }
+        self.done = true;
+        self.limit_hit = true;
     }
 
     /// The value (or the first error) and the positions recorded.
@@ -241,8 +305,12 @@ impl ValueBuilder {
         match self.stack.last_mut() {
             None => self.root = Some(v),
             Some(Open::Seq { items, .. }) => items.push(v),
-            Some(Open::Map { map, key, key_pos, .. }) => match key.take() {
+            Some(Open::Map { map, key, key_pos, path, .. }) => match key.take() {
                 Some(k) => {
+                    if map.contains_key(&k) {
+                        let field = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                        self.seen.duplicates.push((field, key_pos.unwrap_or(pos)));
+                    }
                     *key_pos = None;
                     map.insert(k, v);
                 }
@@ -269,10 +337,47 @@ impl ValueBuilder {
         }
     }
 
-    fn anchor(&mut self, id: usize, v: &Value) {
+    fn anchor(&mut self, id: usize, v: &Value, nodes: usize, pos: Pos) {
         if id > 0 {
-            self.anchors.insert(id, v.clone());
+            self.seen.anchor.get_or_insert(pos);
+            self.anchors.insert(id, (v.clone(), nodes));
         }
+    }
+
+    /// Counts `n` more values; false (and the reading stops) past [`MAX_NODES`].
+    fn count(&mut self, n: usize, pos: Pos) -> bool {
+        self.nodes = self.nodes.saturating_add(n);
+        if self.nodes > MAX_NODES {
+            self.limit(
+                pos,
+                format!(
+                    "the document holds more than {MAX_NODES} values once its aliases are expanded \
+                     (limit L003: values); write the repeated parts out, or fewer of them"
+                ),
+            );
+            return false;
+        }
+        true
+    }
+}
+
+/// The most values a document may hold, aliases expanded (a few hundred-byte "billion laughs"
+/// document would otherwise take gigabytes). The largest corpus document holds about 5,000.
+pub(super) const MAX_NODES: usize = 1_000_000;
+
+/// The deepest nesting of maps and lists read (as serde_json and libyaml).
+pub(super) const MAX_DEPTH: usize = 128;
+
+/// Whether a plain scalar's text resolved to a value that has no exact JSON form: `.inf` and
+/// `.nan` (read as null) or an integer beyond 64 bits (read as a float).
+fn inexact(text: &str, v: &Value) -> bool {
+    match v {
+        Value::Null => text.contains(['n', 'N', 'i', 'I']) && text.starts_with(['.', '-', '+']),
+        Value::Number(n) if n.is_f64() => {
+            let t = text.strip_prefix(['-', '+']).unwrap_or(text);
+            !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())
+        }
+        _ => false,
     }
 }
 
@@ -286,26 +391,56 @@ impl yaml_rust2::parser::MarkedEventReceiver for ValueBuilder {
         let pos = Pos { line: mark.line(), column: mark.col() + 1 };
         match ev {
             Event::Scalar(s, style, anchor, tag) => {
+                if !self.count(1, pos) {
+                    return;
+                }
                 let is_key = self.at_key();
                 self.locate(pos, false);
                 // A key keeps its text as written (`1: x` is the key "1"), as serde_yaml does.
                 let key_text = is_key.then(|| s.clone());
+                if tag.is_some() {
+                    self.seen.tag.get_or_insert(pos);
+                }
+                let plain = matches!(style, TScalarStyle::Plain);
+                let text = (plain && self.seen.inexact_number.is_none()).then(|| s.clone());
                 let v = match (&tag, style) {
                     (Some(t), _) => resolve_tagged(s, style, t),
                     (None, TScalarStyle::Plain) => resolve_plain(s),
                     (None, _) => Value::String(s),
                 };
-                self.anchor(anchor, &v);
+                if let Some(t) = text.filter(|t| inexact(t, &v)) {
+                    self.seen.inexact_number = Some((t, pos));
+                }
+                self.anchor(anchor, &v, 1, pos);
                 self.place(v, key_text, pos);
             }
             Event::Alias(id) => {
                 self.locate(pos, false);
-                match self.anchors.get(&id).cloned() {
-                    Some(v) => self.place(v, None, pos),
+                self.seen.anchor.get_or_insert(pos);
+                match self.anchors.get(&id).map(|(_, n)| *n) {
+                    Some(n) => {
+                        // Counted before the copy is made.
+                        if self.count(n, pos) {
+                            let v = self.anchors.get(&id).map(|(v, _)| v.clone()).unwrap_or(Value::Null);
+                            self.place(v, None, pos);
+                        }
+                    }
                     None => self.fail(pos, "unknown anchor"),
                 }
             }
-            Event::MappingStart(anchor, _) => {
+            Event::MappingStart(..) | Event::SequenceStart(..) if self.stack.len() >= MAX_DEPTH => {
+                self.limit(
+                    pos,
+                    format!(
+                        "maps and lists nested more than {MAX_DEPTH} levels deep (limit L002: depth); \
+                         no Automation document needs this, flatten the value"
+                    ),
+                );
+            }
+            Event::MappingStart(anchor, tag) => {
+                if tag.is_some() {
+                    self.seen.tag.get_or_insert(pos);
+                }
                 let path = self.locate(pos, true);
                 self.stack.push(Open::Map {
                     map: serde_json::Map::new(),
@@ -314,19 +449,31 @@ impl yaml_rust2::parser::MarkedEventReceiver for ValueBuilder {
                     anchor,
                     path,
                     start: pos,
+                    nodes_before: self.nodes,
                 });
             }
-            Event::SequenceStart(anchor, _) => {
+            Event::SequenceStart(anchor, tag) => {
+                if tag.is_some() {
+                    self.seen.tag.get_or_insert(pos);
+                }
                 let path = self.locate(pos, false);
-                self.stack.push(Open::Seq { items: Vec::new(), anchor, path, start: pos });
+                self.stack.push(Open::Seq { items: Vec::new(), anchor, path, start: pos, nodes_before: self.nodes });
             }
             Event::MappingEnd | Event::SequenceEnd => {
-                let (v, anchor, start) = match self.stack.pop() {
-                    Some(Open::Map { map, anchor, start, .. }) => (Value::Object(map), anchor, start),
-                    Some(Open::Seq { items, anchor, start, .. }) => (Value::Array(items), anchor, start),
+                let (v, anchor, start, before) = match self.stack.pop() {
+                    Some(Open::Map { map, anchor, start, nodes_before, .. }) => {
+                        (Value::Object(map), anchor, start, nodes_before)
+                    }
+                    Some(Open::Seq { items, anchor, start, nodes_before, .. }) => {
+                        (Value::Array(items), anchor, start, nodes_before)
+                    }
                     None => return,
                 };
-                self.anchor(anchor, &v);
+                if !self.count(1, pos) {
+                    return;
+                }
+                let nodes = self.nodes - before;
+                self.anchor(anchor, &v, nodes, start);
                 // A collection is placed (and a collection key reported) where it starts.
                 self.place(v, None, start);
             }

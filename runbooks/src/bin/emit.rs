@@ -7,20 +7,23 @@ use std::process::ExitCode;
 
 /// Writes every catalog runbook (and what goes with it) into `generated/`.
 ///
-/// Each file is written atomically; files that no runbook produces any more are deleted. A
-/// runbook that does not build or validate stops emit before anything is written.
+/// All files are written or none (each to a temporary file first, then renamed); files that emit
+/// wrote before (its `.emit-manifest`) and no runbook produces any more are deleted, and other
+/// files are left alone. A runbook that does not build or validate stops emit before anything
+/// is written.
 #[derive(Parser, Debug)]
 #[command(name = "emit", version)]
 struct Args {
     /// Write nothing; exit 1 and list every stale, missing or extra file with a unified diff.
     #[arg(long)]
     check: bool,
-    /// The output directory (default: `generated/` at the workspace root).
+    /// The output directory (default: `generated/` of the workspace around the current folder).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
+    runbooks::cli::quiet_on_closed_pipe();
     let args = Args::parse();
     let dir = args.out.unwrap_or_else(generate::default_dir);
     let plan = match generate::plan() {
@@ -59,6 +62,9 @@ fn main() -> ExitCode {
             }
             for n in &report.deleted {
                 println!("deleted generated/{n}");
+            }
+            for n in &report.foreign {
+                println!("left    generated/{n} (not written by emit)");
             }
             println!(
                 "emit: {} written, {} unchanged, {} deleted ({} files in {})",

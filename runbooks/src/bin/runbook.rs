@@ -45,6 +45,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    cli::quiet_on_closed_pipe();
     match Cli::parse().command {
         Command::Validate(a) => cli::validate::run(a),
         Command::Fmt(a) => cli::fmt::run(a),

@@ -7,9 +7,8 @@
 //! cargo run --bin runbook -- fmt --check docs/       # exit 1 when a file is not canonical
 //! ```
 
-use super::documents;
-use crate::generate::write_atomically;
 use clap::Args as ClapArgs;
+use runbook_dsl::files;
 use runbook_dsl::format::{self, Style};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -43,28 +42,40 @@ fn style_for(args: &Args, path: &Path) -> Style {
 }
 
 /// Runs the subcommand: 0 success, 1 files not canonical (`--check`), 2 a file cannot be read,
-/// parsed or written (the other files are still processed).
+/// parsed or written, or `--write` would lose something in it (the other files are still
+/// processed). Files met in folders that are not Automation documents are skipped, with a
+/// count.
 pub fn run(args: Args) -> ExitCode {
-    let files = match documents(&args.paths) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("runbook fmt: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let (mut failed, mut unformatted) = (0usize, 0usize);
-    let many = files.len() > 1;
-    for (i, path) in files.iter().enumerate() {
-        let text = match std::fs::read_to_string(path) {
+    let walk = files::walk(&args.paths);
+    let mut failed = walk.problems.len();
+    for p in &walk.problems {
+        eprintln!("runbook fmt: {p}");
+    }
+    let (mut unformatted, mut skipped, mut done) = (0usize, 0usize, 0usize);
+    let many = walk.files.len() > 1;
+    let mut out_stream = std::io::stdout().lock();
+    for found in &walk.files {
+        let path = &found.path;
+        let text = match super::read_text(path) {
             Ok(t) => t,
             Err(e) => {
-                eprintln!("{}: cannot read the file: {e}", path.display());
+                eprintln!("{e}");
                 failed += 1;
                 continue;
             }
         };
+        if !found.named && !super::is_automation_text(&text) {
+            skipped += 1;
+            continue;
+        }
         let style = style_for(&args, path);
-        let out = match format::format(&text, style) {
+        let formatted = format::format(&text, style).and_then(|o| {
+            if args.write && o != text {
+                format::check_keepable(&text)?;
+            }
+            Ok(o)
+        });
+        let out = match formatted {
             Ok(o) => o,
             Err(mut e) => {
                 e.file = Some(path.clone());
@@ -80,7 +91,7 @@ pub fn run(args: Args) -> ExitCode {
             }
         } else if args.write {
             if out != text {
-                match write_atomically(path, &out) {
+                match files::write_file(path, &out) {
                     Ok(()) => println!("formatted {}", path.display()),
                     Err(e) => {
                         eprintln!("{}: cannot write the file: {e}", path.display());
@@ -89,19 +100,31 @@ pub fn run(args: Args) -> ExitCode {
                 }
             }
         } else {
+            use std::io::Write;
+            let mut text = String::new();
             if many && style == Style::Yaml {
-                if i > 0 {
-                    println!("---");
+                if done > 0 {
+                    text.push_str("---\n");
                 }
-                println!("# {}", path.display());
+                text.push_str(&format!("# {}\n", path.display()));
             }
-            print!("{out}");
+            text.push_str(&out);
+            if out_stream.write_all(text.as_bytes()).is_err() {
+                // The reader went away (a closed pipe): nothing more to say.
+                return ExitCode::from(if failed > 0 { 2 } else { 0 });
+            }
         }
+        done += 1;
+    }
+    if skipped > 0 {
+        eprintln!(
+            "runbook fmt: {skipped} other files skipped (not Automation documents: no schemaVersion or mainSteps)"
+        );
     }
     if failed > 0 {
         ExitCode::from(2)
     } else if unformatted > 0 {
-        eprintln!("runbook fmt --check: {unformatted} of {} files are not canonical", files.len());
+        eprintln!("runbook fmt --check: {unformatted} of {done} files are not canonical");
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -4,11 +4,9 @@
 //! `%% <path>` comment line. `--out DIR` writes `<file stem>.mmd` per document into `DIR`
 //! instead, for tools that render diagrams (such as `tools/mermaid-check`).
 
-use crate::generate::write_atomically;
 use clap::Args as ClapArgs;
 use runbook_dsl::{diagram, read};
 use std::collections::HashSet;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -35,7 +33,7 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     if let Some(dir) = &args.out {
-        if let Err(e) = fs::create_dir_all(dir) {
+        if let Err(e) = std::fs::create_dir_all(dir) {
             eprintln!("runbook graph: cannot create {}: {e}", dir.display());
             return ExitCode::from(2);
         }
@@ -56,7 +54,7 @@ pub fn run(args: Args) -> ExitCode {
         match &args.out {
             Some(dir) => {
                 let target = dir.join(unique_name(file, &mut stems));
-                if let Err(e) = write_atomically(&target, &text) {
+                if let Err(e) = runbook_dsl::files::write_file(&target, &text) {
                     eprintln!("runbook graph: cannot write {}: {e}", target.display());
                     failed += 1;
                 }
@@ -94,38 +92,15 @@ fn unique_name(file: &Path, taken: &mut HashSet<String>) -> String {
     name
 }
 
-/// The documents named by `paths`: files as given, folders searched recursively for `.yaml`,
-/// `.yml` and `.json` files (sorted); an error names a path that does not exist.
+/// The documents named by `paths` ([`super::documents`], the one folder walker); an error
+/// names each path that does not exist and each folder that cannot be read.
 ///
 /// ```no_run
 /// let files = runbooks::cli::graph::document_files(&["generated".into()]).unwrap();
 /// assert!(files.iter().all(|f| f.extension().is_some()));
 /// ```
 pub fn document_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-        let entries = fs::read_dir(dir).map_err(|e| format!("{}: cannot read the folder: {e}", dir.display()))?;
-        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        paths.sort();
-        for p in paths {
-            if p.is_dir() {
-                walk(&p, out)?;
-            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")) {
-                out.push(p);
-            }
-        }
-        Ok(())
-    }
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            walk(p, &mut out)?;
-        } else if p.exists() {
-            out.push(p.clone());
-        } else {
-            return Err(format!("{}: no such file or folder; give a document file or a folder of them", p.display()));
-        }
-    }
-    Ok(out)
+    super::documents(paths)
 }
 
 #[cfg(test)]
@@ -135,15 +110,15 @@ mod tests {
     #[test]
     fn folders_are_searched_for_documents_only_and_missing_paths_are_named() {
         let dir = std::env::temp_dir().join(format!("runbook-graph-test-{}", std::process::id()));
-        fs::create_dir_all(dir.join("sub")).unwrap();
-        fs::write(dir.join("b.yaml"), "").unwrap();
-        fs::write(dir.join("sub/a.json"), "").unwrap();
-        fs::write(dir.join("notes.md"), "").unwrap();
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("b.yaml"), "").unwrap();
+        std::fs::write(dir.join("sub/a.json"), "").unwrap();
+        std::fs::write(dir.join("notes.md"), "").unwrap();
         let files = document_files(std::slice::from_ref(&dir)).unwrap();
         assert_eq!(files, vec![dir.join("b.yaml"), dir.join("sub/a.json")]);
         let err = document_files(&[dir.join("nope.yaml")]).unwrap_err();
         assert!(err.contains("nope.yaml: no such file or folder"), "{err}");
-        fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

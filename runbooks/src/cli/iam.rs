@@ -32,6 +32,10 @@ pub struct Args {
     /// stack's partition, Region and account).
     #[arg(long)]
     pub template: bool,
+    /// Exit 1 when anything could not be derived (the notes on stderr: a script call the scan
+    /// cannot resolve, a computed service name, ...).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 fn parse_param(s: &str) -> Result<(String, String), String> {
@@ -80,17 +84,19 @@ pub fn derive_file(path: &Path, library: &iam::Library) -> Result<Derivation, St
     iam::derive(&doc, &Grants::new(), library).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// What `runbook iam` prints on stdout for `files`, and whether a file failed (its error and
-/// every note go to stderr).
-pub fn report(args: &Args, files: &[PathBuf], library: &iam::Library) -> (String, bool) {
+/// What `runbook iam` prints on stdout for `files`, whether a file failed, and how many notes
+/// (things the derivation could not resolve) there were (each error and note goes to stderr).
+pub fn report(args: &Args, files: &[PathBuf], library: &iam::Library) -> (String, bool, usize) {
     let known: std::collections::BTreeMap<String, String> = args.params.iter().cloned().collect();
     let form = if args.template { iam::Form::Template } else { iam::Form::Standalone };
     let mut out = String::new();
     let mut policies = serde_json::Map::new();
     let mut failed = false;
+    let mut notes = 0;
     for f in files {
         match derive_file(f, library) {
             Ok(d) => {
+                notes += d.notes.len();
                 for n in &d.notes {
                     eprintln!("{}: note: {n}", f.display());
                 }
@@ -109,7 +115,7 @@ pub fn report(args: &Args, files: &[PathBuf], library: &iam::Library) -> (String
         out.push_str(&policies_json(policies));
         out.push('\n');
     }
-    (out, failed)
+    (out, failed, notes)
 }
 
 /// Runs the subcommand.
@@ -125,10 +131,13 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (stdout, failed) = report(&args, &files, &catalog_library());
+    let (stdout, failed, notes) = report(&args, &files, &catalog_library());
     print!("{stdout}");
     if failed {
         ExitCode::from(2)
+    } else if args.strict && notes > 0 {
+        eprintln!("runbook iam --strict: {notes} things could not be derived (see the notes above)");
+        ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
@@ -193,6 +202,7 @@ mod tests {
             review: false,
             params,
             template,
+            strict: false,
         };
         let lib = iam::Library::new();
         let one: serde_json::Value =

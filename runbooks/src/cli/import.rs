@@ -6,10 +6,10 @@
 //! ```
 
 use super::documents;
-use crate::generate::write_atomically;
 use clap::Args as ClapArgs;
 use runbook_dsl::codegen::{self, Options};
 use runbook_dsl::read;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -72,6 +72,8 @@ pub fn run(args: Args) -> ExitCode {
         );
     }
     let mut failed = 0;
+    // Two documents whose names give the same module file: neither silently replaces the other.
+    let mut modules: BTreeMap<String, &Path> = BTreeMap::new();
     for path in &files {
         let doc = match read::from_path(path) {
             Ok(d) => d,
@@ -85,8 +87,19 @@ pub fn run(args: Args) -> ExitCode {
         let src = codegen::to_rust(&doc, &opts);
         match &args.out {
             Some(dir) => {
-                let target = dir.join(module_file(path));
-                match write_atomically(&target, &src) {
+                let name = module_file(path);
+                if let Some(first) = modules.get(&name) {
+                    eprintln!(
+                        "{}: not written: its module file {name} is already {}'s; rename one of the documents",
+                        path.display(),
+                        first.display()
+                    );
+                    failed += 1;
+                    continue;
+                }
+                modules.insert(name.clone(), path);
+                let target = dir.join(name);
+                match runbook_dsl::files::write_file(&target, &src) {
                     Ok(()) => println!("wrote {}", target.display()),
                     Err(e) => {
                         eprintln!("{}: cannot write: {e}", target.display());

@@ -181,7 +181,7 @@ fn read_doc(path: &Path) -> Result<Document, UsageError> {
 }
 
 fn read_mocks(path: &Path) -> Result<Vec<Mock>, UsageError> {
-    let text = std::fs::read_to_string(path)
+    let text = runbook_dsl::files::read_text(path)
         .map_err(|e| UsageError(format!("{}: cannot read the mocks file: {e}", path.display())))?;
     let value = runbook_dsl::yaml::from_str(&text).map_err(|e| {
         let place = match (e.line, e.column) {

@@ -51,36 +51,6 @@ impl Summary {
     }
 }
 
-/// Every `.yaml`, `.yml` and `.json` file under `path` (or `path` itself), sorted.
-pub fn documents(path: &Path) -> std::io::Result<Vec<PathBuf>> {
-    if !path.is_dir() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let mut out = Vec::new();
-    let mut entries: Vec<_> = std::fs::read_dir(path)?.collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(documents(&p)?);
-        } else if p.extension().and_then(|x| x.to_str()).is_some_and(|x| matches!(x, "yaml" | "yml" | "json")) {
-            out.push(p);
-        }
-    }
-    Ok(out)
-}
-
-/// Whether a file found in a folder is meant as an Automation document: it reads as a map with
-/// `schemaVersion` or `mainSteps` (a file that does not read at all counts, to be reported).
-fn is_automation_document(path: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(path) else { return true };
-    match runbook_dsl::yaml::from_str(&text) {
-        Ok(serde_json::Value::Object(m)) => m.contains_key("schemaVersion") || m.contains_key("mainSteps"),
-        Ok(_) => false,
-        Err(_) => true,
-    }
-}
-
 /// One finding as a line: `PATH:LINE:COL: error[CODE] step=NAME field=PATH: message (hint: ...)`.
 pub fn format_line(file: &Path, parsed: &read::Parsed, d: &Diagnostic) -> String {
     let pos = parsed.locate(&d.field).map(|p| (p.line, p.column)).unwrap_or((1, 1));
@@ -107,7 +77,9 @@ fn check_file(file: &Path, walked: bool, errors_only: bool) -> Outcome {
     // A file that reads as a document is one; only a file that does not is looked at again.
     let parsed = match read::parse_path(file) {
         Ok(p) => p,
-        Err(_) if walked && !is_automation_document(file) => return Outcome { skipped: true, ..Outcome::default() },
+        Err(_) if walked && super::read_text(file).is_ok_and(|t| !super::is_automation_text(&t)) => {
+            return Outcome { skipped: true, ..Outcome::default() }
+        }
         Err(e) => return Outcome { unreadable: Some(e.to_string()), ..Outcome::default() },
     };
     let mut o = Outcome::default();
@@ -167,19 +139,12 @@ pub fn check(paths: &[PathBuf], errors_only: bool, out: &mut dyn Write, err: &mu
         Unlistable(String),
         File,
     }
-    let mut items = Vec::new();
+    let walk = runbook_dsl::files::walk(paths);
+    let mut items: Vec<Item> = walk.problems.into_iter().map(Item::Unlistable).collect();
     let mut files = Vec::new();
-    for root in paths {
-        match documents(root) {
-            Ok(found) => {
-                let walked = root.is_dir();
-                for f in found {
-                    items.push(Item::File);
-                    files.push((f, walked));
-                }
-            }
-            Err(e) => items.push(Item::Unlistable(format!("{}: cannot read: {e}", root.display()))),
-        }
+    for f in walk.files {
+        items.push(Item::File);
+        files.push((f.path, !f.named));
     }
     let mut outcomes = check_files(&files, errors_only).into_iter();
     for item in items {
@@ -248,7 +213,7 @@ mod tests {
         let sum = check(&[dir.clone(), dir.join("missing")], false, &mut out, &mut err);
         // The same files checked one after the other, in order.
         let mut want = String::new();
-        for f in documents(&dir).expect("listed") {
+        for f in runbook_dsl::files::walk(std::slice::from_ref(&dir)).paths() {
             for line in check_file(&f, true, false).lines {
                 want.push_str(&line);
                 want.push('\n');
@@ -262,6 +227,6 @@ mod tests {
         let err = String::from_utf8(err).expect("utf-8");
         let lines: Vec<&str> = err.lines().collect();
         assert_eq!(lines.len(), 2, "{err}");
-        assert!(lines[0].contains("d05b.yaml") && lines[1].contains("missing"), "{err}");
+        assert!(lines[0].contains("missing") && lines[1].contains("d05b.yaml"), "{err}");
     }
 }
