@@ -848,7 +848,13 @@ fn undo_problem(entry: &CatalogEntry, t: &Trace) -> Option<String> {
 fn the_approval_variant_asks_before_the_first_change() {
     let catalog = runbooks::catalog().expect("the catalog builds");
     for entry in catalog.iter().filter(|e| e.approval) {
-        let fx = fixture(base_name(entry)).expect("fixture");
+        let fx = fixture(base_name(entry)).unwrap_or_else(|| {
+            panic!(
+                "{}: no simulation fixture; add one for `{}` to fixture() in tests/simulate_catalog.rs (docs/adding-a-runbook.md)",
+                entry.name,
+                base_name(entry)
+            )
+        });
         let t = run(
             entry,
             &fx.params,

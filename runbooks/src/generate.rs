@@ -28,6 +28,7 @@ pub fn plan() -> Result<Plan, String> {
         return Err(format!("the catalog has validation errors:\n{}", errors.join("\n")));
     }
     crate::wiring::files(&entries)?;
+    crate::catalog::styles_page()?;
     Ok(plan_for(&entries))
 }
 
@@ -60,6 +61,11 @@ pub fn plan_for(entries: &[CatalogEntry]) -> Plan {
         plan.insert(format!("{}.md", page.name), docs_page::render(page));
     }
     plan.insert("index.md".to_string(), docs_page::index(&pages));
+    // Which runbook is written with the macros and which with the builder (from the sources).
+    // (`plan` has already reported a module missing from the list.)
+    if let Ok(styles) = crate::catalog::styles_page() {
+        plan.insert("styles.md".to_string(), styles);
+    }
     plan
 }
 

@@ -21,6 +21,9 @@ mod s3_bucket_versioning;
 mod s3_default_encryption;
 mod security_group_open_ingress;
 mod shared;
+mod style;
+
+pub use style::styles_page;
 
 /// A catalog runbook: its document name, the document, and the AWS Config finding it fixes.
 #[derive(Clone, Debug)]
