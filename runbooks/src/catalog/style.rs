@@ -34,6 +34,11 @@ const SOURCES: &[(&str, &str, Builder)] = &[
         include_str!("security_group_open_ingress.rs"),
         super::security_group_open_ingress::build,
     ),
+    (
+        "security_group_open_ingress",
+        include_str!("security_group_open_ingress.rs"),
+        super::security_group_open_ingress::build_ssh,
+    ),
 ];
 
 /// The module of a remediation's builder and the style it is written in: `macros` when its
@@ -50,7 +55,7 @@ pub fn styles_page() -> Result<String, String> {
          | Remediation (both variants) | Module | Written with |\n|---|---|---|\n",
     );
     let mut counts = (0, 0);
-    for (name, _, build) in REMEDIATIONS {
+    for (name, _, _, build) in REMEDIATIONS {
         let (module, style) = module_and_style(*build).ok_or_else(|| {
             format!(
                 "the module of `{name}` has no row in SOURCES of runbooks/src/catalog/style.rs; \
