@@ -202,3 +202,74 @@ fn the_cli_runs_a_document_against_the_emulator() {
     assert!(err.contains("--fail `PutBucketVersioning`: no service before the operation"), "{err}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn image_and_tag_actions_make_their_calls_against_the_emulator() {
+    let Some(moto) = moto() else { return };
+    let d = doc(r#"
+schemaVersion: '0.3'
+parameters:
+  Name: {type: String}
+  InstanceId: {type: String}
+mainSteps:
+- name: Launch
+  action: aws:runInstances
+  inputs: {ImageId: ami-12c6146b, InstanceType: t2.micro}
+- name: Tag
+  action: aws:createTags
+  inputs: {ResourceIds: '{{ Launch.InstanceIds }}', Tags: [{Key: Owner, Value: security}]}
+- name: Image
+  action: aws:createImage
+  inputs: {InstanceId: '{{ InstanceId }}', ImageName: '{{ Name }}', NoReboot: true}
+- name: Delete
+  action: aws:deleteImage
+  inputs: {ImageId: '{{ Image.ImageId }}'}
+"#);
+    let aws = moto.aws();
+    let run = json!({"ImageId": "ami-12c6146b", "InstanceType": "t2.micro", "MinCount": 1, "MaxCount": 1});
+    let source = aws.call("ec2", "RunInstances", run).unwrap()["Instances"][0]["InstanceId"].clone();
+    let trace = Simulation::new(&d)
+        .param("Name", unique("image"))
+        .param("InstanceId", source)
+        .endpoint(&moto.url)
+        .python(&moto.python)
+        .run();
+    assert_eq!(trace.status, Status::Success, "{:#}", trace.to_json());
+    let apis: Vec<&str> = trace.calls.iter().map(|c| c.api.as_str()).collect();
+    assert_eq!(apis[0], "RunInstances");
+    assert!(
+        apis.contains(&"CreateTags") && apis.contains(&"CreateImage") && apis.contains(&"DeregisterImage"),
+        "{apis:?}"
+    );
+    let id = trace.steps[0].outputs["InstanceIds"][0].clone();
+    assert_eq!(trace.steps[0].outputs["InstanceStates"], json!(["running"]));
+    let tags = aws.call("ec2", "DescribeTags", json!({"Filters": [{"Name": "resource-id", "Values": [id]}]})).unwrap();
+    assert_eq!(tags["Tags"][0]["Value"], "security");
+    assert_eq!(trace.steps[2].outputs["ImageState"], "available");
+    let image = trace.steps[2].outputs["ImageId"].clone();
+    let images = aws.call("ec2", "DescribeImages", json!({"ImageIds": [image]}));
+    assert!(images.map_or(true, |v| v["Images"].as_array().is_none_or(Vec::is_empty)), "the image is deregistered");
+}
+
+#[test]
+fn a_mock_layered_over_the_endpoint_answers_what_it_matches_and_the_rest_goes_through() {
+    let Some(moto) = moto() else { return };
+    let aws = moto.aws();
+    let bucket = unique("layered");
+    aws.call("s3", "CreateBucket", json!({"Bucket": bucket})).unwrap();
+    let d = doc(VERSIONING);
+    let trace = Simulation::new(&d)
+        .param("BucketName", bucket.as_str())
+        .endpoint(&moto.url)
+        .python(&moto.python)
+        .mock(runbook_dsl::simulate::Mock::step("Read").outputs(json!({"Payload": {"Status": "Suspended"}})))
+        .mock(
+            runbook_dsl::simulate::Mock::api("s3", "PutBucketVersioning")
+                .when(json!({"Bucket": "someone-else"}))
+                .responds(json!({})),
+        )
+        .run();
+    assert_eq!(trace.status, Status::Success, "{:#}", trace.to_json());
+    // The step mock stood in for the script; PutBucketVersioning (no matching mock) reached moto.
+    assert_eq!(aws.call("s3", "GetBucketVersioning", json!({"Bucket": bucket})).unwrap()["Status"], "Enabled");
+}

@@ -108,8 +108,16 @@ impl Moto {
     fn start() -> Option<Moto> {
         use std::io::BufRead;
         const SERVER: &str = r#"
-import sys
+import sys, uuid
 from moto.server import ThreadedMotoServer
+import moto.rds.models as rds
+
+# moto 5.2.1 gives every DB instance the same DbiResourceId; AWS gives each its own.
+_init = rds.DBInstance.__init__
+def _unique_dbi(self, *args, **kwargs):
+    _init(self, *args, **kwargs)
+    self.dbi_resource_id = "db-" + uuid.uuid4().hex[:26].upper()
+rds.DBInstance.__init__ = _unique_dbi
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 server.start()
 print(server.get_host_and_port()[1], flush=True)
@@ -127,6 +135,8 @@ server.stop()
             .arg("-c")
             .arg(SERVER)
             .env_remove("AWS_PROFILE")
+            // AWS managed policies (arn:aws:iam::aws:policy/...) exist in every account.
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())

@@ -3,8 +3,10 @@
 mod corpus_roundtrip;
 mod diagram;
 mod emulator;
+mod emulator_catalog;
 mod freshness;
 mod iam_oracle;
+mod iam_resources;
 mod iam_snapshots;
 mod import_compile;
 mod oracle;

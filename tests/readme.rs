@@ -160,7 +160,11 @@ fn the_readme_stackset_command_passes_every_required_catalog_parameter() {
         problems.push("the upload must copy generated/catalog.template.yaml".into());
     }
     // Stack instance overrides name parameters of the template too.
-    for w in lines.iter().map(|l| words(l)).filter(|w| w.iter().any(|x| x == "--parameter-overrides")) {
+    let stack_instances =
+        |w: &Vec<String>| w.iter().any(|x| x == "update-stack-instances" || x == "create-stack-instances");
+    for w in
+        lines.iter().map(|l| words(l)).filter(|w| stack_instances(w) && w.iter().any(|x| x == "--parameter-overrides"))
+    {
         for (key, value) in parameters(&w, "--parameter-overrides") {
             match declared.get(&key) {
                 None => {
@@ -173,6 +177,84 @@ fn the_readme_stackset_command_passes_every_required_catalog_parameter() {
     assert!(problems.is_empty(), "README.md, StackSets section:\n  - {}", problems.join("\n  - "));
 }
 
+/// The text of every ```yaml block of a markdown file.
+fn yaml_blocks(markdown: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        match (&mut current, line.trim()) {
+            (None, "```yaml") => current = Some(String::new()),
+            (Some(_), "```") => out.extend(current.take()),
+            (Some(text), _) => {
+                text.push_str(line);
+                text.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn the_readme_control_tower_manifest_passes_every_required_catalog_parameter() {
+    let readme = read("README.md");
+    let template = runbook_dsl::yaml::from_str(&read(&format!("generated/{}", runbooks::wiring::CATALOG_TEMPLATE)))
+        .expect("the catalog template reads back");
+    let declared = template["Parameters"].as_object().expect("parameters");
+    let manifest = yaml_blocks(&readme)
+        .into_iter()
+        .find(|b| b.contains("deploy_method: stack_set"))
+        .expect("README.md shows a Customizations for Control Tower manifest entry in a ```yaml block");
+    let manifest = runbook_dsl::yaml::from_str(&manifest).expect("the manifest entry is YAML");
+    let resource = &manifest["resources"][0];
+    assert_eq!(resource["resource_file"], "templates/catalog.template.yaml");
+    let passed: Vec<(String, String)> = resource["parameters"]
+        .as_array()
+        .expect("parameters: a list")
+        .iter()
+        .map(|p| {
+            let text = |k: &str| p[k].as_str().unwrap_or_else(|| panic!("{k} of {p} is not a string")).to_string();
+            (text("parameter_key"), text("parameter_value"))
+        })
+        .collect();
+    let mut problems = Vec::new();
+    for (name, spec) in declared {
+        if spec.get("Default").is_none() && !passed.iter().any(|(k, _)| k == name) {
+            problems.push(format!("the template parameter {name} has no default and the manifest does not pass it"));
+        }
+    }
+    for (key, value) in &passed {
+        match declared.get(key) {
+            None => problems.push(format!("the manifest passes {key}, which the catalog template does not declare")),
+            Some(spec) => problems.extend(value_problems(key, value, spec)),
+        }
+    }
+    assert!(problems.is_empty(), "README.md, Control Tower manifest:\n  - {}", problems.join("\n  - "));
+}
+
+#[test]
+fn the_readme_organization_command_fits_the_organization_template() {
+    let readme = read("README.md");
+    let template =
+        runbook_dsl::yaml::from_str(&read(&format!("generated/{}", runbooks::wiring::ORGANIZATION_TEMPLATE)))
+            .expect("the organization template reads back");
+    let declared = template["Parameters"].as_object().expect("parameters");
+    let deploy = shell_lines(&readme)
+        .iter()
+        .map(|l| words(l))
+        .find(|w| w.iter().any(|x| x == "generated/organization.template.yaml"))
+        .expect("README.md deploys generated/organization.template.yaml");
+    let start = deploy.iter().position(|w| w == "--parameter-overrides").expect("--parameter-overrides");
+    for pair in deploy[start + 1..].iter().take_while(|w| !w.starts_with("--")) {
+        let (key, value) = pair.split_once('=').expect("Key=Value");
+        let spec = declared.get(key).unwrap_or_else(|| panic!("the organization template has no parameter {key}"));
+        assert_eq!(value_problems(key, value, spec), Vec::<String>::new());
+    }
+    for (name, spec) in declared {
+        assert!(spec.get("Default").is_some(), "{name} has no default: the README's deploy must pass it");
+    }
+}
+
 #[test]
 fn the_readme_states_the_catalog_template_size_and_runbook_count() {
     let readme = read("README.md");
@@ -182,7 +264,8 @@ fn the_readme_states_the_catalog_template_size_and_runbook_count() {
         .as_object()
         .expect("resources")
         .values()
-        .filter(|r| r["Type"] == "AWS::SSM::Document")
+        // The runbooks (named documents), not the Security Hub finding handler.
+        .filter(|r| r["Type"] == "AWS::SSM::Document" && r["Properties"]["Name"].is_string())
         .count();
     let re = regex::Regex::new(r"the catalog template \((\d+) runbooks\) is ~(\d+) KB").expect("regex");
     let caps = re

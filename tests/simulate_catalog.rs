@@ -288,6 +288,7 @@ fn fixture(base: &str) -> Option<Fixture> {
         "Remediate-EC2-RemovePublicIp" => Some(ec2_remove_public_ip()),
         "Remediate-EBS-EncryptVolume" => Some(ebs_encrypt_volume()),
         "Remediate-RDS-EncryptInstance" => Some(rds_encrypt_instance()),
+        "Remediate-RDS-EncryptCluster" => Some(rds_encrypt_cluster()),
         _ => None,
     }
 }
@@ -402,46 +403,137 @@ fn ebs_encrypt_volume() -> Fixture {
     }
 }
 
-/// Snapshot, encrypted copy, restore, then swap the names.
-fn rds_encrypt_instance() -> Fixture {
-    let db = |encrypted: bool| {
-        json!({"DBInstances": [{"DBInstanceIdentifier": "orders-db", "StorageEncrypted": encrypted, "DBInstanceClass": "db.t3.micro",
-            "DBSubnetGroup": {"DBSubnetGroupName": "private"}, "DBParameterGroups": [{"DBParameterGroupName": "default.postgres16"}],
-            "VpcSecurityGroups": [{"VpcSecurityGroupId": "sg-0123456789abcdef0"}], "OptionGroupMemberships": [{"OptionGroupName": "default:postgres-16"}],
-            "Endpoint": {"Port": 5432}, "MultiAZ": false, "PubliclyAccessible": false, "DBInstanceStatus": "available"}]})
+/// The DB instance of the RDS fixtures, encrypted or not, in a status.
+fn rds_db(encrypted: bool, status: &str) -> Value {
+    json!({"DBInstances": [{"DBInstanceIdentifier": "orders-db", "DbiResourceId": DBI, "StorageEncrypted": encrypted, "DBInstanceClass": "db.t3.micro",
+        "DBSubnetGroup": {"DBSubnetGroupName": "private"}, "DBParameterGroups": [{"DBParameterGroupName": "default.postgres16"}],
+        "VpcSecurityGroups": [{"VpcSecurityGroupId": "sg-0123456789abcdef0"}], "OptionGroupMemberships": [{"OptionGroupName": "default:postgres-16"}],
+        "Endpoint": {"Port": 5432}, "MultiAZ": false, "PubliclyAccessible": false, "DBInstanceStatus": status}]})
+}
+
+/// The evaluated instance, looked up by its `DbiResourceId` (as Config names it).
+fn rds_lookup() -> Mock {
+    api("rds", "DescribeDBInstances").when(json!({"Filters": [{"Name": "dbi-resource-id", "Values": [DBI]}]}))
+}
+
+/// The classification script of `Remediate-RDS-EncryptInstance` (boto3: a step mock).
+fn rds_classified(remediable: bool) -> Mock {
+    let outcome = if remediable {
+        "orders-db can be replaced by an encrypted copy"
+    } else {
+        "not remediable here: orders-db is a member of DB cluster orders; encrypt the cluster (Remediate-RDS-EncryptCluster)"
     };
-    let lookup =
-        || api("rds", "DescribeDBInstances").when(json!({"Filters": [{"Name": "dbi-resource-id", "Values": [DBI]}]}));
-    let shared = vec![
+    Mock::step("ClassifyInstance").outputs(json!({"Payload": {"Remediable": remediable, "Outcome": outcome}}))
+}
+
+/// The calls every path past the classification makes (each instance looked up by name is
+/// available and, after the swap, encrypted).
+fn rds_shared() -> Vec<Mock> {
+    vec![
+        rds_classified(true),
         api("rds", "CreateDBSnapshot")
             .responds(json!({"DBSnapshot": {"DBSnapshotIdentifier": "orders-db-unencrypted"}})),
         api("rds", "DescribeDBSnapshots").responds(json!({"DBSnapshots": [{"Status": "available"}]})),
         api("rds", "CopyDBSnapshot").responds(json!({"DBSnapshot": {"DBSnapshotIdentifier": "orders-db-encrypted"}})),
+        api("rds", "RestoreDBInstanceFromDBSnapshot")
+            .responds(json!({"DBInstance": {"DbiResourceId": "db-ZYXWVUTSRQPONMLKJIHGFEDCBA"}})),
         api("rds", "ModifyDBInstance").responds(json!({})),
+        api("rds", "StopDBInstance").responds(json!({})),
         api("rds", "DeleteDBSnapshot").responds(json!({})),
         api("rds", "DeleteDBInstance").responds(json!({})),
-        // Every instance looked up by name: available, and (after the swap) encrypted.
-        api("rds", "DescribeDBInstances").responds(db(true)),
-    ];
+        api("rds", "DescribeDBInstances").responds(rds_db(true, "available")),
+    ]
+}
+
+/// Snapshot, encrypted copy, restore, swap the names, then stop the original.
+fn rds_encrypt_instance() -> Fixture {
     Fixture {
         params: vec![("DbiResourceId", json!(DBI))],
-        compliant: vec![lookup().responds(db(true))],
+        compliant: vec![rds_lookup().responds(rds_db(true, "available")), rds_classified(true)],
         noncompliant: with(
             vec![
-                lookup().responds(db(false)),
-                api("rds", "RestoreDBInstanceFromDBSnapshot")
-                    .responds(json!({"DBInstance": {"DbiResourceId": "db-ZYXWVUTSRQPONMLKJIHGFEDCBA"}})),
+                // DescribeDbInstance, then VerifyOriginalStopped (the original, by its DbiResourceId).
+                rds_lookup().responds(rds_db(false, "available")).then_responds(rds_db(false, "stopped")),
             ],
-            &shared,
+            &rds_shared(),
         ),
         fix_fails: with(
             vec![
-                lookup().responds(db(false)),
+                rds_lookup().responds(rds_db(false, "available")),
                 api("rds", "RestoreDBInstanceFromDBSnapshot").error("InsufficientDBInstanceCapacity", "no capacity"),
             ],
-            &shared,
+            &rds_shared(),
         ),
         fix: ("rds", "RestoreDBInstanceFromDBSnapshot"),
+    }
+}
+
+const CLUSTER: &str = "cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/// The DB cluster of the RDS cluster fixtures.
+fn rds_cluster(encrypted: bool, status: &str) -> Value {
+    json!({"DBClusters": [{"DBClusterIdentifier": "orders", "DbClusterResourceId": CLUSTER, "StorageEncrypted": encrypted,
+        "Engine": "aurora-postgresql", "EngineVersion": "16.4", "Port": 5432, "DBSubnetGroup": "private",
+        "DBClusterParameterGroup": "default.aurora-postgresql16", "VpcSecurityGroups": [{"VpcSecurityGroupId": "sg-0123456789abcdef0"}],
+        "Status": status}]})
+}
+
+/// The evaluated cluster, looked up by its `DbClusterResourceId`.
+fn cluster_lookup() -> Mock {
+    api("rds", "DescribeDBClusters").when(json!({"Filters": [{"Name": "db-cluster-resource-id", "Values": [CLUSTER]}]}))
+}
+
+/// The classification script of `Remediate-RDS-EncryptCluster` (boto3: a step mock).
+fn cluster_classified(remediable: bool) -> Mock {
+    let members = if remediable { vec!["orders-1", "orders-2"] } else { vec![] };
+    Mock::step("ClassifyCluster").outputs(json!({"Payload": {"Remediable": remediable, "MemberIds": members,
+        "MemberCount": members.len(), "Outcome": if remediable { "orders can be replaced" } else { "not remediable here: orders is a Multi-AZ DB cluster" }}}))
+}
+
+fn cluster_shared() -> Vec<Mock> {
+    vec![
+        cluster_classified(true),
+        api("rds", "CreateDBClusterSnapshot")
+            .responds(json!({"DBClusterSnapshot": {"DBClusterSnapshotIdentifier": "orders-unencrypted"}})),
+        api("rds", "DescribeDBClusterSnapshots").responds(json!({"DBClusterSnapshots": [{"Status": "available"}]})),
+        api("rds", "CopyDBClusterSnapshot")
+            .responds(json!({"DBClusterSnapshot": {"DBClusterSnapshotIdentifier": "orders-encrypted"}})),
+        api("rds", "RestoreDBClusterFromSnapshot")
+            .responds(json!({"DBCluster": {"DbClusterResourceId": "cluster-ZYXWVUTSRQPONMLKJIHGFEDCBA"}})),
+        api("rds", "DescribeDBInstances")
+            .responds(json!({"DBInstances": [{"DBInstanceClass": "db.r6g.large", "DBInstanceStatus": "available"}]})),
+        api("rds", "CreateDBInstance").responds(json!({})),
+        Mock::step("VerifyNewMembers")
+            .outputs(json!({"Payload": {"Ready": ["orders-1-encrypted", "orders-2-encrypted"]}})),
+        api("rds", "ModifyDBCluster").responds(json!({})),
+        api("rds", "StopDBCluster").responds(json!({})),
+        api("rds", "DeleteDBInstance").responds(json!({})),
+        Mock::step("UndoWaitMembersGone").outputs(json!({"Payload": {"Ready": []}})),
+        api("rds", "DeleteDBCluster").responds(json!({})),
+        api("rds", "DeleteDBClusterSnapshot").responds(json!({})),
+        api("rds", "DescribeDBClusters").responds(rds_cluster(true, "available")),
+    ]
+}
+
+/// Cluster snapshot, encrypted copy, restored cluster and instances, swap, stop the original.
+fn rds_encrypt_cluster() -> Fixture {
+    Fixture {
+        params: vec![("DbClusterResourceId", json!(CLUSTER))],
+        compliant: vec![cluster_lookup().responds(rds_cluster(true, "available")), cluster_classified(true)],
+        noncompliant: with(
+            vec![cluster_lookup()
+                .responds(rds_cluster(false, "available"))
+                .then_responds(rds_cluster(false, "stopped"))],
+            &cluster_shared(),
+        ),
+        fix_fails: with(
+            vec![
+                cluster_lookup().responds(rds_cluster(false, "available")),
+                api("rds", "RestoreDBClusterFromSnapshot").error("InsufficientDBClusterCapacityFault", "no capacity"),
+            ],
+            &cluster_shared(),
+        ),
+        fix: ("rds", "RestoreDBClusterFromSnapshot"),
     }
 }
 
@@ -750,4 +842,251 @@ fn the_approval_variant_asks_before_the_first_change() {
         let change_step = t.steps.iter().position(|s| s.name == first_change.step).expect("its step ran");
         assert!(approve < change_step, "{}: the approval must come before {}", entry.name, first_change.step);
     }
+}
+
+/// Issue 15, RDS instance encryption: the evaluated instance ends stopped or deleted with a final
+/// snapshot; cluster members are refused; the undo never deletes the copy without a snapshot and
+/// stops when a rename back fails; a cancellation fits in AWS's 2 minutes.
+#[test]
+fn rds_encryption_leaves_the_evaluated_instance_out_of_service_and_undoes_safely() {
+    let catalog = runbooks::catalog().expect("the catalog builds");
+    let entry = catalog.iter().find(|e| e.name == "Remediate-RDS-EncryptInstance").expect("the runbook");
+    let sim = |mocks: Vec<Mock>| {
+        Simulation::new(&entry.document)
+            .param("AutomationAssumeRole", ROLE)
+            .param("DbiResourceId", DBI)
+            .param("Approvers", json!([APPROVERS]))
+            .mocks(mocks)
+    };
+    let apis = |t: &Trace| -> Vec<String> { t.mutating_calls().iter().map(|c| c.api.clone()).collect() };
+    let unencrypted = || rds_lookup().responds(rds_db(false, "available"));
+
+    // Stop (the default): the original, found by its DbiResourceId, ends stopped.
+    let t = sim(rds_encrypt_instance().noncompliant).approve().run();
+    assert_eq!(t.status, Status::Success, "{:?} {:?}", t.failure, t.executed());
+    let stop = t.calls_to("rds", "StopDBInstance");
+    assert_eq!(stop.len(), 1);
+    assert_eq!(stop[0].input["DBInstanceIdentifier"], "orders-db-unencrypted");
+    assert_eq!(t.executed().last(), Some(&"VerifyOriginalStopped"));
+
+    // Delete: a second approval, then a final snapshot.
+    let mut mocks = vec![unencrypted().then_responds(rds_db(false, "deleting"))];
+    mocks.extend(rds_shared());
+    let t = sim(mocks.clone()).param("OriginalInstance", "Delete").approve().run();
+    assert_eq!(t.status, Status::Success, "{:?} {:?}", t.failure, t.executed());
+    let delete = t.calls_to("rds", "DeleteDBInstance");
+    assert_eq!(delete.len(), 1, "{:?}", apis(&t));
+    assert_eq!(delete[0].input["DBInstanceIdentifier"], "orders-db-unencrypted");
+    assert_eq!(delete[0].input["SkipFinalSnapshot"], false);
+    assert!(delete[0].input["FinalDBSnapshotIdentifier"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("orders-db-unencrypted-final-"));
+    let approvals = t.steps.iter().filter(|s| s.action == "aws:approve").count();
+    assert_eq!(approvals, 2, "the swap and the delete are approved separately");
+
+    // The delete rejected: the original is stopped instead.
+    let mut stopped = vec![unencrypted().then_responds(rds_db(false, "stopped"))];
+    stopped.extend(rds_shared());
+    let t = sim(stopped).param("OriginalInstance", "Delete").approve().decide("ApproveDeleteOriginal", false).run();
+    assert_eq!(t.status, Status::Success, "{:?} {:?}", t.failure, t.executed());
+    assert!(t.calls_to("rds", "DeleteDBInstance").is_empty());
+    assert_eq!(t.calls_to("rds", "StopDBInstance").len(), 1);
+
+    // A cluster member: refused, nothing changed, the outcome says why.
+    let t = sim(vec![unencrypted(), rds_classified(false)]).approve().run();
+    assert_eq!(t.status, Status::Success, "{:?}", t.failure);
+    assert!(t.mutating_calls().is_empty(), "{:?}", apis(&t));
+    assert_eq!(t.executed().last(), Some(&"NotRemediable"));
+    let outcome = &t.step("ClassifyInstance").expect("classified").outputs["Outcome"];
+    assert!(outcome.as_str().unwrap_or("").contains("Remediate-RDS-EncryptCluster"), "{outcome}");
+
+    // The copy under the original name is not encrypted: both renames are undone and the copy is
+    // deleted with a final snapshot.
+    let mut mocks = vec![
+        unencrypted(),
+        api("rds", "DescribeDBInstances")
+            .when(json!({"DBInstanceIdentifier": "orders-db"}))
+            .responds(rds_db(false, "available")),
+    ];
+    mocks.extend(rds_shared());
+    let t = sim(mocks).approve().run();
+    assert_eq!(t.status, Status::Failed);
+    let renames: Vec<(String, String)> = t
+        .calls_to("rds", "ModifyDBInstance")
+        .iter()
+        .map(|c| {
+            (
+                c.input["DBInstanceIdentifier"].as_str().unwrap_or("").into(),
+                c.input["NewDBInstanceIdentifier"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        renames,
+        [
+            pair("orders-db", "orders-db-unencrypted"),
+            pair("orders-db-encrypted", "orders-db"),
+            pair("orders-db", "orders-db-encrypted"),
+            pair("orders-db-unencrypted", "orders-db"),
+        ]
+    );
+    let delete = t.calls_to("rds", "DeleteDBInstance");
+    assert_eq!(delete.len(), 1);
+    assert_eq!(delete[0].input["DBInstanceIdentifier"], "orders-db-encrypted");
+    assert_eq!(
+        delete[0].input["SkipFinalSnapshot"], false,
+        "the copy may hold writes: never deleted without a snapshot"
+    );
+    assert!(delete[0].input["FinalDBSnapshotIdentifier"].as_str().is_some());
+    assert!(t.calls_to("rds", "StopDBInstance").is_empty());
+
+    // A rename back fails: the undo stops there, and deletes nothing.
+    let mut mocks = vec![
+        unencrypted(),
+        api("rds", "DescribeDBInstances")
+            .when(json!({"DBInstanceIdentifier": "orders-db"}))
+            .responds(rds_db(false, "available")),
+        api("rds", "ModifyDBInstance")
+            .when(json!({"DBInstanceIdentifier": "orders-db-unencrypted"}))
+            .error("InvalidDBInstanceState", "renaming"),
+    ];
+    mocks.extend(rds_shared());
+    let t = sim(mocks).approve().run();
+    assert_eq!(t.status, Status::Failed);
+    let deletes = t.calls_to("rds", "DeleteDBInstance").len() + t.calls_to("rds", "DeleteDBSnapshot").len();
+    assert_eq!(deletes, 0, "deleted after a failed rename back: {:?}", t.executed());
+
+    // Cancelled while the original is being renamed: one call gives it its name back, within
+    // AWS's 2 minutes; nothing is deleted, and the run ends Cancelled.
+    let t = sim(rds_encrypt_instance().noncompliant).approve().cancel_at("WaitOriginalRenamed").run();
+    assert_eq!(t.status, Status::Cancelled, "{:?}", t.executed());
+    let after: Vec<&str> = t.executed().into_iter().skip_while(|s| *s != "WaitOriginalRenamed").skip(1).collect();
+    assert_eq!(after, ["UndoCancelSwap"]);
+    assert_eq!(t.calls_to("rds", "DeleteDBInstance").len() + t.calls_to("rds", "DeleteDBSnapshot").len(), 0);
+
+    // Cancelled while the copy is being built: the deletes are calls only (no waiting).
+    let t = sim(rds_encrypt_instance().noncompliant).approve().cancel_at("WaitCopy").run();
+    assert_eq!(t.status, Status::Cancelled);
+    let after: Vec<&str> = t.executed().into_iter().skip_while(|s| *s != "WaitCopy").skip(1).collect();
+    assert_eq!(after, ["UndoCopy", "UndoSnapshot"]);
+}
+
+/// Issue 15, EBS volume encryption: a cancellation during the swap puts the old volume back and
+/// restarts the instance with calls only (AWS gives a cancellation 2 minutes); an undo deletes
+/// the new volume only after a completed snapshot of it, and stops when the old volume cannot be
+/// attached again.
+#[test]
+fn ebs_encryption_cancels_quickly_and_never_deletes_the_new_volume_unsnapshotted() {
+    let catalog = runbooks::catalog().expect("the catalog builds");
+    let entry = catalog.iter().find(|e| e.name == "Remediate-EBS-EncryptVolume").expect("the runbook");
+    let sim = |mocks: Vec<Mock>| {
+        Simulation::new(&entry.document)
+            .param("AutomationAssumeRole", ROLE)
+            .param("VolumeId", "vol-0aaaaaaaaaaaaaaa0")
+            .param("Approvers", json!([APPROVERS]))
+            .mocks(mocks)
+            .approve()
+    };
+    let fx = ebs_encrypt_volume();
+
+    // Cancelled while the old volume detaches: re-attach it, start the instance, end.
+    let t = sim(fx.noncompliant.clone()).cancel_at("WaitDetached").run();
+    assert_eq!(t.status, Status::Cancelled, "{:?}", t.executed());
+    let after: Vec<&str> = t.executed().into_iter().skip_while(|s| *s != "WaitDetached").skip(1).collect();
+    assert_eq!(after, ["UndoCancelReattach", "UndoCancelCheckRestart", "UndoCancelRestart"]);
+    let attach = t.calls_to("ec2", "AttachVolume");
+    assert_eq!(attach.last().map(|c| c.input["VolumeId"].clone()), Some(json!("vol-0aaaaaaaaaaaaaaa0")));
+    assert!(t.calls_to("ec2", "DeleteVolume").is_empty());
+
+    // The check after the swap fails: the new volume is snapshotted, the snapshot completes,
+    // then the volume is deleted.
+    // (The mocks keep the new volume `attaching`, so the wait times out: a failure all the same.)
+    let mut mocks = vec![api("ec2", "DescribeVolumes")
+        .when(json!({"Filters": [{"Name": "attachment.instance-id", "Values": ["i-0123456789abcdef0"]}, {"Name": "attachment.device", "Values": ["/dev/xvdf"]}]}))
+        .responds(json!({"Volumes": [{"VolumeId": "vol-0bbbbbbbbbbbbbbb0", "Encrypted": false}]}))];
+    mocks.extend(fx.fix_fails.iter().filter(|m| !format!("{m:?}").contains("AttachVolume")).cloned());
+    mocks.extend(fx.noncompliant.clone());
+    let t = sim(mocks).run();
+    assert!(matches!(t.status, Status::Failed | Status::TimedOut), "{:?}", t.executed());
+    let order: Vec<&str> = t.mutating_calls().iter().map(|c| c.api.as_str()).collect();
+    let snap = order.iter().rposition(|a| *a == "CreateSnapshot").expect("a snapshot of the new volume");
+    let delete = order.iter().position(|a| *a == "DeleteVolume").expect("the new volume deleted");
+    assert!(snap < delete, "{order:?}");
+    assert!(t.executed().contains(&"UndoWaitNewVolumeSnapshot"));
+}
+
+/// Issue 15, RDS cluster encryption: the same safety rules as the instance runbook.
+#[test]
+fn rds_cluster_encryption_recreates_the_instances_and_undoes_safely() {
+    let catalog = runbooks::catalog().expect("the catalog builds");
+    let entry = catalog.iter().find(|e| e.name == "Remediate-RDS-EncryptCluster").expect("the runbook");
+    let sim = |mocks: Vec<Mock>| {
+        Simulation::new(&entry.document)
+            .param("AutomationAssumeRole", ROLE)
+            .param("DbClusterResourceId", CLUSTER)
+            .param("Approvers", json!([APPROVERS]))
+            .mocks(mocks)
+            .approve()
+    };
+    let unencrypted = || cluster_lookup().responds(rds_cluster(false, "available"));
+
+    // Fixed: one instance per original, the original stopped (found by its resource id).
+    let t = sim(rds_encrypt_cluster().noncompliant).run();
+    assert_eq!(t.status, Status::Success, "{:?} {:?}", t.failure, t.executed());
+    let created: Vec<&Value> =
+        t.calls_to("rds", "CreateDBInstance").iter().map(|c| &c.input["DBInstanceIdentifier"]).collect();
+    assert_eq!(created, [&json!("orders-1-encrypted"), &json!("orders-2-encrypted")]);
+    assert_eq!(t.calls_to("rds", "StopDBCluster")[0].input["DBClusterIdentifier"], "orders-unencrypted");
+    assert_eq!(t.executed().last(), Some(&"VerifyOriginalStopped"));
+
+    // Refused: nothing changed.
+    let t = sim(vec![unencrypted(), cluster_classified(false)]).run();
+    assert_eq!(t.status, Status::Success);
+    assert!(t.mutating_calls().is_empty());
+    assert_eq!(t.executed().last(), Some(&"NotRemediable"));
+
+    // The copy under the original name is not encrypted: renames undone, instances deleted,
+    // the cluster deleted with a final snapshot.
+    let mut mocks = vec![
+        unencrypted(),
+        api("rds", "DescribeDBClusters")
+            .when(json!({"DBClusterIdentifier": "orders"}))
+            .responds(rds_cluster(false, "available")),
+    ];
+    mocks.extend(cluster_shared());
+    let t = sim(mocks).run();
+    assert_eq!(t.status, Status::Failed, "{:?}", t.executed());
+    assert_eq!(t.calls_to("rds", "ModifyDBCluster").len(), 4);
+    assert_eq!(t.calls_to("rds", "DeleteDBInstance").len(), 2);
+    let delete = t.calls_to("rds", "DeleteDBCluster");
+    assert_eq!(delete.len(), 1);
+    assert_eq!(delete[0].input["DBClusterIdentifier"], "orders-encrypted");
+    assert_eq!(delete[0].input["SkipFinalSnapshot"], false);
+
+    // A rename back fails: the undo stops and deletes nothing.
+    let mut mocks = vec![
+        unencrypted(),
+        api("rds", "DescribeDBClusters")
+            .when(json!({"DBClusterIdentifier": "orders"}))
+            .responds(rds_cluster(false, "available")),
+        api("rds", "ModifyDBCluster")
+            .when(json!({"DBClusterIdentifier": "orders-unencrypted"}))
+            .error("InvalidDBClusterStateFault", "renaming"),
+    ];
+    mocks.extend(cluster_shared());
+    let t = sim(mocks).run();
+    assert_eq!(t.status, Status::Failed);
+    let deletes = ["DeleteDBInstance", "DeleteDBCluster", "DeleteDBClusterSnapshot"]
+        .iter()
+        .map(|a| t.calls_to("rds", a).len())
+        .sum::<usize>();
+    assert_eq!(deletes, 0, "{:?}", t.executed());
+
+    // Cancelled during the swap: one call, the original's name back.
+    let t = sim(rds_encrypt_cluster().noncompliant).cancel_at("WaitOriginalRenamed").run();
+    assert_eq!(t.status, Status::Cancelled);
+    let after: Vec<&str> = t.executed().into_iter().skip_while(|s| *s != "WaitOriginalRenamed").skip(1).collect();
+    assert_eq!(after, ["UndoCancelSwap"]);
 }

@@ -83,6 +83,8 @@ const TRICKY: &[&str] = &[
 
 fn torture_document() -> Document {
     let mut rb = Runbook::new("Strings that must stay strings.");
+    // `{{ Ref }}` is one of the tricky strings: a real reference, so the parameter is declared.
+    let _: Param<Str> = rb.param("Ref", ParamSpec::new("Referenced by a tricky string."));
     let api = TRICKY
         .iter()
         .enumerate()

@@ -10,6 +10,8 @@
 //!   (a branch without `Default` goes on to the next listed step when `no choice holds`);
 //! - dashed, labelled and coloured edges for `onFailure` (red) and `onCancel` (orange); an
 //!   approval's rejection is a failure too, drawn to the failure target or to a `Failed` node;
+//! - a rollback path (steps reached only through `onFailure`/`onCancel`, such as undo steps)
+//!   ends in the red `Failed` node, not in `End`: such a run ends `Failed` (or `Cancelled`);
 //! - a grey `(no such step)` node for a target that names no step, so a broken document still
 //!   draws.
 //!
@@ -29,6 +31,7 @@ const MAX_LABEL: usize = 160;
 /// ```
 /// use runbook_dsl::prelude::*;
 /// let mut rb = Runbook::new("Check, then fix.");
+/// let _flag: Param<Bool> = rb.param("Flag", ParamSpec::new("Whether to fix."));
 /// rb.add(Step::new("Check", Branch::new(vec![
 ///     Choice::new("Fix", Condition::compare("{{ Flag }}", Operator::BooleanEquals, true)),
 /// ]).default("Done")));
@@ -249,6 +252,8 @@ struct Graph<'a> {
     missing: Vec<(String, String)>,
     used_end: bool,
     used_failed: bool,
+    /// Node ids of the steps that run only on a rollback path (they end in `Failed`).
+    rollback: HashSet<String>,
 }
 
 impl<'a> Graph<'a> {
@@ -265,6 +270,9 @@ impl<'a> Graph<'a> {
             }
             ids.push((s, id));
         }
+        let rollback_names = crate::validate::rollback_only(doc);
+        let rollback =
+            ids.iter().filter(|(s, _)| rollback_names.iter().any(|n| *n == s.name)).map(|(_, id)| id.clone()).collect();
         Graph {
             doc,
             ids,
@@ -274,6 +282,7 @@ impl<'a> Graph<'a> {
             missing: Vec::new(),
             used_end: false,
             used_failed: false,
+            rollback,
         }
     }
 
@@ -303,6 +312,8 @@ impl<'a> Graph<'a> {
 
     fn edge(&mut self, from: &str, to: String, label: Option<&str>, kind: EdgeKind) {
         let label = label.map(str::to_string);
+        // A rollback path does not end the run successfully.
+        let to = if to == END && self.rollback.contains(from) { FAILED.to_string() } else { to };
         if self.edges.iter().any(|e| e.from == from && e.to == to && e.label == label && e.kind == kind) {
             return;
         }
@@ -659,6 +670,12 @@ mod tests {
         assert!(has_edge(&text, "step_Change", "-.->", "on failure", "step_Rollback"), "{text}");
         assert!(has_edge(&text, "step_Change", "-.->", "on cancel", "step_Undo"));
         assert!(has_edge(&text, "step_Soft", "-.->", "on failure: continue", "step_Done"));
+        // A rollback path ends Failed, the normal flow End.
+        assert!(has_edge(&text, "step_Rollback", "-->", "", "result_failed"), "{text}");
+        assert!(has_edge(&text, "step_Undo", "-->", "", "result_failed"), "{text}");
+        assert!(has_edge(&text, "step_Done", "-->", "", "result_end"), "{text}");
+        assert!(!has_edge(&text, "step_Undo", "-->", "", "result_end"), "{text}");
+        assert!(text.contains("  result_failed([\"Failed\"])\n"), "{text}");
         // linkStyle indexes are the positions of exactly those edges.
         let all = edges(&text);
         let index = |label: &str| all.iter().position(|e| e.2 == label).unwrap().to_string();

@@ -175,7 +175,8 @@ pub fn render(page: &Page) -> String {
     out.push_str("## Flow\n\n");
     out.push_str(
         "Solid arrows are the normal flow, dashed arrows what happens on failure (red) or on \
-         cancel (orange).\n\n",
+         cancel (orange). A rollback path ends in the red `Failed` node: the run ends Failed (or \
+         Cancelled) even when every undo step succeeds.\n\n",
     );
     out.push_str("```mermaid\n");
     out.push_str(&diagram::to_mermaid(doc));

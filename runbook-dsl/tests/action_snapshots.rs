@@ -5,11 +5,14 @@ use runbook_dsl::emit;
 use runbook_dsl::model::ActionKind;
 use runbook_dsl::prelude::*;
 
+/// The step alone in a document. Not `build()`: using every input at once makes some of these
+/// documents invalid on purpose (both TemplateBody and TemplateURL, choices pointing at steps
+/// that are not there), and `build()` runs the whole validator.
 fn doc_with(step: Step) -> Document {
     let mut rb = Runbook::new("One step.");
     rb.assume_role();
     rb.add(step);
-    rb.build().expect("the document builds")
+    rb.document().clone()
 }
 
 /// Every documented input of the action is present in the emitted inputs.

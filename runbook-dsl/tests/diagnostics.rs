@@ -143,7 +143,7 @@ fn cases() -> Vec<(&'static str, String)> {
             format!("{HEAD}  Count:\n    type: Integer\n    default: 1\nmainSteps:\n  - name: Stop\n    action: aws:changeInstanceState\n    inputs:\n      InstanceIds: '{{{{ Count }}}}'\n      DesiredState: stopped\n"),
         ),
         ("E066", steps("  - name: A\n    action: aws:executeAwsApi\n    inputs: {Service: s3, Api: ListObjects, Bucket: '{{ global:BUCKET }}'}\n")),
-        ("W001", steps("  - name: Put\n    action: aws:executeAwsApi\n    inputs: {Service: s3, Api: PutBucketVersioning, Bucket: b}\n")),
+        ("W001", steps("  - name: Put\n    action: aws:executeAwsApi\n    inputs: {Service: s3, Api: PutBucketVersioning, Bucket: b}\n  - name: Verify\n    action: aws:assertAwsResourceProperty\n    inputs: {Service: s3, Api: GetBucketVersioning, Bucket: b, PropertySelector: $.Status, DesiredValues: [Enabled]}\n")),
         (
             "W002",
             format!("{HEAD}  Name:\n    type: String\nmainSteps:\n  - name: S\n    action: aws:executeScript\n    inputs:\n      Runtime: python3.11\n      Handler: handler\n      Script: 'def handler(e, c): return e'\n      InputPayload: {{name: '{{{{ Name }}}}'}}\n"),
@@ -208,5 +208,73 @@ fn correct_patterns_are_not_reported() {
         let doc = read::from_str(&text).unwrap_or_else(|e| panic!("{what}: {e}"));
         let found: Vec<String> = validate(&doc).iter().map(ToString::to_string).collect();
         assert!(found.is_empty(), "{what}:\n{}", found.join("\n"));
+    }
+}
+
+#[test]
+fn w001_sees_the_undo_after_the_loop_of_a_nested_change() {
+    // A change inside an aws:loop cannot name a step outside its loop; a step after the loop
+    // that routes failures to an undo covers it.
+    let doc = |after: &str| {
+        format!(
+            "{HEAD}  Ids:\n    type: StringList\n    allowedPattern: '^x$'\nmainSteps:\n  - name: Each\n    action: aws:loop\n    inputs:\n      Iterators: '{{{{ Ids }}}}'\n      Steps:\n        - name: Put\n          action: aws:executeAwsApi\n          inputs: {{Service: s3, Api: PutBucketVersioning, Bucket: b}}\n  - name: Check\n    action: aws:executeAwsApi\n    inputs: {{Service: s3, Api: GetBucketVersioning, Bucket: b}}\n{after}    isEnd: true\n  - name: Undo\n    action: aws:executeAwsApi\n    inputs: {{Service: s3, Api: PutBucketVersioning, Bucket: b}}\n    isEnd: true\n"
+        )
+    };
+    let w001 = |text: &str| {
+        let parsed = read::parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        validate_parsed(&parsed).iter().filter(|d| d.code == "W001").count()
+    };
+    assert_eq!(w001(&doc("    onFailure: step:Undo\n")), 0);
+    assert_eq!(w001(&doc("")), 1);
+}
+
+/// W001 asks for an undo only where a later step can fail after the change, and never for a
+/// call that changes no resource (`validate::CHANGES_NO_RESOURCE`).
+#[test]
+fn w001_only_where_a_later_step_can_fail_after_a_real_change() {
+    let put = "  - name: Put\n    action: aws:executeAwsApi\n    inputs: {Service: s3, Api: PutBucketVersioning, Bucket: b}\n";
+    let finding = "  - name: UpdateFinding\n    action: aws:executeAwsApi\n    inputs: {Service: securityhub, Api: BatchUpdateFindings, FindingIdentifiers: [], Workflow: {Status: RESOLVED}}\n";
+    let verify = "  - name: Verify\n    action: aws:assertAwsResourceProperty\n    inputs: {Service: s3, Api: GetBucketVersioning, Bucket: b, PropertySelector: $.Status, DesiredValues: [Enabled]}\n";
+    let sleep = "  - name: Wait\n    action: aws:sleep\n    inputs: {Duration: PT1S}\n";
+    let w001 = |body: String| -> Vec<String> {
+        let doc = read::from_str(&format!("{HEAD}mainSteps:\n{body}")).unwrap();
+        validate(&doc).into_iter().filter(|d| d.code == "W001").filter_map(|d| d.step).collect()
+    };
+    assert_eq!(w001(put.to_string()), Vec::<String>::new(), "the last change: nothing after it can fail");
+    assert_eq!(w001(format!("{put}{sleep}{finding}")), Vec::<String>::new(), "only a sleep and a status update follow");
+    assert_eq!(w001(format!("{finding}{verify}")), Vec::<String>::new(), "a finding's status is not a resource");
+    assert_eq!(w001(format!("{put}{finding}{verify}")), vec!["Put".to_string()], "Verify can fail after Put");
+}
+
+/// Hints on documents read from files speak YAML: no builder API names.
+#[test]
+fn hints_on_files_give_yaml_advice() {
+    for (code, text) in cases() {
+        let parsed = read::parse(&text).unwrap();
+        for d in validate_parsed(&parsed) {
+            for rust in ["Runbook::", "rb.", ".param(", "Mock::", "ParamSpec"] {
+                assert!(!d.hint.contains(rust), "{code}: the hint of {} names the Rust API: {}", d.code, d.hint);
+            }
+        }
+    }
+}
+
+/// Unknown step, output, parameter and variable names get the closest declared one.
+#[test]
+fn unknown_names_get_a_did_you_mean() {
+    let text = format!(
+        "{HEAD}  BucketName:\n    type: String\n    allowedPattern: '^[a-z]+$'\nvariables:\n  Tries:\n    type: Integer\n    default: 0\nmainSteps:\n  - name: GetVersioning\n    action: aws:executeAwsApi\n    inputs: {{Service: s3, Api: GetBucketVersioning, Bucket: '{{{{ BucketNme }}}}'}}\n    outputs:\n      - {{Name: Status, Selector: $.Status, Type: String}}\n    nextStep: UseIt\n  - name: UseIt\n    action: aws:executeAwsApi\n    inputs: {{Service: s3, Api: GetBucketAcl, Bucket: '{{{{ GetVersioning.Stauts }}}}-{{{{ GetVersoning.Status }}}}-{{{{ variable:Trise }}}}'}}\n    onFailure: step:UseIt2\noutputs:\n  - GetVersioning.Statu\n"
+    );
+    let doc = read::from_str(&text).unwrap();
+    let hints: Vec<String> = validate(&doc).iter().map(|d| format!("{} {}", d.code, d.hint)).collect();
+    for want in [
+        "E060 did you mean `BucketName`?",
+        "E061 did you mean `Status`?",
+        "E061 did you mean `GetVersioning`?",
+        "E060 did you mean `Tries`?",
+        "E031 did you mean `UseIt`?",
+        "E008 did you mean `Status`?",
+    ] {
+        assert!(hints.iter().any(|h| h.starts_with(want)), "no `{want}` in:\n{}", hints.join("\n"));
     }
 }

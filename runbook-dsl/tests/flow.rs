@@ -144,10 +144,18 @@ fn rollback_undoes_completed_changes_in_reverse_and_ends_failed() {
     assert_eq!(run(&doc, None, true), ["Read", "Change1", "Change2", "Verify"]);
     // Verify fails: both changes are undone, the last one first, then the run ends.
     assert_eq!(run(&doc, Some("Verify"), true), ["Read", "Change1", "Change2", "Verify", "Undo2a", "Undo2b", "Undo1"]);
-    // Change2 fails: only Change1 completed.
-    assert_eq!(run(&doc, Some("Change2"), true), ["Read", "Change1", "Change2", "Undo1"]);
-    // Change1 fails: nothing to undo.
-    assert_eq!(run(&doc, Some("Change1"), true), ["Read", "Change1"]);
+    // Change2 fails: its own partial change is undone, then Change1.
+    assert_eq!(run(&doc, Some("Change2"), true), ["Read", "Change1", "Change2", "Undo2a", "Undo2b", "Undo1"]);
+    // Change1 fails: its own undo runs, then the run ends.
+    assert_eq!(run(&doc, Some("Change1"), true), ["Read", "Change1", "Undo1"]);
+    for (change, undo) in [("Change1", "Undo1"), ("Change2", "Undo2a")] {
+        let s = doc.step(change).unwrap();
+        assert_eq!(
+            (s.on_failure.clone(), s.on_cancel.clone()),
+            (Some(OnFailure::step(undo)), Some(OnCancel::step(undo)))
+        );
+        assert_eq!(s.is_critical, Some(true), "{change}");
+    }
     let verify = doc.step("Verify").unwrap();
     assert_eq!(verify.is_critical, Some(true), "the run still ends Failed");
     assert_eq!(verify.on_cancel, Some(OnCancel::step("Undo2a")));
@@ -365,4 +373,46 @@ fn contains_tests_a_string_list() {
     let Action::Branch(b) = &mut bad.main_steps[1].action else { panic!("not a branch") };
     b.choices[0].condition = Condition::compare(names.value(), Operator::StartsWith, "logs");
     assert!(validate(&bad).iter().any(|d| d.code == "E042"), "StartsWith on a StringList is reported");
+}
+
+#[test]
+fn an_undo_that_reads_the_change_outputs_runs_only_after_the_change_completed() {
+    let mut rb = Runbook::new("d");
+    rb.mutate(api("Tag", "PutBucketTagging"), vec![api("Untag", "DeleteBucketTagging")]);
+    let mut create = Step::new("Create", ExecuteAwsApi::new("ec2", "CreateVolume").param("AvailabilityZone", "a"));
+    let volume: Output<Str> = Output::declare(&mut create, "VolumeId", "$.VolumeId");
+    rb.mutate(
+        create,
+        vec![Step::new("UndoCreate", ExecuteAwsApi::new("ec2", "DeleteVolume").param("VolumeId", &volume))],
+    );
+    rb.add(Step::new(
+        "Verify",
+        AssertAwsResourceProperty::new("ec2", "DescribeVolumes", "$.Volumes[0].State", vec!["available"])
+            .param("VolumeIds", vec![volume.value()]),
+    ));
+    let doc = rb.build().unwrap();
+    clean(&doc);
+    // Create failed: no volume id exists; only the tagging is undone.
+    assert_eq!(run(&doc, Some("Create"), true), ["Tag", "Create", "Untag"]);
+    assert_eq!(doc.step("Create").unwrap().on_cancel, Some(OnCancel::step("Untag")));
+    // Verify failed: the volume is deleted with the id Create returned, then the tagging undone.
+    assert_eq!(run(&doc, Some("Verify"), true), ["Tag", "Create", "Verify", "UndoCreate", "Untag"]);
+    assert_eq!(doc.step("Create").unwrap().outputs[0].name, "VolumeId");
+}
+
+#[test]
+fn a_guard_that_ends_the_rollback_keeps_its_end() {
+    let mut rb = Runbook::new("d");
+    rb.mutate(api("Change1", "PutBucketVersioning"), vec![api("Undo1", "PutBucketVersioning")]);
+    rb.mutate(
+        api("Change2", "PutBucketTagging"),
+        vec![
+            api("UndoGuard", "GetBucketTagging").on_failure(OnFailure::Abort),
+            api("Undo2", "DeleteBucketTagging").is_end(true),
+        ],
+    );
+    rb.add(api("Verify", "GetBucketEncryption"));
+    let doc = rb.build().unwrap();
+    assert_eq!(run(&doc, Some("Verify"), true), ["Change1", "Change2", "Verify", "UndoGuard", "Undo2"]);
+    assert_eq!(doc.step("UndoGuard").unwrap().on_failure, Some(OnFailure::Abort));
 }

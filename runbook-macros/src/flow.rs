@@ -575,7 +575,9 @@ fn outputs_of(b: &Body) -> Vec<&OutputSpec> {
 /// Expands a parsed flow: checks everything, then generates; on error, the errors only.
 pub fn expand(flow: &Flow) -> TokenStream {
     let mut ck = Checker { steps: Vec::new(), errors: Errors::default() };
-    let all: Vec<&Entry> = flow.steps.iter().chain(flow.steps.iter().flat_map(|s| s.undo.iter())).collect();
+    // Emission order: each main step, then its undo steps (built where the change is, so they
+    // read only what exists once the change has run).
+    let all: Vec<&Entry> = flow.steps.iter().flat_map(|s| std::iter::once(s).chain(s.undo.iter())).collect();
     for (order, e) in all.iter().enumerate() {
         let valid = !e.name.text.is_empty() && e.name.text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
@@ -589,6 +591,17 @@ pub fn expand(flow: &Flow) -> TokenStream {
         if e.undo_span.is_some() && e.undo.is_empty() {
             ck.errors.at(e.undo_span.unwrap_or_else(Span::call_site), "an undo chain needs at least one step");
         }
+        if let Some(first) = e.undo.first() {
+            if let Some(k) = action_type(&first.body).filter(|k| NOT_CANCEL_TARGETS.contains(&k.as_str())) {
+                ck.errors.at(
+                    first.name.span,
+                    format!(
+                        "an undo chain cannot start with a {k} step: cancelling the run jumps to it, and AWS refuses \
+                         {k} as an onCancel target; start the chain with another action"
+                    ),
+                );
+            }
+        }
         ck.steps.push(StepInfo { entry: e, order, conditional: e.when.is_some(), outputs: outputs_of(&e.body) });
     }
     if flow.steps.is_empty() {
@@ -597,9 +610,8 @@ pub fn expand(flow: &Flow) -> TokenStream {
     if flow.steps.last().is_some_and(|s| s.when.is_some()) {
         ck.errors.at(flow.steps[flow.steps.len() - 1].name.span, "the last step cannot be conditional (#[when])");
     }
-    let mut code = Vec::new();
-    let n_main = flow.steps.len();
-    let has_undo = all.len() > n_main;
+    // Per step: the tokens that build it into a local `Step` (with its output handles).
+    let mut built: Vec<TokenStream> = Vec::new();
     let when_vars: Vec<TokenStream> = flow
         .steps
         .iter()
@@ -614,7 +626,6 @@ pub fn expand(flow: &Flow) -> TokenStream {
         })
         .collect();
     for (order, e) in all.iter().enumerate() {
-        let undo_chain = order >= n_main;
         let stepname = &e.name.text;
         // Body.
         let action = match &e.body {
@@ -656,7 +667,7 @@ pub fn expand(flow: &Flow) -> TokenStream {
         if let Some(d) = &e.doc {
             setters.push(quote!(.description(#d)));
         }
-        let (mut failure, mut cancel, mut ends) = (false, false, false);
+
         for o in &e.opts {
             setters.push(match o {
                 Opt::Timeout(n) => quote!(.timeout_seconds(#n)),
@@ -666,18 +677,13 @@ pub fn expand(flow: &Flow) -> TokenStream {
                     quote!(.max_attempts(#v))
                 }
                 Opt::Critical(b) => quote!(.is_critical(#b)),
-                Opt::End => {
-                    ends = true;
-                    quote!(.is_end(true))
-                }
+                Opt::End => quote!(.is_end(true)),
                 Opt::Next(t) => {
-                    ends = true;
                     ck.check_target(t);
                     let t = target_expr(&flow.steps, &t.text);
                     quote!(.next_step(#t))
                 }
                 Opt::OnFailure(a) => {
-                    failure = true;
                     let v = match a {
                         FailureAct::Abort => quote!(::runbook_dsl::model::OnFailure::Abort),
                         FailureAct::Continue(_) => quote!(::runbook_dsl::model::OnFailure::Continue),
@@ -690,7 +696,6 @@ pub fn expand(flow: &Flow) -> TokenStream {
                     quote!(.on_failure(#v))
                 }
                 Opt::OnCancel(a) => {
-                    cancel = true;
                     if let Some(t) = action_type(&e.body).filter(|t| NO_ON_CANCEL.contains(&t.as_str())) {
                         ck.errors.at(e.name.span, format!("onCancel is not supported on {t} steps"));
                     }
@@ -714,42 +719,45 @@ pub fn expand(flow: &Flow) -> TokenStream {
                 }
             });
         }
-        // The undo chain: the mutating step jumps to its first undo step on failure and cancel.
-        if let Some(first) = e.undo.first() {
-            let t = &first.name.text;
-            if !failure {
-                setters.push(quote!(.on_failure(::runbook_dsl::model::OnFailure::step(#t))));
-            }
-            let target_ok = action_type(&first.body).is_none_or(|k| !NOT_CANCEL_TARGETS.contains(&k.as_str()));
-            let supported = action_type(&e.body).is_none_or(|k| !NO_ON_CANCEL.contains(&k.as_str()));
-            if !cancel && target_ok && supported {
-                setters.push(quote!(.on_cancel(::runbook_dsl::model::OnCancel::step(#t))));
-            }
-        }
-        // The last step of an undo chain ends the run; so does the last main step when undo
-        // steps follow it.
-        let last_of_chain =
-            undo_chain && flow.steps.iter().any(|m| m.undo.last().is_some_and(|u| u.name.text == *stepname));
-        if !ends && (last_of_chain || (order + 1 == n_main && has_undo)) {
-            setters.push(quote!(.is_end(true)));
-        }
         let outs = outputs_of(&e.body);
-        let step_var = var("__step_", stepname);
+        let local = var("__step_", stepname);
         let decls = outs.iter().map(|o| {
             let var = handle_var(stepname, &o.name.to_string());
             let marker = o.ty.unwrap_or(Ty::Str).marker();
             let name = o.name.to_string();
             let sel = &o.selector;
-            quote!(let #var: ::runbook_dsl::builder::refs::Output<#marker> = __rb.output(&#step_var, #name, #sel);)
+            quote!(let #var: ::runbook_dsl::builder::refs::Output<#marker> =
+                ::runbook_dsl::builder::refs::Output::declare(&mut #local, #name, #sel);)
         });
-        let add = quote! {
-            let #step_var = __rb.add(::runbook_dsl::model::Step::new(#stepname, #action) #(#setters)*);
+        built.push(quote! {
+            #[allow(unused_mut)]
+            let mut #local = ::runbook_dsl::model::Step::new(#stepname, #action) #(#setters)*;
             #(#decls)*
-        };
+        });
+    }
+    // Each main step is added (a change with its undo steps through `Runbook::mutate`, which
+    // writes the rollback wiring), in the order written.
+    let mut code = Vec::new();
+    let mut at = 0;
+    for e in &flow.steps {
+        let local = var("__step_", &e.name.text);
+        let mut add = built.get(at).cloned().unwrap_or_default();
+        let undo_locals: Vec<Ident> = e.undo.iter().map(|u| var("__step_", &u.name.text)).collect();
+        for i in 0..e.undo.len() {
+            add.extend(built.get(at + 1 + i).cloned());
+        }
+        at += 1 + e.undo.len();
+        // The call is spanned at the step's name: `#[track_caller]` then records the user's line
+        // of this step, and build problems name it.
+        add.extend(if e.undo.is_empty() {
+            quote_spanned!(e.name.span=> __rb.add(#local);)
+        } else {
+            quote_spanned!(e.name.span=> __rb.mutate(#local, ::std::vec![#(#undo_locals),*]);)
+        });
         code.push(match &e.when {
             None => add,
             Some(When::Bool(_)) => {
-                let var = var("__when_", stepname);
+                let var = var("__when_", &e.name.text);
                 quote!(if #var { #add })
             }
             Some(When::Let(p, x)) => quote!(if let #p = #x { #add }),

@@ -154,17 +154,22 @@ fn flow_resolves_jumps_to_absent_conditional_steps() {
 }
 
 #[test]
-fn undo_chain_sets_on_cancel_only_where_aws_allows_it() {
+fn undo_chain_is_sugar_over_mutate_and_cannot_start_where_cancel_may_not_go() {
     let to_api = crate::flow::flow(quote! { rb;
-        Fix: api!(s3.PutBucketVersioning { Bucket: "b" }), undo { Undo: api!(s3.DeleteBucketPolicy { Bucket: "b" }); };
+        Fix: api!(s3.PutBucketVersioning { Bucket: "b" } -> { Id: Str = "$.Id" }),
+            undo { Undo: api!(s3.DeleteBucketPolicy { Bucket: Fix.Id }); };
     })
     .to_string();
-    assert!(to_api.contains("on_cancel"), "{to_api}");
+    // The change and its undo go to `Runbook::mutate`, which writes the wiring; the undo reads
+    // the change's output through the handle declared on the change step.
+    assert!(to_api.contains("__rb . mutate (__step_Fix , :: std :: vec ! [__step_Undo])"), "{to_api}");
+    assert!(to_api.contains("Output :: declare (& mut __step_Fix , \"Id\""), "{to_api}");
+    assert!(!to_api.contains("on_failure") && !to_api.contains("on_cancel"), "{to_api}");
     let to_sleep = crate::flow::flow(quote! { rb;
         Fix: api!(s3.PutBucketVersioning { Bucket: "b" }), undo { Wait: Sleep::for_duration("PT1S"); };
     })
     .to_string();
-    assert!(to_sleep.contains("on_failure") && !to_sleep.contains("on_cancel"), "{to_sleep}");
+    assert!(to_sleep.contains("an undo chain cannot start with a Sleep step"), "{to_sleep}");
 }
 
 #[test]

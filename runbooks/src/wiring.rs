@@ -13,12 +13,16 @@
 //! [`ConfigTarget`]: crate::catalog::ConfigTarget
 
 use crate::catalog::CatalogEntry;
-use runbook_dsl::iam::{self, Derivation, Grants, Library};
+use runbook_dsl::iam::{self, Derivation, Form, Grants, Library};
 use runbook_dsl::remediation::template::{self, Deployable};
 use runbook_dsl::remediation::Binding;
+use std::collections::BTreeMap;
 
 /// The file holding the template for the whole catalog.
 pub const CATALOG_TEMPLATE: &str = "catalog.template.yaml";
+
+/// The file holding the organization template (Config aggregator, Service Catalog portfolio).
+pub const ORGANIZATION_TEMPLATE: &str = "organization.template.yaml";
 
 /// Remediation settings that differ from AWS Config's defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,25 +47,55 @@ pub const DEFAULT_SETTINGS: Settings = Settings {
 
 /// Settings per remediation (both variants), by base name; others use [`DEFAULT_SETTINGS`].
 const SETTINGS: &[(&str, Settings)] = &[
-    // Stopping instances disrupts workloads: few attempts, a window long enough for a stop to
-    // finish, and halt early when runs fail.
+    // Stopping instances disrupts workloads: few attempts, a window that holds all three at
+    // their worst case (a stop may take its 600 s), and halt early when runs fail.
     (
         "Remediate-EC2-StopInstance",
         Settings {
             maximum_automatic_attempts: 3,
-            retry_attempt_seconds: 900,
+            retry_attempt_seconds: 2_400,
             concurrent_execution_rate_percentage: 10,
             error_percentage: 10,
         },
     ),
-    // Removing public addresses cuts clients off: few at once, halt early; a run takes under 5
-    // minutes, so 10 minutes count every attempt.
+    // Removing public addresses cuts clients off: few at once, halt early; a run takes at most
+    // about 10 minutes (20 disassociations included), so 40 minutes count every attempt.
     (
         "Remediate-EC2-RemovePublicIp",
         Settings {
             maximum_automatic_attempts: 3,
-            retry_attempt_seconds: 600,
+            retry_attempt_seconds: 2_400,
             concurrent_execution_rate_percentage: 10,
+            error_percentage: 10,
+        },
+    ),
+    // Replacing an instance takes hours and waits up to 7 days per approval: two attempts, a
+    // window (the largest Config accepts) that holds both at their worst case, one at a time.
+    (
+        "Remediate-RDS-EncryptInstance",
+        Settings {
+            maximum_automatic_attempts: 2,
+            retry_attempt_seconds: 2_678_000,
+            concurrent_execution_rate_percentage: 1,
+            error_percentage: 10,
+        },
+    ),
+    (
+        "Remediate-RDS-EncryptCluster",
+        Settings {
+            maximum_automatic_attempts: 1,
+            retry_attempt_seconds: 2_678_000,
+            concurrent_execution_rate_percentage: 1,
+            error_percentage: 10,
+        },
+    ),
+    // Swapping a volume stops its instance and waits up to 7 days for the swap approval.
+    (
+        "Remediate-EBS-EncryptVolume",
+        Settings {
+            maximum_automatic_attempts: 2,
+            retry_attempt_seconds: 1_400_000,
+            concurrent_execution_rate_percentage: 5,
             error_percentage: 10,
         },
     ),
@@ -99,6 +133,19 @@ pub const RULE_INPUT_PARAMETERS: &[(&str, &[(&str, &str)])] = &[("REQUIRED_TAGS"
 /// quarantined by `Remediate-EC2-StopInstance`.
 pub const REQUIRED_TAG_KEY: &str = "Owner";
 
+/// Settings that the Config rule and the runbook share, by rule: (rule, the rule's
+/// `InputParameters` key, the runbook parameter, the value). `Some(value)` goes to both the
+/// ConfigRule and the remediation's StaticValues; `None` leaves both out (the rule's default and
+/// the runbook's default). Set the RDS keys to a KMS key ARN to require that key.
+pub const SHARED_SETTINGS: &[(&str, &str, &str, Option<&str>)] =
+    &[("RDS_STORAGE_ENCRYPTED", "kmsKeyId", "KmsKeyId", None)];
+
+/// One shared setting given to both sides of a binding: the rule's `rule_key` and the runbook's
+/// `param`.
+pub fn with_shared_setting(b: Binding, rule_key: &str, param: &str, value: &str) -> Binding {
+    b.input_parameter(rule_key, value).static_value(param, [value])
+}
+
 /// The settings of a catalog runbook.
 pub fn settings(entry: &CatalogEntry) -> Settings {
     let base = entry.name.strip_suffix("-WithApproval").unwrap_or(&entry.name);
@@ -117,7 +164,12 @@ pub fn binding(entry: &CatalogEntry) -> Binding {
         .error_percentage(s.error_percentage);
     let b = exposed(entry).iter().fold(b, |b, p| b.expose(p));
     let inputs = RULE_INPUT_PARAMETERS.iter().filter(|(rule, _)| *rule == entry.target.config_rule);
-    inputs.flat_map(|(_, params)| params.iter()).fold(b, |b, (k, v)| b.input_parameter(k, *v))
+    let b = inputs.flat_map(|(_, params)| params.iter()).fold(b, |b, (k, v)| b.input_parameter(k, *v));
+    let shared = SHARED_SETTINGS.iter().filter(|(rule, ..)| *rule == entry.target.config_rule);
+    shared.fold(b, |b, (_, key, param, value)| match value {
+        Some(v) => with_shared_setting(b, key, param, v),
+        None => b,
+    })
 }
 
 /// Explicit IAM grants of a catalog runbook (calls a script makes that the scan cannot see,
@@ -193,7 +245,19 @@ pub fn files(entries: &[CatalogEntry]) -> Result<Vec<(String, String)>, String> 
                 d.policy_size(),
                 iam::INLINE_POLICY_LIMIT
             )),
-            Ok(d) => prepared.push((e, b, d.policy(), d.policy_json())),
+            Ok(d) => {
+                // The standalone policy pins what the binding fixes (single static values).
+                let fixed: BTreeMap<String, String> = b
+                    .static_values
+                    .iter()
+                    .filter(|(_, v)| v.len() == 1)
+                    .map(|(k, v)| (k.clone(), v[0].clone()))
+                    .collect();
+                let standalone = d.policy_for(Form::Standalone, &fixed);
+                let mut json = serde_json::to_string_pretty(&standalone).unwrap_or_default();
+                json.push('\n');
+                prepared.push((e, b, d.policy_for(Form::Template, &BTreeMap::new()), json))
+            }
             Err(msg) => problems.push(msg),
         }
     }
@@ -210,6 +274,10 @@ pub fn files(entries: &[CatalogEntry]) -> Result<Vec<(String, String)>, String> 
         out.push((format!("{}.template.yaml", d.name), template::to_yaml(&template::runbook_template(d))));
     }
     out.push((CATALOG_TEMPLATE.to_string(), template::to_yaml(&template::catalog_template(&deployables))));
+    out.push((
+        ORGANIZATION_TEMPLATE.to_string(),
+        template::to_yaml(&runbook_dsl::remediation::organization::organization_template()),
+    ));
     Ok(out)
 }
 

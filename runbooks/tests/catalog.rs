@@ -88,6 +88,36 @@ fn reachable_avoiding(doc: &Document, stop: impl Fn(&Step) -> bool) -> BTreeSet<
     seen
 }
 
+/// The longest a path from step `i` can run (each step's timeout times its attempts; an
+/// `aws:sleep` its duration; a branch nothing), following every successor.
+fn worst_case_seconds(doc: &Document, i: usize) -> u64 {
+    let s = &doc.main_steps[i];
+    let own = match &s.action {
+        Action::Branch(_) => 0,
+        Action::Sleep(sl) => {
+            let d = sl.duration.as_ref().and_then(|v| v.as_str()).unwrap_or("");
+            let n: u64 = d.trim_start_matches("PT").trim_end_matches(['S', 'M', 'H']).parse().unwrap_or(3600);
+            n * if d.ends_with('M') {
+                60
+            } else if d.ends_with('H') {
+                3600
+            } else {
+                1
+            }
+        }
+        // A loop runs its nested steps once per item, at most MaxIterations times.
+        Action::Loop(l) => {
+            let pass: u64 =
+                l.steps.iter().map(|n| n.timeout_seconds.unwrap_or(3600) * n.max_attempts.unwrap_or(1)).sum();
+            pass * l.max_iterations.as_ref().and_then(|v| v.as_u64()).unwrap_or(100)
+        }
+        // An approval waits up to 7 days unless it says otherwise.
+        Action::Approve(_) => s.timeout_seconds.unwrap_or(604_800),
+        _ => s.timeout_seconds.unwrap_or(3600) * s.max_attempts.unwrap_or(1),
+    };
+    own + successors(doc, i).into_iter().map(|n| worst_case_seconds(doc, n)).max().unwrap_or(0)
+}
+
 #[test]
 fn every_catalog_document_matches_its_snapshot() {
     for e in entries() {
@@ -133,6 +163,7 @@ fn the_resource_id_patterns_accept_what_config_passes() {
         ("SecurityGroupId", "sg-0123456789abcdef0"),
         ("VolumeId", "vol-0123456789abcdef0"),
         ("DbiResourceId", "db-ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+        ("DbClusterResourceId", "cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
         ("AccountId", "123456789012"),
         ("KeyId", "1234abcd-12ab-34cd-56ef-1234567890ab"),
         ("IAMResourceId", "AROAJQABLZS4A3QDU576Q"),
@@ -210,9 +241,20 @@ fn every_change_and_its_check_hand_failures_and_cancellation_to_an_undo_chain_th
                 panic!("{}: {} has no undo on failure", e.name, s.name)
             };
             assert!(is_undo(undo), "{}: {} fails over to {undo}, not an undo", e.name, s.name);
-            // AWS refuses onCancel on aws:loop: a cancelled loop ends the run.
+            // AWS refuses onCancel on aws:loop: a cancelled loop ends the run. Elsewhere the
+            // cancellation goes to an undo that fits in the 2 minutes AWS gives it (issue 15).
             if !matches!(s.action, Action::Loop(_)) {
-                assert_eq!(s.on_cancel, Some(OnCancel::Step(undo.clone())), "{}: {} cancels elsewhere", e.name, s.name);
+                let Some(OnCancel::Step(cancel)) = &s.on_cancel else {
+                    panic!("{}: {} has no undo on cancellation", e.name, s.name)
+                };
+                assert!(is_undo(cancel), "{}: {} cancels to {cancel}, not an undo", e.name, s.name);
+                let worst = worst_case_seconds(d, index(cancel));
+                assert!(
+                    worst <= 120,
+                    "{}: cancelling {} runs {cancel}..., up to {worst} s; AWS gives a cancellation 120 s",
+                    e.name,
+                    s.name
+                );
             }
             assert_ne!(s.is_critical, Some(false), "{}: {} would let the run succeed after an undo", e.name, s.name);
             // The chain runs to an end without leaving the undo steps.
@@ -406,4 +448,61 @@ fn the_public_ip_rule_removes_the_address_and_the_stop_is_a_tag_quarantine() {
     assert_eq!(rule["Properties"]["InputParameters"]["tag1Key"], runbooks::wiring::REQUIRED_TAG_KEY);
     assert_eq!(rule["Properties"]["Scope"]["ComplianceResourceTypes"], serde_json::json!(["AWS::EC2::Instance"]));
     assert!(rems.iter().all(|r| serde_json::to_string(&r["Properties"]["TargetId"]).unwrap().contains("StopInstance")));
+}
+
+#[test]
+fn retry_windows_outlast_the_runs_they_count() {
+    // Issue 15: Config counts `MaximumAutomaticAttempts` failures within `RetryAttemptSeconds`; a
+    // window shorter than a run (60 s against hour-long RDS runs) never counts a failure, so
+    // Config retries for ever. The window holds every attempt of an automatic remediation at its
+    // worst case (each step's timeout, each approval's 7 days); a manual one (`Automatic:
+    // false`) makes no automatic attempts.
+    let owned = [
+        "Remediate-EC2-StopInstance",
+        "Remediate-EC2-RemovePublicIp",
+        "Remediate-RDS-EncryptInstance",
+        "Remediate-RDS-EncryptCluster",
+        "Remediate-EBS-EncryptVolume",
+    ];
+    for e in entries().into_iter().filter(|e| !e.approval && owned.contains(&e.name.as_str())) {
+        let b = runbooks::wiring::binding(&e);
+        let run = worst_case_seconds(&e.document, 0);
+        let attempts = u64::from(b.maximum_automatic_attempts);
+        assert!(
+            b.retry_attempt_seconds >= attempts * run,
+            "{}: RetryAttemptSeconds {} < {attempts} attempts x {run} s (worst case of one run)",
+            e.name,
+            b.retry_attempt_seconds
+        );
+    }
+}
+
+#[test]
+fn the_rules_key_and_the_runbooks_key_are_one_setting() {
+    // Issue 15: the rule's optional kmsKeyId and the runbook's KmsKeyId cannot disagree: one
+    // entry of `wiring::SHARED_SETTINGS` feeds both the ConfigRule's InputParameters and the
+    // remediation's StaticValues.
+    for (rule, rule_key, param, value) in runbooks::wiring::SHARED_SETTINGS {
+        for e in entries().into_iter().filter(|e| e.target.config_rule == *rule) {
+            assert!(e.document.parameters.contains_key(*param), "{}: no parameter {param}", e.name);
+            let b = runbooks::wiring::binding(&e);
+            match value {
+                Some(v) => {
+                    assert_eq!(b.input_parameters.get(*rule_key).map(String::as_str), Some(*v), "{}", e.name);
+                    assert_eq!(b.static_values.get(*param), Some(&vec![v.to_string()]), "{}", e.name);
+                }
+                None => {
+                    assert!(!b.input_parameters.contains_key(*rule_key), "{}", e.name);
+                    assert!(!b.static_values.contains_key(*param), "{}", e.name);
+                }
+            }
+        }
+        // With a value set, both sides get it.
+        let e = entries().into_iter().find(|e| e.target.config_rule == *rule).expect("a runbook for the rule");
+        let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let b = runbooks::wiring::with_shared_setting(runbooks::wiring::binding(&e), rule_key, param, key);
+        assert_eq!(b.input_parameters[*rule_key], key);
+        assert_eq!(b.static_values[*param], vec![key.to_string()]);
+        assert_eq!(b.check(&e.document), Ok(()));
+    }
 }

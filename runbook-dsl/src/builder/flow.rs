@@ -40,7 +40,8 @@ use super::refs::{Bool, Builtin, Int, Output, Param, Reference, SsmType, Str, St
 use super::{Runbook, StepRef};
 use crate::model::actions::{Approve, Branch, Choice, Condition, Loop, Operator, UpdateVariable};
 use crate::model::{Action, OnCancel, OnFailure, Step, Value};
-use crate::validate;
+use crate::validate::{self, Severity};
+use std::panic::Location;
 
 /// A handle whose value has the SSM type `T`: a parameter, an output, a variable (and the
 /// built-ins, which are strings). Conditions use it to fit operators to types.
@@ -166,18 +167,25 @@ impl From<Cond> for Condition {
 ///
 /// ```
 /// use runbook_dsl::prelude::*;
-/// let a = Approval::new(vec!["arn:aws:iam::123456789012:role/Approver"]).message("Stop it?");
-/// # let _ = a;
+/// let a = Approval::new(vec!["arn:aws:iam::123456789012:role/Approver"])
+///     .message("Stop it?")
+///     .description("Waits for an approver; a rejection ends the run without changes.");
+/// let mut rb = Runbook::new("d");
+/// rb.approve("Approve", a, |_| {});
+/// rb.add(Step::new("Stop", Pause::new()));
+/// let doc = rb.build().unwrap();
+/// assert_eq!(doc.step("Approve").unwrap().description.as_deref(), Some("Waits for an approver; a rejection ends the run without changes."));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Approval {
     action: Approve,
+    description: Option<String>,
 }
 
 impl Approval {
     /// Approvers: a list of IAM users or role ARNs, or a `StringList` handle.
     pub fn new(approvers: impl Into<Value>) -> Self {
-        Approval { action: Approve::new(approvers) }
+        Approval { action: Approve::new(approvers), description: None }
     }
     /// `MinRequiredApprovals` (default 1; at most the number of approvers).
     pub fn min_required(mut self, n: u64) -> Self {
@@ -187,6 +195,11 @@ impl Approval {
     /// `Message` (at most 4096 characters).
     pub fn message(mut self, text: impl Into<String>) -> Self {
         self.action.message = Some(Value::String(text.into()));
+        self
+    }
+    /// The step's `description` (shown in the console, the page and the diagram's review).
+    pub fn description(mut self, text: impl Into<String>) -> Self {
+        self.description = Some(text.into());
         self
     }
     /// `NotificationArn`: an SNS topic whose name starts with `Automation`.
@@ -284,6 +297,7 @@ impl Runbook {
     /// If/else: an `aws:branch` step `name` that runs the steps `then` adds when `cond` holds,
     /// else the steps `otherwise` adds; both paths join again at the next step added after
     /// this call (or end the run when nothing follows). Either path may be empty.
+    #[track_caller]
     pub fn if_else(
         &mut self,
         name: &str,
@@ -329,8 +343,11 @@ impl Runbook {
     /// assert_eq!((a.on_failure.clone(), a.next_step.as_deref()), (Some(OnFailure::step("Rejected")), Some("Fix")));
     /// assert_eq!(doc.step("Rejected").unwrap().is_end, Some(true));
     /// ```
+    #[track_caller]
     pub fn approve(&mut self, name: &str, approval: Approval, rejected: impl FnOnce(&mut Runbook)) -> StepRef {
-        let r = self.add(Step::new(name, approval.action).is_critical(true));
+        let mut step = Step::new(name, approval.action).is_critical(true);
+        step.description = approval.description;
+        let r = self.add(step);
         let (first, ends) = self.path(rejected);
         for p in ends {
             if let Pending::Next(s) = p {
@@ -345,27 +362,56 @@ impl Runbook {
         r
     }
 
-    /// Adds a step that changes resources, with the steps that undo the change.
+    /// Adds a step that changes resources, with the steps that undo the change: the one way to
+    /// declare undo (the `undo { ... }` of `flow!` is sugar over it).
     ///
-    /// Rollback: when a later step k fails, or the run is cancelled while k runs, the undo
-    /// steps of every mutating step that completed before k run in reverse order (the last
-    /// change is undone first), then the run ends. The builder writes it at [`Runbook::build`]:
-    /// undo steps go after the main flow, each block ending in the block of the change before it;
-    /// step k gets `onFailure: step:<undo>`, `isCritical: true` and `onCancel: step:<undo>`.
+    /// Rollback: when the change itself fails or is cancelled, or a later step k fails or is
+    /// cancelled while it runs, the undo steps of every change made so far run in reverse order
+    /// (the last change is undone first), then the run ends. The builder writes it at
+    /// [`Runbook::build`]: undo steps go after the main flow, each block ending in the block of
+    /// the change before it; the change and every step after it get
+    /// `onFailure: step:<undo>`, `isCritical: true` and `onCancel: step:<undo>`.
     ///
-    /// Status: a failed run still ends **`Failed`**, because step k is critical (AWS ends a run
-    /// whose critical step failed `Failed` even when the onFailure path succeeds), so a
-    /// rolled-back remediation is never reported as a success; a cancelled run ends
-    /// `Cancelled` after the undo steps (AWS gives the cancel path at most 2 minutes). Undo
-    /// steps get `onFailure: Continue` so that one failed undo does not stop the others.
+    /// Outputs of the change: an undo step can read them through typed handles declared on the
+    /// change step before it is added ([`Output::declare`]). Such an undo only runs once the
+    /// change has completed: when the change itself fails (and so produced no outputs), its
+    /// failure and cancellation go to the undo of the change before it instead (or end the run).
+    ///
+    /// Status: a failed run still ends **`Failed`**, because the failed step is critical (AWS
+    /// ends a run whose critical step failed `Failed` even when the onFailure path succeeds), so
+    /// a rolled-back remediation is never reported as a success; a cancelled run ends
+    /// `Cancelled` after the undo steps (AWS gives the cancel path at most 2 minutes; the
+    /// validator's W006 warns when the timeouts along it add up to more). Undo steps get
+    /// `onFailure: Continue` so that one failed undo does not stop the others.
     ///
     /// Limits respected: AWS refuses aws:approve, aws:copyImage, aws:createImage,
     /// aws:createStack, aws:createTags, aws:pause, aws:runInstances and aws:sleep as onCancel
     /// targets (an undo block starting with one is a build error), and onCancel on aws:loop and
     /// aws:updateVariable steps (those get onFailure only). A step that already has onFailure
-    /// or onCancel keeps it.
+    /// or onCancel keeps it, and so does the last undo step that already has `nextStep` or
+    /// `isEnd` (a guard that ends the rollback on purpose).
+    ///
+    /// ```
+    /// use runbook_dsl::prelude::*;
+    /// let mut rb = Runbook::new("Create a volume, then check it.");
+    /// let mut create = Step::new("CreateVolume", ExecuteAwsApi::new("ec2", "CreateVolume").param("AvailabilityZone", "eu-west-1a").param("Size", 8));
+    /// let volume: Output<Str> = Output::declare(&mut create, "VolumeId", "$.VolumeId");
+    /// rb.mutate(create, vec![Step::new("DeleteVolume", ExecuteAwsApi::new("ec2", "DeleteVolume").param("VolumeId", &volume))]);
+    /// rb.add(Step::new("Verify", AssertAwsResourceProperty::new("ec2", "DescribeVolumes", "$.Volumes[0].State", vec!["available"])
+    ///     .param("VolumeIds", vec![volume.value()])));
+    /// let doc = rb.build().unwrap();
+    /// // The undo reads the volume id: it runs when Verify fails, not when CreateVolume does.
+    /// assert_eq!(doc.step("Verify").unwrap().on_failure, Some(OnFailure::step("DeleteVolume")));
+    /// assert_eq!(doc.step("CreateVolume").unwrap().on_failure, None);
+    /// ```
+    #[track_caller]
     pub fn mutate(&mut self, step: Step, undo: Vec<Step>) -> StepRef {
         let r = self.add(step);
+        for s in &undo {
+            if self.origins.step(&s.name).is_none() {
+                self.origins.steps.push((s.name.clone(), Location::caller()));
+            }
+        }
         if !undo.is_empty() {
             self.flow.undo.push((r.name.clone(), undo));
         }
@@ -386,6 +432,7 @@ impl Runbook {
     /// let Action::Loop(l) = &doc.main_steps[0].action else { panic!() };
     /// assert_eq!(l.iterators, Some(json!("{{ InstanceIds }}")));
     /// ```
+    #[track_caller]
     pub fn for_each(
         &mut self,
         name: &str,
@@ -402,6 +449,7 @@ impl Runbook {
     /// A do-while `aws:loop`: `body` adds the nested steps and returns the condition, checked
     /// after each pass; the body runs again while it holds, at most `max_iterations` (1..100)
     /// times.
+    #[track_caller]
     pub fn do_while(
         &mut self,
         name: &str,
@@ -416,6 +464,7 @@ impl Runbook {
         self.add(Step::new(name, l))
     }
 
+    #[track_caller]
     fn loop_body(&mut self, f: impl FnOnce(&mut Runbook)) -> Vec<Step> {
         let mut sub = Runbook::new("");
         sub.doc.parameters = self.doc.parameters.clone();
@@ -423,10 +472,10 @@ impl Runbook {
         f(&mut sub);
         sub.close_pending();
         if !sub.flow.undo.is_empty() {
-            sub.problems
-                .push("Runbook::mutate inside a loop: undo steps are not supported there; use onFailure".into());
+            sub.problem("Runbook::mutate inside a loop: undo steps are not supported there; use onFailure");
         }
         self.problems.append(&mut sub.problems);
+        self.origins.steps.append(&mut sub.origins.steps);
         sub.doc.main_steps
     }
 
@@ -441,10 +490,11 @@ impl Runbook {
     /// rb.set_variable("Wrong", &n, "one");
     /// assert!(rb.build().unwrap_err().to_string().contains("step `Wrong` field inputs.Value"));
     /// ```
+    #[track_caller]
     pub fn set_variable<T: SsmType>(&mut self, name: &str, var: &Var<T>, value: impl Into<Value>) -> StepRef {
         let value = value.into();
         if !validate::fits(T::DATA_TYPE, &value) {
-            self.problems.push(format!(
+            self.problem(format!(
                 "step `{name}` field inputs.Value: {value} is not a {} like variable `{}` (aws:updateVariable does not convert)",
                 T::DATA_TYPE,
                 var.name()
@@ -454,6 +504,7 @@ impl Runbook {
     }
 
     /// An `aws:updateVariable` step copying a value of the same type into `var`.
+    #[track_caller]
     pub fn set_variable_from<T: SsmType, R: Typed<T>>(&mut self, name: &str, var: &Var<T>, from: &R) -> StepRef {
         self.add(Step::new(name, UpdateVariable::new(var.target(), from.value())))
     }
@@ -472,9 +523,12 @@ impl Runbook {
                         st.is_end = Some(true);
                     }
                 }
-                Pending::Choice(s, _) => self.problems.push(format!(
-                    "step `{s}`: the `then` path is empty and no step follows the if/else; add a step after it"
-                )),
+                Pending::Choice(s, _) => {
+                    let at = self.origins.step(&s).map(super::runbook::at).unwrap_or_default();
+                    self.problems.push(format!(
+                        "{at}step `{s}`: the `then` path is empty and no step follows the if/else; add a step after it"
+                    ))
+                }
             }
         }
     }
@@ -493,17 +547,41 @@ impl Runbook {
         // For each mutating step: the mutating step (with undo) that completed before it.
         let muts: Vec<(usize, usize)> =
             undo.iter().enumerate().filter_map(|(u, (n, _))| idx(n).map(|i| (u, i))).collect();
-        let latest_before = |k: usize| -> Option<usize> {
+        // An undo that reads the change's outputs cannot run when the change failed.
+        let own: Vec<bool> = undo.iter().map(|(n, steps)| !validate::reads_outputs_of(steps, n)).collect();
+        // What a run can reach from the first step (on success, continue and failure routes such
+        // as "no configuration yet"), without passing the step `avoid`.
+        let reach = |avoid: Option<usize>| -> std::collections::HashSet<usize> {
+            let mut seen = std::collections::HashSet::new();
+            let mut todo: Vec<usize> = top.first().copied().filter(|&f| Some(f) != avoid).into_iter().collect();
+            while let Some(i) = todo.pop() {
+                if seen.insert(i) {
+                    for (t, e) in cx.edges(i) {
+                        if e != validate::Edge::Cancel && Some(t) != avoid && !seen.contains(&t) {
+                            todo.push(t);
+                        }
+                    }
+                }
+            }
+            seen
+        };
+        let all = reach(None);
+        let without: Vec<std::collections::HashSet<usize>> = muts.iter().map(|&(_, m)| reach(Some(m))).collect();
+        // The change m has completed whenever step k runs: every way to k passes m.
+        let before = |j: usize, m: usize, k: usize| all.contains(&k) && !without[j].contains(&k) && m != k;
+        let latest = |k: usize, with_own: bool| -> Option<usize> {
             muts.iter()
-                .filter(|&&(_, m)| m != k && validate::runs_before(&cx, m, k))
-                .map(|&(u, m)| (m, u))
+                .enumerate()
+                .filter(|&(j, &(u, m))| if m == k { with_own && own[u] } else { before(j, m, k) })
+                .map(|(_, &(u, m))| (u, m))
+                .map(|(u, m)| (m, u))
                 .max()
                 .map(|(_, u)| u)
         };
-        let prev: Vec<Option<usize>> = muts.iter().map(|&(_, m)| latest_before(m)).collect();
+        let prev: Vec<Option<usize>> = muts.iter().map(|&(_, m)| latest(m, false)).collect();
         let mut routes: Vec<(usize, usize)> = Vec::new(); // (step index in main_steps, undo block)
         for &k in &top {
-            if let Some(u) = latest_before(k) {
+            if let Some(u) = latest(k, true) {
                 routes.push((cx.steps[k].index, u));
             }
         }
@@ -533,8 +611,9 @@ impl Runbook {
                 if can_cancel {
                     st.on_cancel = Some(OnCancel::Step(target));
                 } else {
+                    let at = self.origins.step(&undo[u].1[0].name).map(super::runbook::at).unwrap_or_default();
                     let msg = format!(
-                        "step `{}`: the undo of `{}` starts with {}, which cannot be an onCancel target; start it with another action",
+                        "{at}step `{}`: the undo of `{}` starts with {}, which cannot be an onCancel target; start it with another action",
                         st.name,
                         undo[u].0,
                         undo[u].1[0].action.name()
@@ -563,14 +642,18 @@ impl Runbook {
                 }
             }
             if let Some(last) = block.last_mut() {
+                let open =
+                    last.next_step.is_none() && last.is_end.is_none() && !matches!(last.action, Action::Branch(_));
                 match prev[i] {
-                    Some(p) => last.next_step = Some(first_of(p)),
-                    None => last.is_end = Some(true),
+                    Some(p) if open => last.next_step = Some(first_of(p)),
+                    None if open => last.is_end = Some(true),
+                    _ => {}
                 }
             }
             for s in block {
                 if self.doc.main_steps.iter().any(|x| x.name == s.name) {
-                    self.problems.push(format!("step `{}` is declared twice", s.name));
+                    let at = self.origins.step(&s.name).map(super::runbook::at).unwrap_or_default();
+                    self.problems.push(format!("{at}step `{}` is declared twice", s.name));
                 }
                 self.doc.main_steps.push(s);
             }
@@ -589,26 +672,49 @@ impl Runbook {
     /// rb.accept_warning("W004");
     /// assert!(rb.build().is_ok());
     /// ```
+    #[track_caller]
     pub fn accept_warning(&mut self, code: &'static str) {
         if code.starts_with('W') {
             self.flow.accepted.push(code);
         } else {
-            self.problems.push(format!("accept_warning(\"{code}\"): only warnings (W...) can be accepted"));
+            self.problem(format!("accept_warning(\"{code}\"): only warnings (W...) can be accepted"));
         }
     }
 
-    /// The findings of the validator that break what the flow API promises, as build problems:
-    /// timeouts above an action's cap, approval and loop limits, operators that do not fit the
-    /// tested type, onCancel limits. (The whole validator runs in `emit` and `runbook validate`;
-    /// `build` stays usable for partial documents.)
+    /// Lets [`Runbook::build`] accept an error of the validator, for an imported document that
+    /// carries it (`runbook import --rust` writes this call, with a comment, so the rebuilt
+    /// document equals the original). `emit` and `runbook validate` still report it. A runbook
+    /// written by hand fixes the error instead.
+    ///
+    /// ```
+    /// use runbook_dsl::prelude::*;
+    /// let mut rb = Runbook::new("d");
+    /// rb.add(Step::new("A", Pause::new()).next_step("Nowhere"));
+    /// assert!(rb.clone().build().is_err());
+    /// rb.accept_error("E031");
+    /// assert!(rb.build().is_ok());
+    /// ```
+    pub fn accept_error(&mut self, code: &'static str) {
+        self.flow.accepted.push(code);
+    }
+
+    /// The findings of the whole validator that make [`Runbook::build`] fail: every error,
+    /// and `W004` (a timeout the action ignores), unless accepted. Each starts with the Rust
+    /// line that added the step or declared the parameter concerned.
     pub(super) fn validation_problems(&self) -> Vec<String> {
-        const AT_BUILD: &[&str] = &["E025", "W004", "E028", "E029", "E035", "E036", "E037", "E038", "E039", "E042"];
-        validate::build_checks(&self.doc)
+        validate::validate(&self.doc)
             .into_iter()
-            .filter(|d| AT_BUILD.contains(&d.code) && !self.flow.accepted.contains(&d.code))
+            .filter(|d| (d.severity == Severity::Error || d.code == "W004") && !self.flow.accepted.contains(&d.code))
             .map(|d| {
+                let param = || {
+                    let rest = d.field.strip_prefix("parameters.")?;
+                    self.origins.param(rest.split('.').next().unwrap_or(rest))
+                };
+                let origin = d.step.as_deref().and_then(|s| self.origins.step(s)).or_else(param);
+                let at = origin.map(super::runbook::at).unwrap_or_default();
                 let step = d.step.as_deref().map(|s| format!("step `{s}` ")).unwrap_or_default();
-                format!("{}[{}] {step}field {}: {} (fix: {})", d.severity, d.code, d.field, d.message, d.hint)
+                let rust = d.rust_hint().map(|h| format!("; in Rust: {h}")).unwrap_or_default();
+                format!("{at}{}[{}] {step}field {}: {} (fix: {}{rust})", d.severity, d.code, d.field, d.message, d.hint)
             })
             .collect()
     }

@@ -6,6 +6,7 @@ mod param_spec;
 pub mod params;
 pub mod refs;
 mod runbook;
+pub mod security_hub;
 
 pub use flow::{Approval, Cond, LoopRef, Typed};
 pub use param_spec::ParamSpec;

@@ -1,7 +1,7 @@
 //! References made by value: a parameter, a variable or a step output is a Rust value that
 //! renders its own `{{ }}` reference, so a reference cannot name something that does not exist.
 
-use crate::model::{DataType, Value};
+use crate::model::{DataType, OutputDecl, Step, Value};
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -158,6 +158,26 @@ impl<T> Param<T> {
 impl<T> Output<T> {
     pub(crate) fn new(step: impl Into<String>, name: impl Into<String>) -> Self {
         Output { step: step.into(), name: name.into(), _type: PhantomData }
+    }
+}
+
+impl<T: SsmType> Output<T> {
+    /// Declares an output on a step that is not added yet (`{Name, Selector, Type}`, typed by
+    /// the handle) and returns its handle: the way an undo step passed to
+    /// [`crate::builder::Runbook::mutate`] reads what the change produced (the id of a created
+    /// resource, the setting it replaced). [`crate::builder::Runbook::output`] does the same for
+    /// a step already added.
+    ///
+    /// ```
+    /// use runbook_dsl::prelude::*;
+    /// let mut create = Step::new("CreateVolume", ExecuteAwsApi::new("ec2", "CreateVolume").param("AvailabilityZone", "eu-west-1a"));
+    /// let volume: Output<Str> = Output::declare(&mut create, "VolumeId", "$.VolumeId");
+    /// assert_eq!(volume.to_string(), "{{ CreateVolume.VolumeId }}");
+    /// assert_eq!(create.outputs[0].name, "VolumeId");
+    /// ```
+    pub fn declare(step: &mut Step, name: &str, selector: &str) -> Self {
+        step.outputs.push(OutputDecl::new(name, selector, T::DATA_TYPE));
+        Output::new(step.name.clone(), name)
     }
     /// The step's name.
     pub fn step(&self) -> &str {

@@ -183,8 +183,21 @@ impl<'a> Gen<'a> {
             None => self.line("let mut rb = Runbook::without_description();".into()),
         }
         // A timeout above an action's cap: AWS accepts it, `build` would refuse it.
-        if crate::validate::validate(doc).iter().any(|d| d.code == "W004") {
+        let findings = crate::validate::validate(doc);
+        if findings.iter().any(|d| d.code == "W004") {
             self.line("rb.accept_warning(\"W004\");".into());
+        }
+        // Errors of the original (AWS may hold documents our validator refuses): kept, so the
+        // rebuilt document equals it; `build` would refuse them otherwise.
+        let mut errors: Vec<&str> =
+            findings.iter().filter(|d| d.severity == crate::validate::Severity::Error).map(|d| d.code).collect();
+        errors.sort_unstable();
+        errors.dedup();
+        if !errors.is_empty() {
+            self.line("// The imported document has these errors (`runbook validate` says where): fix them, then remove this.".into());
+        }
+        for code in errors {
+            self.line(format!("rb.accept_error(\"{code}\");"));
         }
         self.parameters();
         self.variables();

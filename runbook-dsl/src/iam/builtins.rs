@@ -59,7 +59,7 @@ const API_OWN_INPUTS: &[&str] = &["Service", "Api", "PropertySelector", "Desired
 /// use runbook_dsl::iam::builtins::needs;
 /// let inputs = serde_json::json!({"InstanceIds": ["i-1"], "DesiredState": "stopped"});
 /// let n = needs("aws:changeInstanceState", inputs.as_object().unwrap());
-/// assert_eq!(n.actions, vec!["ec2:DescribeInstances", "ec2:StopInstances"]);
+/// assert_eq!(n.actions, vec!["ec2:DescribeInstances", "ec2:DescribeInstanceStatus", "ec2:StopInstances"]);
 /// ```
 pub fn needs(action: &str, inputs: &Map) -> Needs {
     let mut n = Needs::default();
@@ -69,11 +69,11 @@ pub fn needs(action: &str, inputs: &Map) -> Needs {
         }
         "aws:executeScript" => script_calls(&mut n, inputs),
         "aws:changeInstanceState" => {
-            n.act(&["ec2:DescribeInstances"]);
+            // The action reads the state with DescribeInstances and polls DescribeInstanceStatus
+            // for every desired state, assert mode included (AWS's AmazonSSMAutomationRole policy
+            // grants DescribeInstanceStatus with Start/Stop/TerminateInstances).
+            n.act(&["ec2:DescribeInstances", "ec2:DescribeInstanceStatus"]);
             let state = literal(inputs.get("DesiredState"));
-            if matches!(state, Some("running") | None) {
-                n.act(&["ec2:DescribeInstanceStatus"]);
-            }
             if !is_true(inputs.get("CheckStateOnly")) {
                 match state {
                     Some("running") => n.act(&["ec2:StartInstances"]),
@@ -87,6 +87,11 @@ pub fn needs(action: &str, inputs: &Map) -> Needs {
                                 .into(),
                         );
                     }
+                }
+                if n.actions.iter().any(|a| a == "ec2:StartInstances") {
+                    // Starting an instance whose EBS volumes use a customer managed key: EC2
+                    // creates a grant on the key for the caller.
+                    n.kms_via.push(("ec2".into(), vec!["kms:CreateGrant".into()]));
                 }
             }
         }
@@ -222,11 +227,15 @@ mod tests {
     fn change_instance_state_follows_the_desired_state() {
         let start = of("aws:changeInstanceState", json!({"InstanceIds": ["i-1"], "DesiredState": "running"}));
         assert_eq!(start.actions, ["ec2:DescribeInstances", "ec2:DescribeInstanceStatus", "ec2:StartInstances"]);
+        assert_eq!(start.kms_via, [("ec2".to_string(), vec!["kms:CreateGrant".to_string()])]);
+        let stop = of("aws:changeInstanceState", json!({"InstanceIds": ["i-1"], "DesiredState": "stopped"}));
+        assert_eq!(stop.actions, ["ec2:DescribeInstances", "ec2:DescribeInstanceStatus", "ec2:StopInstances"]);
+        assert!(stop.kms_via.is_empty());
         let check = of(
             "aws:changeInstanceState",
             json!({"InstanceIds": ["i-1"], "DesiredState": "stopped", "CheckStateOnly": true}),
         );
-        assert_eq!(check.actions, ["ec2:DescribeInstances"]);
+        assert_eq!(check.actions, ["ec2:DescribeInstances", "ec2:DescribeInstanceStatus"]);
         let any = of("aws:changeInstanceState", json!({"InstanceIds": ["i-1"], "DesiredState": "{{ State }}"}));
         assert!(any.actions.contains(&"ec2:TerminateInstances".to_string()));
         assert_eq!(any.notes.len(), 1);

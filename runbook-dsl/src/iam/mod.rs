@@ -8,6 +8,12 @@
 //! (`Sid` `Added<Step>` / `Override<Step>`) so it stands out in review, and
 //! [`Derivation::review`] lists every step with where its actions come from.
 //!
+//! The policy ([`Derivation::policy_for`], [`policy`]) grants each action only on the resource
+//! types AWS's Service Authorization Reference lists for it ([`resources`]), with conditions where
+//! AWS supports them: `iam:PolicyARN` on attached managed policies, `kms:ViaService` and
+//! `kms:GrantIsForAWSResource` on KMS, `iam:PassedToService` on `iam:PassRole`,
+//! `aws:ResourceTag` on deletes of what the run created ([`created`]).
+//!
 //! Never emitted: action wildcards (`*`, `?`), and `iam:PassRole` without an
 //! `iam:PassedToService` condition.
 //!
@@ -28,12 +34,16 @@
 //! ```
 
 pub mod builtins;
+pub mod created;
+pub mod policy;
+pub mod resources;
 pub mod script;
 pub mod services;
 
+pub use policy::Form;
+
 use crate::model::{Document, Value};
 use indexmap::IndexMap;
-use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -165,6 +175,12 @@ pub struct StepPermissions {
     pub kms_via: BTreeMap<String, BTreeSet<String>>,
     /// Where the derived actions come from (`s3.GetBucketEncryption`, `script: ...`, `child ...`).
     pub sources: Vec<String>,
+    /// The managed policies the step attaches or detaches, by action (`iam:PolicyARN` values:
+    /// an ARN, or `{{ Parameter }}`); an action missing here is not pinned.
+    pub policy_arns: BTreeMap<String, BTreeSet<String>>,
+    /// Delete actions that act only on resources the run created, by action, with the tags
+    /// set at creation (`aws:ResourceTag` conditions; see [`created`]).
+    pub created_tags: BTreeMap<String, BTreeSet<created::Tag>>,
     /// Why the explicit grant exists.
     pub reason: String,
 }
@@ -261,7 +277,20 @@ pub fn derive(doc: &Document, grants: &Grants, library: &Library) -> Result<Deri
     let mut out = Derivation::default();
     let mut visiting = vec![];
     derive_into(doc, grants, library, &mut visiting, &mut out);
+    note_unscoped(&mut out);
     Ok(out)
+}
+
+/// Notes for actions granted on `"*"` because the resource table does not know them.
+fn note_unscoped(out: &mut Derivation) {
+    for a in out.actions() {
+        if resources::action(&a).is_none() {
+            out.notes.push(format!(
+                "`{a}` is not in the resource table (runbook-dsl/src/iam/resources.tsv): granted on \"*\"; \
+                 add its service to tools/iam-reference/derive.py"
+            ));
+        }
+    }
 }
 
 /// The derived permissions of any document, without grants or child runbooks.
@@ -274,10 +303,24 @@ pub fn derive(doc: &Document, grants: &Grants, library: &Library) -> Result<Deri
 pub fn derive_document(doc: &Document) -> Derivation {
     let mut out = Derivation::default();
     derive_into(doc, &Grants::new(), &Library::new(), &mut vec![], &mut out);
+    note_unscoped(&mut out);
     out
 }
 
 fn derive_into(doc: &Document, grants: &Grants, library: &Library, visiting: &mut Vec<String>, out: &mut Derivation) {
+    let first = out.steps.len();
+    derive_steps(doc, grants, library, visiting, out);
+    let derived: BTreeMap<String, BTreeSet<String>> =
+        out.steps[first..].iter().map(|s| (s.step.clone(), s.effective())).collect();
+    let mut tagged = created::tagged_deletes(doc, &derived);
+    for sp in &mut out.steps[first..] {
+        if let Some(t) = tagged.remove(&sp.step) {
+            sp.created_tags = t;
+        }
+    }
+}
+
+fn derive_steps(doc: &Document, grants: &Grants, library: &Library, visiting: &mut Vec<String>, out: &mut Derivation) {
     for step in doc.all_steps() {
         let inputs = step.action.inputs().unwrap_or_default();
         let needs = builtins::needs(step.action.name(), &inputs);
@@ -292,6 +335,22 @@ fn derive_into(doc: &Document, grants: &Grants, library: &Library, visiting: &mu
         };
         for n in &needs.notes {
             out.notes.push(format!("step `{}`: {n}", step.name));
+        }
+        if let Some(arn) = inputs.get("PolicyArn").and_then(Value::as_str) {
+            let literal = !arn.contains("{{");
+            let param = policy::parameter_name(arn).filter(|p| doc.parameters.contains_key(*p));
+            for a in sp.derived.iter().filter(|a| resources::supports(a, "iam:PolicyARN")) {
+                if literal || param.is_some() {
+                    sp.policy_arns.entry(a.clone()).or_default().insert(arn.to_string());
+                }
+            }
+            if let (Some(p), false) = (param, sp.policy_arns.is_empty()) {
+                out.notes.push(format!(
+                    "step `{}`: the managed policy comes from parameter {p}: templates pin it with iam:PolicyARN; \
+                     give its value (`--param {p}=ARN`) to pin it here",
+                    step.name
+                ));
+            }
         }
         if let Some((child, own_role)) = &needs.child {
             match library.docs.get(child) {
@@ -385,51 +444,16 @@ impl Derivation {
         self.steps.iter().flat_map(|s| s.pass_role_to.iter().cloned()).collect()
     }
 
-    /// The IAM policy document: one statement with the derived actions, one per step with an
-    /// explicit grant (`Added<Step>`, `Override<Step>`), one per service that uses a KMS key for
-    /// the runbook (`KmsVia<Service>`, with `kms:ViaService`), one `iam:PassRole` per service
-    /// principal with its `iam:PassedToService` condition.
-    pub fn policy(&self) -> Value {
-        let mut statements = Vec::new();
-        let derived: BTreeSet<&String> =
-            self.steps.iter().filter(|s| s.replaced.is_none()).flat_map(|s| s.derived.iter()).collect();
-        if !derived.is_empty() {
-            statements.push(json!({"Sid": "DerivedFromSteps", "Effect": "Allow", "Action": derived, "Resource": "*"}));
-        }
-        for s in &self.steps {
-            if let Some(r) = &s.replaced {
-                statements
-                    .push(json!({"Sid": sid("Override", &s.step), "Effect": "Allow", "Action": r, "Resource": "*"}));
-            }
-            if !s.added.is_empty() {
-                statements
-                    .push(json!({"Sid": sid("Added", &s.step), "Effect": "Allow", "Action": s.added, "Resource": "*"}));
-            }
-        }
-        for (via, actions) in self.kms_via() {
-            statements.push(json!({
-                "Sid": sid("KmsVia", &via),
-                "Effect": "Allow",
-                "Action": actions,
-                "Resource": "*",
-                "Condition": {"StringLike": {"kms:ViaService": format!("{via}.*.amazonaws.com")}},
-            }));
-        }
-        for p in self.pass_role_to() {
-            statements.push(json!({
-                "Sid": sid("PassRoleTo", p.trim_end_matches(".amazonaws.com")),
-                "Effect": "Allow",
-                "Action": ["iam:PassRole"],
-                "Resource": "*",
-                "Condition": {"StringEquals": {"iam:PassedToService": p}},
-            }));
-        }
-        json!({"Version": "2012-10-17", "Statement": statements})
-    }
-
-    /// The size IAM counts against [`INLINE_POLICY_LIMIT`]: the policy without white space.
+    /// The size IAM counts against [`INLINE_POLICY_LIMIT`] once deployed: the template form
+    /// without white space, its ARNs with the longest partition, Region and account names.
     pub fn policy_size(&self) -> usize {
-        serde_json::to_string(&self.policy()).map(|s| s.len()).unwrap_or(0)
+        let text = serde_json::to_string(&self.policy_for(Form::Template, &BTreeMap::new())).unwrap_or_default();
+        let sub = regex::Regex::new(r#"\{"Fn::Sub":("[^"]*")\}"#).expect("a valid pattern");
+        sub.replace_all(&text, "$1")
+            .replace("${AWS::Partition}", "aws-iso-b")
+            .replace("${AWS::Region}", "ap-southeast-5")
+            .replace("${AWS::AccountId}", "123456789012")
+            .len()
     }
 
     /// The policy as pretty JSON with a trailing newline.
@@ -493,6 +517,7 @@ impl Derivation {
 mod tests {
     use super::*;
     use crate::prelude::*;
+    use serde_json::json;
 
     fn doc() -> Document {
         let mut rb = Runbook::new("t");
@@ -531,6 +556,19 @@ mod tests {
         assert!(alone.notes.iter().any(|n| n.contains("ChildRunbook is not in the catalog")));
     }
 
+    /// The statement holding `action` (with its `Sid` prefix).
+    fn statement<'a>(p: &'a Value, prefix: &str, action: &str) -> &'a Value {
+        p["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| {
+                s["Sid"].as_str().unwrap().starts_with(prefix)
+                    && s["Action"].as_array().unwrap().contains(&json!(action))
+            })
+            .unwrap_or_else(|| panic!("no statement {prefix}* with {action} in {p:#}"))
+    }
+
     #[test]
     fn overrides_and_additions_are_separate_statements_and_marked_in_review() {
         let grants = Grants::new()
@@ -540,16 +578,102 @@ mod tests {
             .pass_role("Fix", "ssm.amazonaws.com", "starts a child with its own role");
         let d = derive(&doc(), &grants, &Library::new()).unwrap();
         let p = d.policy();
-        let sids: Vec<&str> = p["Statement"].as_array().unwrap().iter().map(|s| s["Sid"].as_str().unwrap()).collect();
-        assert_eq!(sids, ["DerivedFromSteps", "OverrideDescribe", "AddedFix", "PassRoleToSsm"]);
-        assert_eq!(p["Statement"][1]["Action"], json!(["ec2:DescribeInstanceStatus"]));
-        assert!(!p["Statement"][0]["Action"].as_array().unwrap().contains(&json!("ec2:DescribeInstances")));
-        assert!(p["Statement"][0]["Action"].as_array().unwrap().contains(&json!("s3:PutEncryptionConfiguration")));
-        assert_eq!(p["Statement"][3]["Condition"]["StringEquals"]["iam:PassedToService"], "ssm.amazonaws.com");
+        assert_eq!(statement(&p, "Override", "ec2:DescribeInstanceStatus")["Sid"], "OverrideDescribeNoResourceType");
+        assert_eq!(statement(&p, "Added", "kms:DescribeKey")["Sid"], "AddedFixKmsKey");
+        assert_eq!(statement(&p, "Added", "kms:DescribeKey")["Resource"], "arn:aws:kms:*:*:key/*");
+        let s3 = statement(&p, "S3", "s3:PutEncryptionConfiguration");
+        assert_eq!(s3["Resource"], "arn:aws:s3:::*");
+        let all: Vec<&Value> =
+            p["Statement"].as_array().unwrap().iter().flat_map(|s| s["Action"].as_array().unwrap()).collect();
+        assert!(!all.contains(&&json!("ec2:DescribeInstances")), "overridden: {p:#}");
+        let pass = statement(&p, "PassRoleToSsm", "iam:PassRole");
+        assert_eq!(pass["Condition"]["StringEquals"]["iam:PassedToService"], "ssm.amazonaws.com");
+        assert_eq!(pass["Resource"], "arn:aws:iam::*:role/*");
         let review = d.review();
         assert!(review.contains("OVERRIDE: derived ec2:DescribeInstances replaced by ec2:DescribeInstanceStatus because only the status is read"), "{review}");
         assert!(review.contains("ADDED: kms:DescribeKey because the script checks the key"), "{review}");
         assert!(review.contains("note: step `Fix`: a boto3 client is created from `service`"), "{review}");
+    }
+
+    #[test]
+    fn statements_are_scoped_to_the_resource_types_of_their_actions() {
+        let d = derive_document(&child());
+        let p = d.policy();
+        let stop = statement(&p, "Ec2Instance", "ec2:StopInstances");
+        assert_eq!(stop["Resource"], "arn:aws:ec2:*:*:instance/*");
+        assert_eq!(statement(&p, "NoResourceType", "ec2:DescribeInstanceStatus")["Resource"], "*");
+        let t = d.policy_for(Form::Template, &BTreeMap::new());
+        assert_eq!(
+            statement(&t, "Ec2Instance", "ec2:StopInstances")["Resource"],
+            json!({"Fn::Sub": "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*"})
+        );
+        // Starting an AWS-owned runbook: its document ARN has no account.
+        let p = derive_document(&doc()).policy();
+        let start = statement(&p, "Ssm", "ssm:StartAutomationExecution");
+        let resources = start["Resource"].as_array().unwrap();
+        assert!(resources.contains(&json!("arn:aws:ssm:*::document/*")), "{start:#}");
+        assert!(resources.contains(&json!("arn:aws:ssm:*:*:automation-execution/*")), "{start:#}");
+    }
+
+    #[test]
+    fn attaching_a_managed_policy_is_pinned_to_that_policy() {
+        let mut rb = Runbook::new("t");
+        let arn: Param<Str> = rb.param("PolicyArn", ParamSpec::new("p"));
+        rb.add(Step::new(
+            "Attach",
+            ExecuteAwsApi::new("iam", "AttachRolePolicy").param("RoleName", "r").param("PolicyArn", &arn),
+        ));
+        rb.add(Step::new(
+            "AttachFixed",
+            ExecuteAwsApi::new("iam", "AttachUserPolicy")
+                .param("UserName", "u")
+                .param("PolicyArn", "arn:aws:iam::aws:policy/ReadOnlyAccess"),
+        ));
+        let d = derive_document(&rb.build().unwrap());
+        assert!(d.notes.iter().any(|n| n.contains("--param PolicyArn=ARN")), "{:?}", d.notes);
+        let p = d.policy();
+        let user = statement(&p, "IamUserPinnedPolicy", "iam:AttachUserPolicy");
+        assert_eq!(
+            user["Condition"],
+            json!({"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/ReadOnlyAccess"}})
+        );
+        // Unknown in a standalone policy: scoped to roles, not pinned.
+        let role = statement(&p, "IamRole", "iam:AttachRolePolicy");
+        assert!(role.get("Condition").is_none(), "{role:#}");
+        let known = BTreeMap::from([("PolicyArn".to_string(), "arn:aws:iam::aws:policy/X".to_string())]);
+        let p = d.policy_for(Form::Standalone, &known);
+        assert_eq!(
+            statement(&p, "IamRolePinnedPolicy", "iam:AttachRolePolicy")["Condition"]["ArnEquals"]["iam:PolicyARN"],
+            "arn:aws:iam::aws:policy/X"
+        );
+        let t = d.policy_for(Form::Template, &BTreeMap::new());
+        assert_eq!(
+            statement(&t, "IamRolePinnedPolicy", "iam:AttachRolePolicy")["Condition"]["ArnEquals"]["iam:PolicyARN"],
+            "{{ PolicyArn }}"
+        );
+    }
+
+    #[test]
+    fn a_policy_taken_from_a_step_output_is_not_pinned() {
+        let doc = crate::read::from_str(
+            "schemaVersion: '0.3'\nmainSteps:\n- name: A\n  action: aws:executeAwsApi\n  inputs: {Service: iam, Api: AttachRolePolicy, RoleName: r, PolicyArn: '{{ Find.Arn }}'}\n",
+        )
+        .unwrap();
+        let p = derive_document(&doc).policy_for(Form::Template, &BTreeMap::new());
+        assert!(statement(&p, "IamRole", "iam:AttachRolePolicy").get("Condition").is_none());
+    }
+
+    #[test]
+    fn starting_an_instance_may_create_a_grant_for_ebs_only() {
+        let mut rb = Runbook::new("t");
+        rb.add(Step::new("Start", ChangeInstanceState::new(vec!["i-1"], "running")));
+        let p = derive_document(&rb.build().unwrap()).policy();
+        let grant = statement(&p, "KmsGrantViaEc2", "kms:CreateGrant");
+        assert_eq!(
+            grant["Condition"],
+            json!({"StringLike": {"kms:ViaService": "ec2.*.amazonaws.com"}, "Bool": {"kms:GrantIsForAWSResource": "true"}})
+        );
+        assert_eq!(grant["Action"], json!(["kms:CreateGrant"]));
     }
 
     #[test]
@@ -604,9 +728,14 @@ mod tests {
         rb.add(Step::new("Copy", ExecuteAwsApi::new("ec2", "CopySnapshot").param("KmsKeyId", &key)));
         let d = derive_document(&rb.build().unwrap());
         let p = d.policy();
-        let kms = p["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == "KmsViaEc2").expect("a KMS statement");
+        let kms = statement(&p, "KmsViaEc2", "kms:Decrypt");
         assert_eq!(kms["Condition"], json!({"StringLike": {"kms:ViaService": "ec2.*.amazonaws.com"}}));
-        assert!(kms["Action"].as_array().unwrap().contains(&json!("kms:CreateGrant")));
+        assert_eq!(kms["Resource"], "arn:aws:kms:*:*:key/*");
+        assert!(
+            !kms["Action"].as_array().unwrap().contains(&json!("kms:CreateGrant")),
+            "a grant needs its own condition"
+        );
+        statement(&p, "KmsGrantViaEc2", "kms:CreateGrant");
         assert_eq!(p["Statement"][0]["Action"], json!(["ec2:CopySnapshot"]), "no KMS action without the condition");
         assert!(d.review().contains("KMS via ec2: kms:CreateGrant"), "{}", d.review());
     }

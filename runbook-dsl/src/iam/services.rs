@@ -310,7 +310,11 @@ pub fn side_actions(service: &str, api: &str, params: &Map) -> Vec<String> {
 /// assert_eq!(via, "ec2");
 /// assert!(actions.contains(&"kms:CreateGrant".to_string()));
 /// ```
-pub fn kms_via(service: &str, _api: &str, params: &Map) -> Option<(String, Vec<String>)> {
+pub fn kms_via(service: &str, api: &str, params: &Map) -> Option<(String, Vec<String>)> {
+    if prefix(service) == "ec2" && op_key(api) == "startinstances" {
+        // Volumes encrypted with a customer managed key: EC2 creates a grant for the caller.
+        return Some(("ec2".into(), vec!["kms:CreateGrant".into()]));
+    }
     if !params.keys().any(|k| matches!(k.to_ascii_lowercase().as_str(), "kmskeyid" | "kmskeyarn")) {
         return None;
     }

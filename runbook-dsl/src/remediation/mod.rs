@@ -22,7 +22,9 @@
 //! ```
 
 pub mod alerts;
+pub mod organization;
 pub mod parameters;
+pub mod security_hub;
 pub mod template;
 
 use crate::builder::ASSUME_ROLE_PARAM;

@@ -23,6 +23,7 @@
 
 use super::alerts::{self, Sections, NOTIFICATION_ARN_PARAM};
 use super::parameters;
+use super::security_hub::{self, Remediated};
 use super::{Binding, ConfigRule};
 use crate::model::{Document, Map, Parameter, Value};
 use crate::yaml;
@@ -113,6 +114,30 @@ fn cut(s: &str, max: usize) -> String {
     format!("{}...", &s[..end])
 }
 
+/// The policy with each whole `{{ Parameter }}` string (a condition bound to a runbook parameter,
+/// see [`crate::iam::Form::Template`]) replaced by the value the remediation gives that parameter:
+/// its single static value (a literal or the template parameter's `Ref`), else the parameter's
+/// default. A value it cannot resolve stays as written and matches nothing.
+fn bind_parameters(policy: &Value, remediation_params: &Map, doc: &Document) -> Value {
+    match policy {
+        Value::String(s) => {
+            let Some(name) = crate::iam::policy::parameter_name(s) else {
+                return policy.clone();
+            };
+            let values = &remediation_params.get(name).map(|p| &p["StaticValue"]["Values"]);
+            match values.and_then(Value::as_array) {
+                Some(v) if v.len() == 1 => v[0].clone(),
+                _ => doc.parameters.get(name).and_then(|p| p.default.clone()).unwrap_or_else(|| policy.clone()),
+            }
+        }
+        Value::Array(a) => Value::Array(a.iter().map(|v| bind_parameters(v, remediation_params, doc)).collect()),
+        Value::Object(m) => {
+            Value::Object(m.iter().map(|(k, v)| (k.clone(), bind_parameters(v, remediation_params, doc))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
 fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
     let mut parameters = Map::new();
     let mut conditions = Map::new();
@@ -140,6 +165,7 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
     };
     let mut document_refs = Vec::new();
     let mut publishers = Vec::new();
+    let mut remediated: Vec<Remediated> = Vec::new();
     for (rule, group) in &groups {
         let rule_id =
             if catalog { format!("{}Rule", logical_id(rule.as_str(), true)) } else { "ConfigRule".to_string() };
@@ -170,6 +196,14 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
             }
             ConfigRule::Custom(name) => Value::String(name.clone()),
         };
+        remediated.push(Remediated {
+            identifier: rule.as_str().to_string(),
+            rule_name: rule_name.clone(),
+            resource_type: group[0].binding.resource_type.clone(),
+            logical: if catalog { logical_id(rule.as_str(), true) } else { String::new() },
+            roles: group.iter().map(|d| json!({"Fn::GetAtt": [id(d, "AutomationRole"), "Arn"]})).collect(),
+            documents: group.iter().map(|d| json!({"Ref": id(d, "Document")})).collect(),
+        });
         let choose = group.len() > 1;
         let choice_param = format!("{}Runbook", logical_id(rule.as_str(), true));
         if choose {
@@ -216,7 +250,7 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
                             "Action": "sts:AssumeRole",
                             "Condition": {
                                 "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
-                                "ArnLike": {"aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:ssm:*:${AWS::AccountId}:automation-execution/*"}},
+                                "ArnLike": {"aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-execution/*"}},
                             },
                         }],
                     },
@@ -226,8 +260,6 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
             if has_statements {
                 role["Properties"]["Policies"] = json!([{"PolicyName": cut(d.name, 128), "PolicyDocument": d.policy}]);
             }
-            resources.insert(role_id.clone(), role);
-
             let b = d.binding;
             let mut params = Map::new();
             params.insert(b.resource_id_param.clone(), json!({"ResourceValue": {"Value": "RESOURCE_ID"}}));
@@ -267,6 +299,10 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
                 let values = if list { json!({"Ref": cfn_name}) } else { json!([{"Ref": cfn_name}]) };
                 params.insert(name.clone(), json!({"StaticValue": {"Values": values}}));
             }
+            if let Some(policy) = role.pointer_mut("/Properties/Policies/0/PolicyDocument") {
+                *policy = bind_parameters(policy, &params, d.document);
+            }
+            resources.insert(role_id.clone(), role);
             let mut rem = json!({
                 "Type": "AWS::Config::RemediationConfiguration",
                 "Properties": {
@@ -316,6 +352,7 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
     }
     let mut sections = Sections { parameters, conditions, resources, outputs };
     alerts::add(&mut sections, &document_refs, &publishers);
+    security_hub::add(&mut sections, &remediated);
     let Sections { parameters, conditions, resources, outputs } = sections;
 
     json!({
@@ -360,9 +397,12 @@ mod tests {
         assert_eq!(r["Document"]["Properties"]["Content"], d.to_value());
         assert_eq!(r["Document"]["Properties"]["DocumentFormat"], "YAML");
         assert_eq!(r["AutomationRole"]["Properties"]["Policies"][0]["PolicyDocument"], policy);
+        let trust = &r["AutomationRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];
+        assert_eq!(trust["Principal"]["Service"], "ssm.amazonaws.com");
         assert_eq!(
-            r["AutomationRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"],
-            "ssm.amazonaws.com"
+            trust["Condition"]["ArnLike"]["aws:SourceArn"],
+            json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-execution/*"}),
+            "only this account's automation executions in the stack's Region"
         );
         let rem = &r["Remediation"]["Properties"];
         assert_eq!(rem["ConfigRuleName"], json!({"Ref": "ConfigRule"}));
@@ -497,5 +537,36 @@ mod tests {
             t["Resources"]["Remediation"]["Properties"]["Parameters"]["Prefix"]["StaticValue"]["Values"],
             json!([{"Ref": "Prefix"}])
         );
+    }
+
+    #[test]
+    fn policy_conditions_bound_to_runbook_parameters_take_the_remediation_values() {
+        let mut rb = crate::prelude::Runbook::new("t");
+        rb.assume_role();
+        let id: crate::prelude::Param<crate::prelude::Str> = rb.param("RoleName", crate::prelude::ParamSpec::new("r"));
+        let arn: crate::prelude::Param<crate::prelude::Str> =
+            rb.param("PolicyArn", crate::prelude::ParamSpec::new("p"));
+        rb.add(crate::prelude::Step::new(
+            "Attach",
+            crate::prelude::ExecuteAwsApi::new("iam", "AttachRolePolicy")
+                .param("RoleName", &id)
+                .param("PolicyArn", &arn),
+        ));
+        let d = rb.build().unwrap();
+        let policy = crate::iam::derive_document(&d).policy_for(crate::iam::Form::Template, &Default::default());
+        let pinned = |t: &Value| {
+            t["Resources"]["AutomationRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find_map(|s| s.get("Condition").map(|c| c["ArnEquals"]["iam:PolicyARN"].clone()))
+                .unwrap()
+        };
+        let open = Binding::new("IAM_ROLE_MANAGED_POLICY_CHECK", "AWS::IAM::Role", "RoleName");
+        let t = runbook_template(&Deployable { name: "Attach", document: &d, binding: &open, policy: &policy });
+        assert_eq!(pinned(&t), json!({"Ref": "PolicyArn"}), "the template parameter");
+        let fixed = open.clone().static_value("PolicyArn", ["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
+        let t = runbook_template(&Deployable { name: "Attach", document: &d, binding: &fixed, policy: &policy });
+        assert_eq!(pinned(&t), "arn:aws:iam::aws:policy/ReadOnlyAccess", "the static value");
     }
 }

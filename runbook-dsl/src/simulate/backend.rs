@@ -244,3 +244,24 @@ impl Drop for Aws {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simulate::{Simulation, Status};
+
+    #[test]
+    fn a_backend_that_cannot_start_fails_the_step_naming_the_fix() {
+        let doc = crate::read::from_str(
+            "schemaVersion: '0.3'\nmainSteps:\n- name: Get\n  action: aws:executeAwsApi\n  inputs: {Service: s3, Api: ListBuckets}\n",
+        )
+        .unwrap();
+        let trace = Simulation::new(&doc).endpoint("http://127.0.0.1:9").python("/nonexistent/python3").run();
+        assert_eq!(trace.status, Status::Failed);
+        let failure = trace.steps[0].failure.clone().unwrap_or_default();
+        assert!(failure.contains("s3 ListBuckets could not be sent to http://127.0.0.1:9"), "{failure}");
+        assert!(failure.contains("--python"), "{failure}");
+        let err = Aws::new("http://127.0.0.1:9").python("/nonexistent/python3").call("s3", "ListBuckets", json!({}));
+        assert!(matches!(err, Err(AwsError::Helper(_))), "{err:?}");
+    }
+}

@@ -181,3 +181,28 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod run_tests {
+    use crate::simulate::{Fault, Mock, Simulation, Status};
+    use serde_json::json;
+
+    #[test]
+    fn faults_win_over_mocks_and_the_region_is_the_simulations() {
+        let doc = crate::read::from_str(
+            "schemaVersion: '0.3'\nmainSteps:\n- name: Put\n  action: aws:executeAwsApi\n  maxAttempts: 2\n  \
+             inputs: {Service: s3, Api: PutBucketTagging, Bucket: 'b-{{ global:REGION }}'}\n",
+        )
+        .unwrap();
+        let sim =
+            Simulation::new(&doc).region("eu-west-3").mock(Mock::api("s3", "PutBucketTagging").responds(json!({})));
+        let once = sim.clone().fail(Fault::parse("s3.PutBucketTagging=SlowDown@1").unwrap()).run();
+        assert_eq!(once.status, Status::Success);
+        assert_eq!(once.steps[0].attempts, 2);
+        assert_eq!(once.calls[0].input, json!({"Bucket": "b-eu-west-3"}));
+        assert!(once.calls[0].error.as_deref().unwrap_or_default().starts_with("An error occurred (SlowDown)"));
+        let always = sim.fail(Fault::new("S3", "put_bucket_tagging")).run();
+        assert_eq!(always.status, Status::Failed);
+        assert!(always.steps[0].failure.as_deref().unwrap_or_default().contains("(InternalFailure)"));
+    }
+}

@@ -91,14 +91,20 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 None,
                 field,
                 format!("document output `{o}` names unknown step `{step}`"),
-                "name an existing step",
+                format!(
+                    "{}name an existing step",
+                    super::suggest::did_you_mean(step, cx.steps.iter().map(|s| s.step.name.as_str()))
+                ),
             )),
             Some(i) if cx.steps[i].step.output_type(name).is_none() && !output_like(name) => out.push(diag(
                 "E008",
                 Some(step),
                 field,
                 format!("step `{step}` has no output `{name}`"),
-                "declare it in the step's outputs, or name one the action produces",
+                format!(
+                    "{}declare it in the step's outputs, or name one the action produces",
+                    super::suggest::did_you_mean(name, super::refs::output_names(cx.steps[i].step))
+                ),
             )),
             Some(_) => {}
         }
@@ -128,7 +134,10 @@ fn check_assume_role(cx: &Cx, role: &str, out: &mut Vec<Diagnostic>) {
                 None,
                 "assumeRole",
                 format!("assumeRole references `{inner}`, which is not a parameter"),
-                format!("declare parameter `{inner}` (type String), or use Runbook::assume_role"),
+                format!(
+                    "{}declare parameter `{inner}` (type String), e.g. AutomationAssumeRole",
+                    super::suggest::did_you_mean(inner, cx.doc.parameters.keys().map(String::as_str))
+                ),
             ));
         } else if let Some(p) = cx.doc.parameters.get(inner) {
             if !matches!(p.ty, ParameterType::Data(DataType::String) | ParameterType::Aws(_)) {

@@ -54,7 +54,13 @@ fn targets(cx: &Cx, out: &mut Vec<Diagnostic>) {
                     } else {
                         format!("{what} `{target}` is not a step")
                     },
-                    "name an existing step of the same list (names are case-sensitive)",
+                    format!(
+                        "{}name an existing step of the same list (names are case-sensitive)",
+                        super::suggest::did_you_mean(
+                            target,
+                            cx.scopes[at.scope].iter().map(|&j| cx.steps[j].step.name.as_str())
+                        )
+                    ),
                 ));
             }
         };

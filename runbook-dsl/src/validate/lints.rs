@@ -29,6 +29,44 @@ pub fn is_mutating(a: &Action) -> bool {
     }
 }
 
+/// `aws:executeAwsApi` calls that change no resource: they record or report (a finding's
+/// workflow status, a notification, a metric, a compliance item, an event). W001 does not ask
+/// to undo them, and a later one failing does not make an earlier change wrong.
+pub const CHANGES_NO_RESOURCE: &[(&str, &str)] = &[
+    ("securityhub", "BatchUpdateFindings"),
+    ("securityhub", "UpdateFindings"),
+    ("config", "PutEvaluations"),
+    ("ssm", "PutComplianceItems"),
+    ("ssm", "SendAutomationSignal"),
+    ("sns", "Publish"),
+    ("sqs", "SendMessage"),
+    ("ses", "SendEmail"),
+    ("sesv2", "SendEmail"),
+    ("events", "PutEvents"),
+    ("cloudwatch", "PutMetricData"),
+    ("logs", "PutLogEvents"),
+];
+
+/// Whether the step's action is one of [`CHANGES_NO_RESOURCE`] (service names compared in
+/// lower case, as the SDK spells them).
+fn changes_no_resource(a: &Action) -> bool {
+    match a {
+        Action::ExecuteAwsApi(e) => {
+            CHANGES_NO_RESOURCE.iter().any(|(s, api)| e.service.eq_ignore_ascii_case(s) && e.api == *api)
+        }
+        _ => false,
+    }
+}
+
+/// Whether a step can fail in a way that leaves an earlier change half done: not a branch,
+/// sleep or pause, not a step whose failure continues the run (`onFailure: Continue`), not a
+/// call that changes no resource.
+fn can_fail_after_change(s: &crate::model::Step) -> bool {
+    !matches!(s.action.kind(), Some(ActionKind::Branch | ActionKind::Sleep | ActionKind::Pause))
+        && s.on_failure != Some(OnFailure::Continue)
+        && !changes_no_resource(&s.action)
+}
+
 pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
     if cx.doc.assume_role.as_deref().is_none_or(|r| r.trim().is_empty()) {
         out.push(diag(
@@ -36,24 +74,36 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             None,
             "assumeRole",
             "no assumeRole: the automation runs with the permissions of whoever starts it",
-            "add an AutomationAssumeRole parameter and `assumeRole: '{{ AutomationAssumeRole }}'` (Runbook::assume_role)",
+            "add an AutomationAssumeRole parameter (type String) and `assumeRole: '{{ AutomationAssumeRole }}'`",
         ));
     }
-    // W001: a change with no rollback. Covered when the step itself, or a step that can run
-    // after it, routes failures to a step (onFailure: step:X).
-    // Rollback steps themselves (reached only through onFailure/onCancel) are not checked.
+    // W001: a change with no rollback, where a later step can fail after it. Covered when the
+    // step itself, or a step that can run after it, routes failures to a step (onFailure:
+    // step:X). Not asked: the last change of a run (nothing after it can fail), calls that change
+    // no resource (CHANGES_NO_RESOURCE). Rollback steps themselves (reached only through
+    // onFailure/onCancel) are not checked.
     let main: Vec<std::collections::HashSet<usize>> = cx
         .scopes
         .iter()
         .map(|m| m.first().map(|&f| reach(cx, f, |e| matches!(e, Edge::Success | Edge::Continue))).unwrap_or_default())
         .collect();
     for (i, at) in cx.steps.iter().enumerate() {
-        if !is_mutating(&at.step.action) || !main[at.scope].contains(&i) {
+        if !is_mutating(&at.step.action) || changes_no_resource(&at.step.action) || !main[at.scope].contains(&i) {
             continue;
         }
-        let after = reach(cx, i, |e| e == Edge::Success);
-        let covered = after.iter().any(|&j| matches!(cx.steps[j].step.on_failure, Some(OnFailure::Step(_))));
-        if !covered {
+        let covered_from = |k: usize| {
+            let after = reach(cx, k, |e| e == Edge::Success);
+            after.iter().any(|&j| matches!(cx.steps[j].step.on_failure, Some(OnFailure::Step(_))))
+        };
+        let can_fail_from = |k: usize| {
+            let after = reach(cx, k, |e| e == Edge::Success);
+            after.iter().any(|&j| j != i && can_fail_after_change(cx.steps[j].step))
+        };
+        // A step in a loop body is also covered by what runs after its enclosing loops.
+        let enclosing: Vec<usize> = at.chain.iter().rev().skip(1).map(|&(scope, idx)| cx.scopes[scope][idx]).collect();
+        let covered = covered_from(i) || enclosing.iter().any(|&k| covered_from(k));
+        let later_can_fail = can_fail_from(i) || enclosing.iter().any(|&k| can_fail_from(k));
+        if !covered && later_can_fail {
             out.push(diag(
                 "W001",
                 Some(&at.step.name),
@@ -63,7 +113,7 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                     at.step.name,
                     at.step.action.name()
                 ),
-                "declare its undo steps with Runbook::mutate (or route failures with onFailure: step:Rollback)",
+                "add steps that undo the change after the main flow (ending with isEnd: true) and point the later steps' onFailure and onCancel at the first of them (onFailure: step:UndoName)",
             ));
         }
     }

@@ -22,12 +22,14 @@ mod flow;
 mod lints;
 mod refs;
 mod steps;
+mod suggest;
 
 pub(crate) use document::fits;
 pub use document::{MAX_ATTACHMENTS, MAX_DOCUMENT_BYTES};
-pub use lints::is_mutating;
-pub(crate) use refs::runs_before;
+pub use lints::{is_mutating, CHANGES_NO_RESOURCE};
+pub(crate) use refs::reads_outputs_of;
 pub use steps::{max_timeout, NOT_ON_CANCEL_TARGET};
+pub(crate) use suggest::did_you_mean;
 
 use crate::model::{Action, Document, OnCancel, OnFailure, Step};
 use std::fmt;
@@ -63,8 +65,43 @@ pub struct Diagnostic {
     pub field: String,
     /// What is wrong.
     pub message: String,
-    /// How to fix it.
+    /// How to fix it, in the document's own terms (YAML keys and values): the advice for a
+    /// document read from a file. [`Diagnostic::rust_hint`] adds the builder's way for a
+    /// document built in Rust.
     pub hint: String,
+}
+
+/// Per code, how to fix it with the builder API: shown only for documents built in Rust
+/// (`Runbook::build`, `emit`), never for YAML or JSON files.
+pub const RUST_HINTS: &[(&str, &str)] = &[
+    ("W001", "declare the undo steps with `rb.mutate(step, undo_steps)`, which wires onFailure/onCancel"),
+    ("W003", "call `rb.assume_role()`"),
+    ("W004", "lower `.timeout_seconds(..)`, or `rb.accept_warning(\"W004\")` for imported documents"),
+    ("E007", "call `rb.assume_role()`, or `rb.set_assume_role(&role_param)`"),
+    (
+        "E031",
+        "use the `StepRef` that `rb.add` returns, or the flow API (`if_else`, `approve`, `mutate`), instead of a name",
+    ),
+    ("E060", "pass the `Param` handle that `rb.param` returns instead of a `{{ }}` string"),
+    ("E061", "pass the `Output` handle that `rb.output` returns instead of a `{{ }}` string"),
+    ("E062", "take the `Output` only after the step that produces it, on every path"),
+    ("E065", "pass a handle of the type the input takes (`Param<Int>`, `Output<StrList>`, ...)"),
+    ("W002", "give the parameter `ParamSpec::pattern(..)` or `ParamSpec::allowed_values(..)`"),
+];
+
+impl Diagnostic {
+    /// The builder API's way to fix this finding, when there is one (see [`RUST_HINTS`]).
+    ///
+    /// ```
+    /// use runbook_dsl::validate::{validate, Severity};
+    /// let doc = runbook_dsl::read::from_str("schemaVersion: '0.3'\nmainSteps:\n  - name: A\n    action: aws:pause\n    inputs: {}\n").unwrap();
+    /// let w003 = validate(&doc).into_iter().find(|d| d.code == "W003").unwrap();
+    /// assert!(!w003.hint.contains("rb."));                  // YAML advice for a file
+    /// assert_eq!(w003.rust_hint(), Some("call `rb.assume_role()`"));
+    /// ```
+    pub fn rust_hint(&self) -> Option<&'static str> {
+        RUST_HINTS.iter().find(|(c, _)| *c == self.code).map(|(_, h)| *h)
+    }
 }
 
 impl fmt::Display for Diagnostic {
@@ -163,18 +200,6 @@ pub fn validate(doc: &Document) -> Vec<Diagnostic> {
     out
 }
 
-/// The checks [`crate::builder::Runbook::build`] runs: the step-level limits and the types of
-/// branch operands, the families that hold every code the flow API promises. The document-wide
-/// checks (size, reachability, lints) wait for `emit` and `runbook validate`, which run
-/// [`validate`] once per document.
-pub(crate) fn build_checks(doc: &Document) -> Vec<Diagnostic> {
-    let cx = Cx::new(doc);
-    let mut out = Vec::new();
-    steps::check(&cx, &mut out);
-    refs::check(&cx, &mut out);
-    out
-}
-
 /// [`validate`] for a document read from text, plus what only the text shows (a text field
 /// written as `null`, E009). `runbook validate` uses this.
 ///
@@ -210,6 +235,29 @@ pub fn validate_parsed(parsed: &crate::read::Parsed) -> Vec<Diagnostic> {
     }));
     out.extend(validate(&parsed.document));
     out.sort_by_key(|d| d.severity);
+    out
+}
+
+/// The steps that run only on a rollback path: reached from the start of their step list
+/// through an `onFailure` or `onCancel` target, never by the normal flow. A run that ends on
+/// such a path ends `Failed` (or `Cancelled`), even when its last step succeeds: the step that
+/// failed is critical. Diagrams end these paths in a `Failed` node.
+///
+/// ```
+/// let doc = runbook_dsl::read::from_str("schemaVersion: '0.3'\nmainSteps:\n  - name: Change\n    action: aws:pause\n    inputs: {}\n    onFailure: step:Undo\n    isEnd: true\n  - name: Undo\n    action: aws:pause\n    inputs: {}\n").unwrap();
+/// assert_eq!(runbook_dsl::validate::rollback_only(&doc), vec!["Undo"]);
+/// ```
+pub fn rollback_only(doc: &Document) -> Vec<&str> {
+    let cx = Cx::new(doc);
+    let mut out = Vec::new();
+    for members in &cx.scopes {
+        let Some(&first) = members.first() else { continue };
+        let normal = flow::reach(&cx, first, |e| matches!(e, Edge::Success | Edge::Continue));
+        let all = flow::reach(&cx, first, |_| true);
+        out.extend(
+            members.iter().filter(|i| all.contains(i) && !normal.contains(i)).map(|&i| cx.steps[i].step.name.as_str()),
+        );
+    }
     out
 }
 

@@ -2,6 +2,7 @@
 //! before it on every path, a loop value inside its loop, or a documented built-in, with a type
 //! that fits where it is used; `{{ssm:...}}` only in parameter defaults.
 
+use super::suggest::did_you_mean;
 use super::{diag, Cx, Diagnostic, Edge};
 use crate::builder::refs::Builtin;
 use crate::model::actions::{Condition, OperandKind, Operator};
@@ -42,6 +43,18 @@ pub(super) fn references(text: &str) -> impl Iterator<Item = (usize, &str)> {
             }
         }
         None
+    })
+}
+
+/// Whether any of `steps` reads an output of the step `name` (`{{ name.Output }}` anywhere in
+/// its inputs, script included). The builder uses it to keep an undo that reads a change's
+/// outputs from running when the change itself failed (and produced none).
+pub(crate) fn reads_outputs_of(steps: &[crate::model::Step], name: &str) -> bool {
+    let prefix = format!("{name}.");
+    steps.iter().any(|s| {
+        let text = serde_json::to_string(s).unwrap_or_default();
+        let found = references(&text).any(|(_, expr)| expr.starts_with(&prefix));
+        found
     })
 }
 
@@ -92,6 +105,11 @@ fn param_type(t: &ParameterType) -> DataType {
     }
 }
 
+/// The outputs a step declares and those its action produces.
+pub(super) fn output_names(s: &crate::model::Step) -> impl Iterator<Item = &str> {
+    s.outputs.iter().map(|o| o.name.as_str()).chain(s.action.predefined_outputs().iter().map(|(n, _)| *n))
+}
+
 /// The type a reference resolves to (None when unknown), or the diagnostic why it does not resolve.
 fn resolve(cx: &Cx, consumer: usize, f: &Found) -> Result<Option<DataType>, Diagnostic> {
     let at = &cx.steps[consumer];
@@ -126,7 +144,10 @@ fn resolve(cx: &Cx, consumer: usize, f: &Found) -> Result<Option<DataType>, Diag
                 name,
                 &f.field,
                 format!("variable `{v}` is not declared"),
-                format!("declare it under `variables` (`{v}: {{type: String, default: ...}}`)"),
+                format!(
+                    "{}declare it under `variables` (`{v}: {{type: String, default: ...}}`)",
+                    did_you_mean(v, cx.doc.variables.keys().map(String::as_str))
+                ),
             )),
         };
     }
@@ -138,7 +159,10 @@ fn resolve(cx: &Cx, consumer: usize, f: &Found) -> Result<Option<DataType>, Diag
                 name,
                 &f.field,
                 format!("`{{{{ {e} }}}}` names no parameter"),
-                format!("declare parameter `{e}`, or fix the name (names are case-sensitive)"),
+                format!(
+                    "{}declare parameter `{e}`, or fix the name (names are case-sensitive)",
+                    did_you_mean(e, cx.doc.parameters.keys().map(String::as_str))
+                ),
             )),
         };
     };
@@ -148,7 +172,10 @@ fn resolve(cx: &Cx, consumer: usize, f: &Found) -> Result<Option<DataType>, Diag
             name,
             &f.field,
             format!("`{{{{ {e} }}}}` names no step `{step}`"),
-            "reference an existing step as `{{ StepName.OutputName }}`",
+            format!(
+                "{}reference an existing step as `{{{{ StepName.OutputName }}}}`",
+                did_you_mean(step, cx.steps.iter().map(|s| s.step.name.as_str()))
+            ),
         ));
     };
     let producer = cx.steps[p].step;
@@ -161,7 +188,10 @@ fn resolve(cx: &Cx, consumer: usize, f: &Found) -> Result<Option<DataType>, Diag
             name,
             &f.field,
             format!("step `{step}` has no output `{output}`"),
-            format!("declare `{output}` in the outputs of `{step}` (Name, Selector, Type)"),
+            format!(
+                "{}declare `{output}` in the outputs of `{step}` (Name, Selector, Type)",
+                did_you_mean(output, output_names(producer))
+            ),
         ));
     }
     if let Action::Loop(_) = producer.action {

@@ -107,7 +107,7 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                         name,
                         format!("{p}.timeoutSeconds"),
                         format!("timeoutSeconds {t}: {} runs at most {max} s, so the timeout has no effect", k.name()),
-                        format!("use at most {max} (Runbook::build refuses more), or move long work to another action"),
+                        format!("use at most {max}, or move long work to another action"),
                     ));
                 }
             }
@@ -243,7 +243,13 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                         name,
                         format!("{p}.inputs.Name"),
                         format!("Name {} is not `variable:X` of a declared variable", u.name),
-                        "declare the variable under `variables` and write `Name: variable:X`",
+                        format!(
+                            "{}declare the variable under `variables` and write `Name: variable:X`",
+                            super::suggest::did_you_mean(
+                                var.unwrap_or_default(),
+                                cx.doc.variables.keys().map(String::as_str)
+                            )
+                        ),
                     )),
                     Some((v, d)) if !is_ref(&u.value) && !super::document::fits(d.ty, &u.value) => out.push(diag(
                         "E044",

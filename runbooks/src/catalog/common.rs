@@ -89,12 +89,18 @@ pub(crate) fn compliant_end(name: &str, assert: AssertAwsResourceProperty, why: 
         .is_end(true)
 }
 
+/// Deprecated wiring, kept only until the last modules written with it (`rds_encrypt_instance`,
+/// `ebs_encrypt_volume`) move to `Runbook::mutate`, the one way to declare undo.
+///
 /// Sends a failure or cancellation of `step` (a change or a check of it) to the undo step `undo`,
 /// keeping the step critical so the run still ends `Failed` after the undo.
 pub(crate) fn undo_to(step: Step, undo: &str) -> Step {
     step.on_failure(OnFailure::step(undo)).on_cancel(OnCancel::step(undo)).is_critical(true)
 }
 
+/// Deprecated wiring, kept only until `rds_encrypt_instance` and `ebs_encrypt_volume` move to
+/// `Runbook::mutate`.
+///
 /// Adds the undo chain after the main path. `steps` are in the order they run (the reverse of the
 /// changes they undo): a failing undo still hands over to the next one, and the last ends the run.
 /// A step that already has an `onFailure` keeps it: a guard before a destructive undo uses

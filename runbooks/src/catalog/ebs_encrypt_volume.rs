@@ -33,9 +33,15 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
          satisfied. Provisioned IOPS and throughput are not copied (io1/io2 volumes fail at the \
          create step and the undo cleans up), and the new attachment keeps the EC2 default for \
          DeleteOnTermination.\n\n\
-         If a step fails, the swap is rejected or the run is cancelled, the undo puts the old volume \
-         back at its device, restarts the instance if it was running, deletes the new volume and \
-         both snapshots, and the run ends Failed.",
+         If a step fails or the swap is rejected, the undo puts the old volume back at its device, \
+         restarts the instance if it was running, snapshots the new volume and waits for that \
+         snapshot (the instance may have written to it) before deleting the volume, deletes the two \
+         snapshots the run took, and the run ends Failed. If the old volume cannot be attached again, \
+         the undo stops there and deletes nothing. A cancellation gets AWS's 2 minutes: before the \
+         swap it deletes what the run created (calls only); while the instance stops or the old \
+         volume detaches it re-attaches the old volume and starts the instance if it was running \
+         (calls only, no waiting); once the new volume is attaching it changes nothing and records \
+         the volumes attached; what is left is in the outputs.",
     );
     rb.assume_role();
     let volume: Param<Str> = rb.param(
@@ -78,23 +84,29 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         )
         .description("Leaves an encrypted or unattached volume untouched."),
     );
-    rb.add(common::compliant_end(
-        "AlreadyEncrypted",
-        AssertAwsResourceProperty::new("ec2", "DescribeVolumes", ENCRYPTED, vec!["True"])
-            .param("VolumeIds", vec![volume.value()]),
-        "Confirms that the volume is encrypted.",
-    ));
-    rb.add(common::compliant_end(
-        "NotAttached",
-        AssertAwsResourceProperty::new(
-            "ec2",
-            "DescribeVolumes",
-            STATE,
-            vec!["creating", "available", "deleting", "deleted", "error"],
+    rb.add(
+        common::compliant_end(
+            "AlreadyEncrypted",
+            AssertAwsResourceProperty::new("ec2", "DescribeVolumes", ENCRYPTED, vec!["True"])
+                .param("VolumeIds", vec![volume.value()]),
+            "Confirms that the volume is encrypted.",
         )
-        .param("VolumeIds", vec![volume.value()]),
-        "Confirms that the volume is not attached, so the rule does not apply to it.",
-    ));
+        .timeout_seconds(20),
+    );
+    rb.add(
+        common::compliant_end(
+            "NotAttached",
+            AssertAwsResourceProperty::new(
+                "ec2",
+                "DescribeVolumes",
+                STATE,
+                vec!["creating", "available", "deleting", "deleted", "error"],
+            )
+            .param("VolumeIds", vec![volume.value()]),
+            "Confirms that the volume is not attached, so the rule does not apply to it.",
+        )
+        .timeout_seconds(20),
+    );
     let attachment = rb.add(
         Step::new(
             "DescribeAttachment",
@@ -198,34 +210,53 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         )
         .on_cancel(OnCancel::step("UndoVolume")),
     );
-    rb.add(common::undo_to(
-        Step::new("StopInstance", ChangeInstanceState::new(vec![instance.value()], "stopped"))
-            .description("Stops the instance (nothing happens if it is already stopped).")
-            .timeout_seconds(900),
-        "UndoCheckRestart",
+    // From here a cancellation gets its own quick undo (AWS gives it 2 minutes): calls only,
+    // no waiting; what is left is in the outputs. A failed call changed nothing, so its undo
+    // starts one change earlier.
+    rb.add(cancel_to(
+        common::undo_to(
+            Step::new("StopInstance", ChangeInstanceState::new(vec![instance.value()], "stopped"))
+                .description("Stops the instance (nothing happens if it is already stopped).")
+                .timeout_seconds(900),
+            "UndoCheckRestart",
+        ),
+        "UndoCancelCheckRestart",
     ));
-    rb.add(common::undo_to(
-        Step::new(
-            "DetachOldVolume",
-            ExecuteAwsApi::new("ec2", "DetachVolume").param("VolumeId", &volume).param("InstanceId", &instance),
-        )
-        .description("Detaches the unencrypted volume.")
-        .timeout_seconds(20),
-        "UndoDetach",
+    rb.add(cancel_to(
+        common::undo_to(
+            Step::new(
+                "DetachOldVolume",
+                ExecuteAwsApi::new("ec2", "DetachVolume").param("VolumeId", &volume).param("InstanceId", &instance),
+            )
+            .description("Detaches the unencrypted volume.")
+            .timeout_seconds(20),
+            "UndoCheckRestart",
+        ),
+        "UndoCancelReattach",
     ));
-    rb.add(common::undo_to(
-        wait_volume("WaitDetached", &volume, STATE, "available").description("Waits until the old volume is detached."),
-        "UndoDetach",
+    rb.add(cancel_to(
+        common::undo_to(
+            wait_volume("WaitDetached", &volume, STATE, "available")
+                .description("Waits until the old volume is detached."),
+            "UndoDetach",
+        ),
+        "UndoCancelReattach",
     ));
-    rb.add(common::undo_to(
-        attach("AttachNewVolume", &new_volume, &instance, &device)
-            .description("Attaches the encrypted volume at the same device."),
-        "UndoAttach",
+    rb.add(cancel_to(
+        common::undo_to(
+            attach("AttachNewVolume", &new_volume, &instance, &device)
+                .description("Attaches the encrypted volume at the same device."),
+            "UndoDetach",
+        ),
+        "UndoCancelRecord",
     ));
-    rb.add(common::undo_to(
-        wait_volume("WaitAttached", &new_volume, "$.Volumes[0].Attachments[0].State", "attached")
-            .description("Waits until the encrypted volume is attached."),
-        "UndoAttach",
+    rb.add(cancel_to(
+        common::undo_to(
+            wait_volume("WaitAttached", &new_volume, "$.Volumes[0].Attachments[0].State", "attached")
+                .description("Waits until the encrypted volume is attached."),
+            "UndoAttach",
+        ),
+        "UndoCancelRecord",
     ));
     rb.add(
         Step::new(
@@ -234,27 +265,33 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         )
         .description("Starts the instance again only if it was running."),
     );
-    rb.add(common::undo_to(
-        Step::new("StartInstance", ChangeInstanceState::new(vec![instance.value()], "running"))
-            .description("Starts the instance again and waits until it runs.")
-            .timeout_seconds(900),
-        "UndoStart",
+    rb.add(cancel_to(
+        common::undo_to(
+            Step::new("StartInstance", ChangeInstanceState::new(vec![instance.value()], "running"))
+                .description("Starts the instance again and waits until it runs.")
+                .timeout_seconds(900),
+            "UndoStart",
+        ),
+        "UndoCancelRecord",
     ));
     rb.add(
-        common::undo_to(
-            Step::new(
-                "VerifyEncrypted",
-                AssertAwsResourceProperty::new("ec2", "DescribeVolumes", ENCRYPTED, vec!["True"]).param(
-                    "Filters",
-                    json!([
-                        {"Name": "attachment.instance-id", "Values": [instance.to_string()]},
-                        {"Name": "attachment.device", "Values": [device.to_string()]}
-                    ]),
-                ),
-            )
-            .description("Verifies that the volume attached at the device is encrypted.")
-            .timeout_seconds(20),
-            "UndoStart",
+        cancel_to(
+            common::undo_to(
+                Step::new(
+                    "VerifyEncrypted",
+                    AssertAwsResourceProperty::new("ec2", "DescribeVolumes", ENCRYPTED, vec!["True"]).param(
+                        "Filters",
+                        json!([
+                            {"Name": "attachment.instance-id", "Values": [instance.to_string()]},
+                            {"Name": "attachment.device", "Values": [device.to_string()]}
+                        ]),
+                    ),
+                )
+                .description("Verifies that the volume attached at the device is encrypted.")
+                .timeout_seconds(20),
+                "UndoStart",
+            ),
+            "UndoCancelRecord",
         )
         .is_end(true),
     );
@@ -274,17 +311,39 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             wait_volume("UndoWaitNewDetached", &new_volume, STATE, "available")
                 .description("Undo: waits until the encrypted volume is detached."),
             attach("UndoDetach", &volume, &instance, &device)
-                .description("Undo: attaches the old volume at its device again."),
+                .description("Undo: attaches the old volume at its device again; if that fails, the undo stops and deletes nothing.")
+                .on_failure(OnFailure::Abort),
             wait_volume("UndoWaitOldAttached", &volume, "$.Volumes[0].Attachments[0].State", "attached")
-                .description("Undo: waits until the old volume is attached."),
+                .description("Undo: waits until the old volume is attached; if it is not, the undo stops and deletes nothing.")
+                .on_failure(OnFailure::Abort),
             Step::new(
                 "UndoCheckRestart",
-                Branch::new(vec![Choice::new("UndoRestart", was_running())]).default("UndoVolume"),
+                Branch::new(vec![Choice::new("UndoRestart", was_running())]).default("UndoSnapshotNewVolume"),
             )
             .description("Undo: restarts the instance only if it was running."),
             Step::new("UndoRestart", ChangeInstanceState::new(vec![instance.value()], "running"))
                 .description("Undo: starts the instance again.")
                 .timeout_seconds(900),
+            Step::new(
+                "UndoSnapshotNewVolume",
+                ExecuteAwsApi::new("ec2", "CreateSnapshot").param("VolumeId", &new_volume).param(
+                    "Description",
+                    format!("Encrypted volume {new_volume} before its deletion by an undo ({})", Builtin::EXECUTION_ID),
+                ),
+            )
+            .description("Undo: snapshots the encrypted volume before deleting it (the instance may have written to it).")
+            .timeout_seconds(20),
+            Step::new(
+                "UndoWaitNewVolumeSnapshot",
+                WaitForAwsResourceProperty::new("ec2", "DescribeSnapshots", "$.Snapshots[0].State", vec!["completed"])
+                    .param("Filters", json!([
+                        {"Name": "volume-id", "Values": [new_volume.to_string()]},
+                        {"Name": "description", "Values": [format!("Encrypted volume {new_volume} before its deletion by an undo ({})", Builtin::EXECUTION_ID)]}
+                    ])),
+            )
+            .description("Undo: waits until that snapshot is completed; if it does not complete, the undo stops and deletes nothing.")
+            .timeout_seconds(7200)
+            .on_failure(OnFailure::Abort),
             Step::new("UndoVolume", ExecuteAwsApi::new("ec2", "DeleteVolume").param("VolumeId", &new_volume))
                 .description("Undo: deletes the encrypted volume this run created.")
                 .timeout_seconds(20),
@@ -296,6 +355,42 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
                 .timeout_seconds(20),
         ],
     );
+    // Cancelled during the swap: re-attach the old volume and restart the instance if it was
+    // running (calls only, no waiting); cancelled once the new volume is attaching: record.
+    common::add_undo_chain(
+        &mut rb,
+        vec![
+            attach("UndoCancelReattach", &volume, &instance, &device).description(
+                "Undo of a cancellation during the swap: attaches the old volume at its device again (one call, no \
+                 waiting).",
+            ),
+            Step::new(
+                "UndoCancelCheckRestart",
+                Branch::new(vec![Choice::new("UndoCancelRestart", was_running())]).default("UndoCancelRecord"),
+            )
+            .description("Undo of a cancellation: restarts the instance only if it was running."),
+            Step::new(
+                "UndoCancelRestart",
+                ExecuteAwsApi::new("ec2", "StartInstances").param("InstanceIds", vec![instance.value()]),
+            )
+            .description("Undo of a cancellation: starts the instance (one call, no waiting).")
+            .timeout_seconds(20),
+        ],
+    );
+    common::add_undo_chain(
+        &mut rb,
+        vec![Step::new(
+            "UndoCancelRecord",
+            ExecuteAwsApi::new("ec2", "DescribeVolumes")
+                .param("Filters", json!([{"Name": "attachment.instance-id", "Values": [instance.to_string()]}])),
+        )
+        .description(
+            "Undo of a cancellation once the encrypted volume is attaching: changes nothing (the rest would outlast \
+             the 2 minutes AWS gives a cancellation) and records the volumes attached to the instance; the old \
+             volume, the new one and the snapshots are in the outputs.",
+        )
+        .timeout_seconds(20)],
+    );
     rb.document_output(&encrypted);
     rb.document_output(&instance);
     rb.document_output(&device);
@@ -303,6 +398,11 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     rb.document_output(&copy_id);
     rb.document_output(&new_volume);
     rb.build()
+}
+
+/// Routes a cancellation of `step` to `target` (a quick undo that fits in AWS's 2 minutes).
+fn cancel_to(step: Step, target: &str) -> Step {
+    step.on_cancel(OnCancel::step(target))
 }
 
 fn wait_snapshot(name: &str, snapshot: &Output<Str>) -> Step {

@@ -129,17 +129,20 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         )
         .description("Leaves an instance without any public IPv4 address untouched."),
     );
-    rb.add(common::compliant_end(
-        "NoPublicIp",
-        AssertAwsResourceProperty::new(
-            "ec2",
-            "DescribeInstances",
-            "$.Reservations[0].Instances[0].InstanceId",
-            vec![instance.to_string()],
+    rb.add(
+        common::compliant_end(
+            "NoPublicIp",
+            AssertAwsResourceProperty::new(
+                "ec2",
+                "DescribeInstances",
+                "$.Reservations[0].Instances[0].InstanceId",
+                vec![instance.to_string()],
+            )
+            .param("InstanceIds", vec![instance.value()]),
+            "The instance has no public IPv4 address and no Elastic IP; this confirms the instance was read.",
         )
-        .param("InstanceIds", vec![instance.value()]),
-        "The instance has no public IPv4 address and no Elastic IP; this confirms the instance was read.",
-    ));
+        .timeout_seconds(20),
+    );
     common::gate(
         &mut rb,
         &approvers,

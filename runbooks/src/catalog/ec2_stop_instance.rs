@@ -62,7 +62,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             ApproveStop
         };
         /// Confirms that the instance is stopped or terminated. The resource is already compliant; nothing was changed.
-        AlreadyStopped: state_is(vec!["stopped", "stopping", "terminated", "shutting-down"]), end;
+        AlreadyStopped: state_is(vec!["stopped", "stopping", "terminated", "shutting-down"]), timeout 20, end;
         /// Waits for an approver; a rejection ends the run without any change.
         #[when(let Some(a) = &approvers)]
         ApproveStop: approve(a, format!("Quarantine EC2 instance {}, flagged by AWS Config for missing required tags, by stopping it?", p.instance_id)), next StopInstance;

@@ -13,6 +13,7 @@ mod ec2_stop_instance;
 mod iam_attach_managed_policy;
 mod kms_key_rotation;
 mod page;
+mod rds_encrypt_cluster;
 mod rds_encrypt_instance;
 mod rds_public_access;
 mod s3_block_public_access;
@@ -81,6 +82,7 @@ const REMEDIATIONS: &[(&str, ConfigTarget, Builder)] = &[
     ("Remediate-EBS-EncryptVolume", ebs_encrypt_volume::TARGET, ebs_encrypt_volume::build),
     ("Remediate-KMS-EnableKeyRotation", kms_key_rotation::TARGET, kms_key_rotation::build),
     ("Remediate-RDS-EncryptInstance", rds_encrypt_instance::TARGET, rds_encrypt_instance::build),
+    ("Remediate-RDS-EncryptCluster", rds_encrypt_cluster::TARGET, rds_encrypt_cluster::build),
     ("Remediate-RDS-DisablePublicAccess", rds_public_access::TARGET, rds_public_access::build),
     ("Remediate-S3-EnableBucketVersioning", s3_bucket_versioning::TARGET, s3_bucket_versioning::build),
     ("Remediate-S3-BlockPublicAccess", s3_block_public_access::TARGET, s3_block_public_access::build),

@@ -144,7 +144,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         ),
         "RevokeOpenRules",
     );
-    let revoke = rb.add(common::undo_to(
+    let revoke = rb.mutate(
         Step::new(
             "RevokeOpenRules",
             ExecuteAwsApi::new("ec2", "RevokeSecurityGroupIngress")
@@ -153,21 +153,6 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         )
         .description("Revokes exactly the rules found, by rule id.")
         .timeout_seconds(20),
-        "UndoRevoke",
-    ));
-    let revoked: Output<Bool> = rb.output(&revoke, "Return", "$.Return");
-    rb.add(
-        common::undo_to(
-            find_step("VerifyNoOpenRules", &group, &ports, true).description(
-                "Verifies the fix: re-reads the group's rules and fails while any ingress rule is still open to the \
-                 internet on the sensitive ports (an assert step cannot test that no list element matches).",
-            ),
-            "UndoRevoke",
-        )
-        .is_end(true),
-    );
-    common::add_undo_chain(
-        &mut rb,
         vec![Step::new(
             "UndoRevoke",
             ExecuteAwsApi::new("ec2", "AuthorizeSecurityGroupIngress")
@@ -176,6 +161,15 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         )
         .description("Undo: authorizes the revoked rules again, with their descriptions.")
         .timeout_seconds(20)],
+    );
+    let revoked: Output<Bool> = rb.output(&revoke, "Return", "$.Return");
+    rb.add(
+        find_step("VerifyNoOpenRules", &group, &ports, true)
+            .description(
+                "Verifies the fix: re-reads the group's rules and fails while any ingress rule is still open to the \
+                 internet on the sensitive ports (an assert step cannot test that no list element matches).",
+            )
+            .is_end(true),
     );
     rb.document_output(&count);
     rb.document_output(&rule_ids);

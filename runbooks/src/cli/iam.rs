@@ -1,10 +1,14 @@
 //! `runbook iam`: print the least-privilege IAM policy a document needs.
 //!
-//! One file prints its policy JSON; several files (or a folder) print one JSON object mapping
-//! each path to its policy. What could not be derived goes to stderr as notes (declare it with
-//! `runbook_dsl::iam::Grants` beside the runbook). `--review` prints, instead of JSON, each step
-//! with its actions and where they come from. Child runbooks started with
-//! `aws:executeAutomation` are followed when they are in the catalog.
+//! One output shape for one file or many: a JSON object mapping each document's path to its
+//! policy (`runbook iam f.yaml | jq '.[]'` gives the bare policy). Statements are scoped to the
+//! resource types of their actions (`arn:aws:<service>:*:*:<type>/*`; `--template` writes the
+//! CloudFormation form with `${AWS::Partition}`, `${AWS::Region}` and `${AWS::AccountId}`);
+//! `--param Name=Value` gives a runbook parameter's value to the conditions bound to it (the
+//! `iam:PolicyARN` of an attached managed policy). What could not be derived goes to stderr as
+//! notes (declare it with `runbook_dsl::iam::Grants` beside the runbook). `--review` prints,
+//! instead of JSON, each step with its actions and where they come from. Child runbooks started
+//! with `aws:executeAutomation` are followed when they are in the catalog.
 
 use clap::Args as ClapArgs;
 use runbook_dsl::iam::{self, Derivation, Grants};
@@ -25,6 +29,25 @@ pub struct Args {
     /// cannot resolve, a computed service name, ...).
     #[arg(long)]
     pub strict: bool,
+    /// The value of a runbook parameter that a condition is bound to (`PolicyArn=arn:...`); repeatable.
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+    /// Write the policy as it goes into a CloudFormation template (`Fn::Sub` ARNs with the
+    /// stack's partition, Region and account).
+    #[arg(long)]
+    pub template: bool,
+}
+
+fn parse_param(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("`{s}` is not NAME=VALUE (e.g. --param PolicyArn=arn:aws:iam::aws:policy/ReadOnlyAccess)")),
+    }
+}
+
+/// The policies of `files` in the one output shape: path -> policy.
+pub fn policies_json(policies: serde_json::Map<String, serde_json::Value>) -> String {
+    serde_json::to_string_pretty(&serde_json::Value::Object(policies)).unwrap_or_default()
 }
 
 /// Whether a file found in a folder is taken for a document: `.yaml`, `.yml` or `.json`, but not
@@ -61,6 +84,40 @@ pub fn derive_file(path: &Path, library: &iam::Library) -> Result<Derivation, St
     iam::derive(&doc, &Grants::new(), library).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// What `runbook iam` prints on stdout for `files`, whether a file failed, and how many notes
+/// there were (the errors and every note go to stderr).
+pub fn report(args: &Args, files: &[PathBuf], library: &iam::Library) -> (String, bool, usize) {
+    let known: std::collections::BTreeMap<String, String> = args.params.iter().cloned().collect();
+    let form = if args.template { iam::Form::Template } else { iam::Form::Standalone };
+    let mut out = String::new();
+    let mut policies = serde_json::Map::new();
+    let mut failed = false;
+    let mut notes = 0;
+    for f in files {
+        match derive_file(f, library) {
+            Ok(d) => {
+                notes += d.notes.len();
+                for n in &d.notes {
+                    eprintln!("{}: note: {n}", f.display());
+                }
+                if args.review {
+                    out.push_str(&format!("== {}\n{}\n", f.display(), d.review()));
+                }
+                policies.insert(f.display().to_string(), d.policy_for(form, &known));
+            }
+            Err(e) => {
+                eprintln!("runbook iam: {e}");
+                failed = true;
+            }
+        }
+    }
+    if !args.review && !policies.is_empty() {
+        out.push_str(&policies_json(policies));
+        out.push('\n');
+    }
+    (out, failed, notes)
+}
+
 /// Runs the subcommand.
 pub fn run(args: Args) -> ExitCode {
     let files = match document_files(&args.paths) {
@@ -74,36 +131,8 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let library = catalog_library();
-    let mut policies = serde_json::Map::new();
-    let mut failed = false;
-    let mut notes = 0;
-    for f in &files {
-        match derive_file(f, &library) {
-            Ok(d) => {
-                notes += d.notes.len();
-                for n in &d.notes {
-                    eprintln!("{}: note: {n}", f.display());
-                }
-                if args.review {
-                    println!("== {}\n{}", f.display(), d.review());
-                }
-                policies.insert(f.display().to_string(), d.policy());
-            }
-            Err(e) => {
-                eprintln!("runbook iam: {e}");
-                failed = true;
-            }
-        }
-    }
-    if !args.review && !policies.is_empty() {
-        let out = if files.len() == 1 {
-            policies.into_iter().next().map(|(_, p)| p).unwrap_or_default()
-        } else {
-            serde_json::Value::Object(policies)
-        };
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
-    }
+    let (stdout, failed, notes) = report(&args, &files, &catalog_library());
+    print!("{stdout}");
     if failed {
         ExitCode::from(2)
     } else if args.strict && notes > 0 {
@@ -153,6 +182,49 @@ mod tests {
         assert!(err.contains("bad.yaml"), "{err}");
         let missing = document_files(&[dir.join("nope.yaml")]).unwrap_err();
         assert!(missing.contains("no such file or folder"), "{missing}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn one_file_or_many_print_the_same_shape() {
+        let dir = temp_dir("shape");
+        let doc = |api: &str| {
+            format!(
+                "schemaVersion: '0.3'\nparameters:\n  PolicyArn: {{type: String}}\nmainSteps:\n- name: A\n  action: aws:executeAwsApi\n  inputs: {{Service: iam, Api: {api}, RoleName: r, PolicyArn: '{{{{ PolicyArn }}}}'}}\n"
+            )
+        };
+        let a = dir.join("a.yaml");
+        let b = dir.join("b.yaml");
+        std::fs::write(&a, doc("AttachRolePolicy")).expect("write");
+        std::fs::write(&b, doc("DetachRolePolicy")).expect("write");
+        let args = |paths: Vec<PathBuf>, params: Vec<(String, String)>, template: bool| Args {
+            paths,
+            review: false,
+            strict: false,
+            params,
+            template,
+        };
+        let lib = iam::Library::new();
+        let one: serde_json::Value =
+            serde_json::from_str(&report(&args(vec![a.clone()], vec![], false), std::slice::from_ref(&a), &lib).0)
+                .expect("JSON");
+        let two: serde_json::Value =
+            serde_json::from_str(&report(&args(vec![dir.clone()], vec![], false), &[a.clone(), b.clone()], &lib).0)
+                .expect("JSON");
+        let key = a.display().to_string();
+        assert_eq!(one.as_object().map(|m| m.len()), Some(1), "{one:#}");
+        assert_eq!(one[&key], two[&key], "the same policy under the same key");
+        assert_eq!(two.as_object().map(|m| m.len()), Some(2));
+        // --param pins the attached policy; --template writes the CloudFormation form.
+        let pinned = report(
+            &args(vec![a.clone()], vec![("PolicyArn".into(), "arn:aws:iam::aws:policy/X".into())], true),
+            std::slice::from_ref(&a),
+            &lib,
+        )
+        .0;
+        assert!(pinned.contains("\"iam:PolicyARN\": \"arn:aws:iam::aws:policy/X\""), "{pinned}");
+        assert!(pinned.contains("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"), "{pinned}");
+        assert!(parse_param("PolicyArn").is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

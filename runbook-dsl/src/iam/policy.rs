@@ -1,0 +1,290 @@
+//! The policy document of a [`Derivation`]: statements scoped to the resource types each action
+//! supports ([`super::resources`]), with conditions where AWS supports them.
+//!
+//! - Each action is granted on the ARN patterns of the resource types the Service Authorization
+//!   Reference lists for it (`arn:*:ec2:*:*:instance/*` in a standalone policy,
+//!   `arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*` in a template);
+//!   actions with the same resources share a statement. `"*"` only for actions that support no
+//!   resource type, or whose service is not in the table (the review says so).
+//! - SSM documents and automation definitions also match AWS-owned ones (their ARN has no account).
+//! - `iam:Attach*Policy`/`Detach*Policy` get an `iam:PolicyARN` condition with the policy the
+//!   steps pass (a literal, or the runbook parameter, resolved by the template).
+//! - KMS actions used through a service: `kms:ViaService`, on keys of the account; `kms:CreateGrant`
+//!   in its own statement with `kms:GrantIsForAWSResource`.
+//! - `iam:PassRole`: on roles of the account, with `iam:PassedToService`.
+
+use super::{resources, sid, Derivation, StepPermissions};
+use crate::model::Value;
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Where the policy goes: the ARNs it writes for partition, Region and account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// A policy document of its own (`<name>.policy.json`, `runbook iam`): `arn:aws:ec2:*:*:...`
+    /// (the `aws` partition, any Region and account: the review form; templates scope to the
+    /// stack's partition, Region and account).
+    Standalone,
+    /// Inside a CloudFormation template: `{"Fn::Sub": "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:..."}`;
+    /// a condition value bound to a runbook parameter is written `{{ Name }}`, for the template to
+    /// replace with the parameter's value.
+    Template,
+}
+
+/// An ARN pattern (see [`resources::pattern`]) written for a form.
+fn arn(pattern: &str, form: Form) -> Value {
+    match form {
+        Form::Standalone => {
+            Value::String(pattern.replace("${Partition}", "aws").replace("${Region}", "*").replace("${Account}", "*"))
+        }
+        Form::Template => json!({"Fn::Sub": pattern
+            .replace("${Partition}", "${AWS::Partition}")
+            .replace("${Region}", "${AWS::Region}")
+            .replace("${Account}", "${AWS::AccountId}")}),
+    }
+}
+
+/// Resource types with more optional types than this (and none required) are granted on the
+/// types they name in the reference only when few: `ec2:CreateTags` names 100.
+const MAX_OPTIONAL_TYPES: usize = 8;
+
+/// The ARN patterns an action is granted on; empty for `"*"`.
+///
+/// ```
+/// use runbook_dsl::iam::policy::resource_patterns;
+/// assert_eq!(resource_patterns("ec2:StopInstances"), ["arn:${Partition}:ec2:${Region}:${Account}:instance/*"]);
+/// assert!(resource_patterns("ec2:DescribeInstances").is_empty());
+/// ```
+pub fn resource_patterns(action: &str) -> Vec<String> {
+    let Some((prefix, _)) = action.split_once(':') else {
+        return vec![];
+    };
+    let prefix = prefix.to_ascii_lowercase();
+    let Some(info) = resources::action(action) else {
+        return vec![];
+    };
+    let required = info.types.iter().any(|t| t.required);
+    if !required && info.types.len() > MAX_OPTIONAL_TYPES {
+        return vec![];
+    }
+    let mut out = BTreeSet::new();
+    for t in &info.types {
+        if let Some(format) = resources::arn_format(&prefix, &t.name) {
+            let p = resources::pattern(format);
+            // AWS-owned documents (AWS-*, AWSSupport-*, ...) have no account in their ARN.
+            if prefix == "ssm" && matches!(t.name.as_str(), "document" | "automation-definition") {
+                out.insert(p.replace("${Account}", ""));
+            }
+            out.insert(p);
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// A condition value: a literal, or `{{ Parameter }}` for a runbook parameter.
+fn bound_value(v: &str, form: Form, params: &BTreeMap<String, String>) -> Option<String> {
+    match parameter_name(v) {
+        None => Some(v.to_string()),
+        Some(name) => match (params.get(name), form) {
+            (Some(value), _) => Some(value.clone()),
+            (None, Form::Template) => Some(v.to_string()),
+            (None, Form::Standalone) => None,
+        },
+    }
+}
+
+/// The parameter name of a whole `{{ Name }}` reference to a runbook parameter (no step output).
+pub fn parameter_name(v: &str) -> Option<&str> {
+    let inner = v.trim().strip_prefix("{{")?.strip_suffix("}}")?.trim();
+    (!inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(inner)
+}
+
+fn sid_for(patterns: &[String], suffix: &str) -> String {
+    if patterns.is_empty() {
+        return format!("NoResourceType{suffix}");
+    }
+    // `Ec2Instance`, `Ec2SnapshotVolume`: the service once, then each resource type.
+    let service = patterns[0].split(':').nth(2).unwrap_or("");
+    let mut kinds: Vec<String> = patterns
+        .iter()
+        .map(|p| {
+            let resource = p.splitn(6, ':').nth(5).unwrap_or("");
+            let kind = resource.split(['/', ':']).next().unwrap_or("");
+            sid("", if kind == "*" { "" } else { kind })
+        })
+        .collect();
+    kinds.dedup();
+    let mut s = format!("{}{}{suffix}", sid("", service), kinds.concat());
+    s.truncate(128);
+    s
+}
+
+impl Derivation {
+    /// The standalone policy document, with no runbook parameter known (see [`Derivation::policy_for`]).
+    pub fn policy(&self) -> Value {
+        self.policy_for(Form::Standalone, &BTreeMap::new())
+    }
+
+    /// The policy document for `form`, with the values of runbook parameters that conditions
+    /// refer to (`PolicyArn` for an `iam:PolicyARN` pin). In the standalone form a pin whose
+    /// parameter has no value is left out (the action is still scoped to its resource type).
+    ///
+    /// Statements: the derived actions grouped by their resources and conditions (Sid from the
+    /// resource types, `NoResourceType` for `"*"`), one per step with an explicit grant
+    /// (`Added<Step>`, `Override<Step>`), `KmsVia<Service>` and `KmsGrantVia<Service>` with
+    /// `kms:ViaService`, one `iam:PassRole` per service principal with `iam:PassedToService`.
+    pub fn policy_for(&self, form: Form, params: &BTreeMap<String, String>) -> Value {
+        let mut statements = Vec::new();
+        let derived: Vec<&StepPermissions> = self.steps.iter().filter(|s| s.replaced.is_none()).collect();
+        statements.extend(self.scoped(
+            "",
+            derived.iter().flat_map(|s| s.derived.iter()).cloned().collect(),
+            form,
+            params,
+        ));
+        for s in &self.steps {
+            if let Some(r) = &s.replaced {
+                statements.extend(self.scoped(&sid("Override", &s.step), r.clone(), form, params));
+            }
+            if !s.added.is_empty() {
+                statements.extend(self.scoped(&sid("Added", &s.step), s.added.clone(), form, params));
+            }
+        }
+        let key_arn = |form| arn(&resources::pattern(resources::arn_format("kms", "key").unwrap_or("*")), form);
+        for (via, actions) in self.kms_via() {
+            let via_service = format!("{via}.*.amazonaws.com");
+            let (grant, rest): (Vec<String>, Vec<String>) = actions.into_iter().partition(|a| a == "kms:CreateGrant");
+            if !rest.is_empty() {
+                statements.push(json!({
+                    "Sid": sid("KmsVia", &via),
+                    "Effect": "Allow",
+                    "Action": rest,
+                    "Resource": key_arn(form),
+                    "Condition": {"StringLike": {"kms:ViaService": via_service}},
+                }));
+            }
+            if !grant.is_empty() {
+                statements.push(json!({
+                    "Sid": sid("KmsGrantVia", &via),
+                    "Effect": "Allow",
+                    "Action": grant,
+                    "Resource": key_arn(form),
+                    "Condition": {
+                        "StringLike": {"kms:ViaService": via_service},
+                        "Bool": {"kms:GrantIsForAWSResource": "true"},
+                    },
+                }));
+            }
+        }
+        let role_arn = arn(&resources::pattern(resources::arn_format("iam", "role").unwrap_or("*")), form);
+        for p in self.pass_role_to() {
+            statements.push(json!({
+                "Sid": sid("PassRoleTo", p.trim_end_matches(".amazonaws.com")),
+                "Effect": "Allow",
+                "Action": ["iam:PassRole"],
+                "Resource": role_arn,
+                "Condition": {"StringEquals": {"iam:PassedToService": p}},
+            }));
+        }
+        json!({"Version": "2012-10-17", "Statement": statements})
+    }
+
+    /// The `iam:PolicyARN` values of an action across every step that derives it, or `None`
+    /// when some step's value is not known (the action is then not pinned).
+    fn policy_arn_pin(&self, action: &str, form: Form, params: &BTreeMap<String, String>) -> Option<BTreeSet<String>> {
+        let mut values = BTreeSet::new();
+        let mut seen = false;
+        for s in &self.steps {
+            if !s.effective().contains(action) {
+                continue;
+            }
+            seen = true;
+            let pinned = s.policy_arns.get(action)?;
+            for v in pinned {
+                values.insert(bound_value(v, form, params)?);
+            }
+        }
+        (seen && !values.is_empty()).then_some(values)
+    }
+
+    /// The tags every step deriving a delete action sets on what it deletes (`None`: some step
+    /// may delete what the run did not create, or there are none in common).
+    fn created_tags(&self, action: &str) -> Option<BTreeSet<super::created::Tag>> {
+        let mut common: Option<BTreeSet<super::created::Tag>> = None;
+        for s in self.steps.iter().filter(|s| s.effective().contains(action)) {
+            let tags = s.created_tags.get(action)?;
+            common = Some(match common {
+                None => tags.clone(),
+                Some(c) => c.intersection(tags).cloned().collect(),
+            });
+        }
+        common.filter(|c| !c.is_empty())
+    }
+
+    /// Statements for `actions`, grouped by resources and condition; `prefix` names explicit grants.
+    fn scoped(
+        &self,
+        prefix: &str,
+        actions: BTreeSet<String>,
+        form: Form,
+        params: &BTreeMap<String, String>,
+    ) -> Vec<Value> {
+        type Key = (Vec<String>, Option<BTreeSet<String>>, Option<BTreeSet<super::created::Tag>>);
+        // Actions by what decides their statement: resources and conditions.
+        let mut groups: BTreeMap<Key, BTreeSet<String>> = BTreeMap::new();
+        for a in actions {
+            let patterns = resource_patterns(&a);
+            let pin =
+                if resources::supports(&a, "iam:PolicyARN") { self.policy_arn_pin(&a, form, params) } else { None };
+            let tags = self.created_tags(&a);
+            groups.entry((patterns, pin, tags)).or_default().insert(a);
+        }
+        let mut out = Vec::new();
+        let mut used = BTreeSet::new();
+        for ((patterns, pin, tags), actions) in groups {
+            let suffix = match (&pin, &tags) {
+                (Some(_), _) => "PinnedPolicy",
+                (None, Some(_)) => "CreatedByRun",
+                (None, None) => "",
+            };
+            let mut name = if prefix.is_empty() {
+                sid_for(&patterns, suffix)
+            } else {
+                format!("{prefix}{}", sid_for(&patterns, suffix))
+            };
+            // Same resources with different conditions: `IamRoleCreatedByRun2`.
+            let base = name.clone();
+            let mut n = 1;
+            while !used.insert(name.clone()) {
+                n += 1;
+                name = format!("{base}{n}");
+            }
+            let resource: Value = if patterns.is_empty() {
+                json!("*")
+            } else if patterns.len() == 1 {
+                arn(&patterns[0], form)
+            } else {
+                Value::Array(patterns.iter().map(|p| arn(p, form)).collect())
+            };
+            let mut st = json!({"Sid": name, "Effect": "Allow", "Action": actions, "Resource": resource});
+            if let Some(values) = pin {
+                let v: Value = if values.len() == 1 { json!(values.into_iter().next()) } else { json!(values) };
+                st["Condition"] = json!({"ArnEquals": {"iam:PolicyARN": v}});
+            }
+            if let Some(tags) = tags {
+                let mut cond = serde_json::Map::new();
+                for (k, v) in tags {
+                    let (op, value) = match v {
+                        Some(v) => ("StringEquals", v),
+                        None => ("StringLike", "*".to_string()),
+                    };
+                    let entry = cond.entry(op.to_string()).or_insert_with(|| json!({}));
+                    entry[format!("aws:ResourceTag/{k}")] = json!(value);
+                }
+                st["Condition"] = Value::Object(cond);
+            }
+            out.push(st);
+        }
+        out
+    }
+}

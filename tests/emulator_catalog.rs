@@ -1,0 +1,864 @@
+//! Every catalog runbook against moto, end to end, scripts included:
+//!
+//! 1. create the non-compliant resource; run the automatic variant; check the resource with the
+//!    AWS Config rule's documented evaluation (written here from the rule's page in AWS Config's
+//!    developer guide, independent of the runbook's own verification);
+//! 2. run again: no mutating call (the scripts' calls included);
+//! 3. on a new non-compliant resource, the fixing call fails (`Fault`): the run ends `Failed`,
+//!    the resource reads back as before and nothing the run created is left;
+//! 4. on a new non-compliant resource, the `-WithApproval` variant is rejected: nothing changes
+//!    and no mutating call is made.
+//!
+//! Adding a runbook: one [`Case`] (how to create the non-compliant resource, the rule's check,
+//! the state to compare, the fixing call) and one `#[test]` calling [`run_case`].
+
+use cross_tests::{moto, Moto};
+use runbook_dsl::model::{Document, Value};
+use runbook_dsl::simulate::{Aws, Fault, Mock, Simulation, Status, Trace};
+use serde_json::json;
+
+use crate::emulator::unique;
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/RemediationRole";
+const APPROVER: &str = "arn:aws:iam::123456789012:role/SecurityLead";
+const ACCOUNT: &str = "123456789012";
+
+/// One non-compliant resource made for a scenario.
+pub struct Resource {
+    /// The runbook's parameters for it (the role, approvers and account are added).
+    pub params: Vec<(&'static str, Value)>,
+    /// Whatever the checks need (ids, names).
+    pub ids: Value,
+}
+
+/// The emulator scenarios of one catalog runbook.
+pub struct Case {
+    /// The runbook's name without `-WithApproval`.
+    pub runbook: &'static str,
+    /// The Region of its resources (account-wide settings get a Region of their own).
+    pub region: &'static str,
+    /// Creates one non-compliant resource.
+    pub create: fn(&Aws) -> Resource,
+    /// The Config rule's documented evaluation: `Ok(())` for COMPLIANT, or why not.
+    pub compliant: fn(&Aws, &Resource) -> Result<(), String>,
+    /// The resource's state, compared before and after failed and rejected runs.
+    pub state: fn(&Aws, &Resource) -> Value,
+    /// What the runs could create (lists of ids), compared before and after a failed run.
+    pub inventory: fn(&Aws) -> Value,
+    /// The call that fixes the resource (`service`, `Operation`); its first call is made to fail.
+    pub fix: (&'static str, &'static str),
+    /// Mocks layered over moto for operations moto lacks (see docs/simulate.md).
+    pub mocks: fn(&Resource) -> Vec<Mock>,
+    /// Removes a scenario's resource after the scenario (for runbooks that look resources up
+    /// by something moto does not keep unique).
+    pub cleanup: fn(&Aws, &Resource),
+}
+
+fn keep(_: &Aws, _: &Resource) {}
+
+fn no_mocks(_: &Resource) -> Vec<Mock> {
+    Vec::new()
+}
+
+fn nothing(_: &Aws) -> Value {
+    Value::Null
+}
+
+fn catalog_doc(name: &str) -> Option<Document> {
+    runbooks::catalog().expect("the catalog builds").into_iter().find(|e| e.name == name).map(|e| e.document)
+}
+
+fn simulation<'a>(moto: &Moto, case: &Case, doc: &'a Document, r: &Resource) -> Simulation<'a> {
+    let mut sim = Simulation::new(doc)
+        .endpoint(&moto.url)
+        .python(&moto.python)
+        .region(case.region)
+        .run_scripts(true)
+        .mocks((case.mocks)(r));
+    for (name, p) in &doc.parameters {
+        let given = r.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        let value = given.or_else(|| match name.as_str() {
+            "AutomationAssumeRole" => Some(json!(ROLE)),
+            "Approvers" => Some(json!([APPROVER])),
+            "NotificationArn" => Some(json!(format!("arn:aws:sns:{}:{ACCOUNT}:AutomationApprovals", case.region))),
+            "AccountId" => Some(json!(ACCOUNT)),
+            _ => None,
+        });
+        match value {
+            Some(v) => sim = sim.param(name.clone(), v),
+            None => assert!(
+                p.default.is_some(),
+                "{}: the case gives no value for the required parameter {name}",
+                case.runbook
+            ),
+        }
+    }
+    sim
+}
+
+fn show(t: &Trace) -> String {
+    let steps: Vec<String> = t
+        .steps
+        .iter()
+        .map(|s| {
+            format!("{} {}{}", s.name, s.status, s.failure.as_ref().map(|f| format!(" ({f})")).unwrap_or_default())
+        })
+        .collect();
+    format!("{} [{}]", t.status, steps.join("; "))
+}
+
+/// How many attempts the step making the fixing call has (`maxAttempts`), so that every
+/// attempt of the fix fails, as a persistent AWS error (AccessDenied) would.
+fn fix_attempts(doc: &Document, fix: (&str, &str)) -> u32 {
+    let norm = |s: &str| s.replace(['_', '-'], "").to_ascii_lowercase();
+    let calls_fix = |step: &runbook_dsl::model::Step| {
+        let inputs = step.action.inputs().unwrap_or_default();
+        let text = |k: &str| inputs.get(k).and_then(Value::as_str).map(norm).unwrap_or_default();
+        let api = match text("DesiredState").as_str() {
+            "stopped" => "stopinstances".into(),
+            "running" => "startinstances".into(),
+            "terminated" => "terminateinstances".into(),
+            _ => text("Api"),
+        };
+        api == norm(fix.1)
+    };
+    doc.all_steps().into_iter().find(|s| calls_fix(s)).and_then(|s| s.max_attempts).unwrap_or(1).max(1) as u32
+}
+
+/// Runs the four scenarios of `case` against moto.
+pub fn run_case(case: &Case) {
+    let Some(moto) = moto() else { return };
+    let aws = moto.aws().region(case.region);
+    let auto = catalog_doc(case.runbook).unwrap_or_else(|| panic!("no catalog runbook {}", case.runbook));
+
+    // 1. Fixed, by the rule's own evaluation.
+    let r = (case.create)(&aws);
+    assert!((case.compliant)(&aws, &r).is_err(), "{}: the resource was created compliant", case.runbook);
+    let sim = simulation(moto, case, &auto, &r).approve();
+    let fixed = sim.run();
+    assert_eq!(fixed.status, Status::Success, "{}: {}", case.runbook, show(&fixed));
+    if let Err(why) = (case.compliant)(&aws, &r) {
+        panic!(
+            "{}: the run succeeded but the Config rule would find the resource NON_COMPLIANT: {why}; run: {}",
+            case.runbook,
+            show(&fixed)
+        );
+    }
+
+    // 2. Compliant: no mutating call.
+    let again = sim.run();
+    assert_eq!(again.status, Status::Success, "{}: second run: {}", case.runbook, show(&again));
+    let mutating: Vec<String> =
+        again.mutating_calls().iter().map(|c| format!("{} {}.{}", c.step, c.service, c.api)).collect();
+    assert!(mutating.is_empty(), "{}: a compliant resource got mutating calls: {mutating:?}", case.runbook);
+    (case.cleanup)(&aws, &r);
+
+    // 3. The fixing call fails: Failed, state as before, nothing left behind.
+    let r = (case.create)(&aws);
+    let (before, inventory) = ((case.state)(&aws, &r), (case.inventory)(&aws));
+    let mut failing = simulation(moto, case, &auto, &r).approve();
+    for n in 1..=fix_attempts(&auto, case.fix) {
+        failing = failing.fail(Fault::new(case.fix.0, case.fix.1).with_code("AccessDenied").at(n));
+    }
+    let failed = failing.run();
+    assert_eq!(failed.status, Status::Failed, "{}: {}", case.runbook, show(&failed));
+    assert_eq!(
+        (case.state)(&aws, &r),
+        before,
+        "{}: the failed run changed the resource: {}",
+        case.runbook,
+        show(&failed)
+    );
+    assert_eq!((case.inventory)(&aws), inventory, "{}: the failed run left resources behind", case.runbook);
+    (case.cleanup)(&aws, &r);
+
+    // 4. The approval variant, rejected: nothing changes.
+    if let Some(manual) = catalog_doc(&format!("{}-WithApproval", case.runbook)) {
+        let r = (case.create)(&aws);
+        let before = (case.state)(&aws, &r);
+        let rejected = simulation(moto, case, &manual, &r).reject().run();
+        assert_ne!(rejected.status, Status::Success, "{}: {}", case.runbook, show(&rejected));
+        let mutating: Vec<String> = rejected.mutating_calls().iter().map(|c| format!("{} {}", c.step, c.api)).collect();
+        assert!(mutating.is_empty(), "{}-WithApproval rejected made mutating calls: {mutating:?}", case.runbook);
+        assert_eq!((case.state)(&aws, &r), before, "{}-WithApproval rejected changed the resource", case.runbook);
+        (case.cleanup)(&aws, &r);
+    }
+}
+
+/// A call that must succeed while setting up or checking.
+fn call(aws: &Aws, service: &str, api: &str, params: Value) -> Value {
+    aws.call(service, api, params).unwrap_or_else(|e| panic!("{service} {api}: {e}"))
+}
+
+/// A response without its metadata, for state comparisons; an AWS error code stands for the
+/// state it reports (e.g. "no configuration").
+fn read(aws: &Aws, service: &str, api: &str, params: Value) -> Value {
+    match aws.call(service, api, params) {
+        Ok(mut v) => {
+            if let Some(m) = v.as_object_mut() {
+                m.shift_remove("ResponseMetadata");
+            }
+            v
+        }
+        Err(e) => json!({"error": e.code().map_or_else(|| e.to_string(), str::to_string)}),
+    }
+}
+
+fn bucket_id(r: &Resource) -> &str {
+    r.ids["Bucket"].as_str().unwrap_or_default()
+}
+
+fn new_bucket(aws: &Aws, prefix: &str) -> (String, Resource) {
+    let b = unique(prefix);
+    call(aws, "s3", "CreateBucket", json!({"Bucket": b}));
+    (b.clone(), Resource { params: vec![("BucketName", json!(b))], ids: json!({"Bucket": b}) })
+}
+
+// ---- S3_BUCKET_VERSIONING_ENABLED ----------------------------------------------------------
+// Config: "Checks if versioning is enabled for your S3 buckets" (s3-bucket-versioning-enabled):
+// COMPLIANT when the bucket's versioning status is Enabled (MFA delete only when the optional
+// isMfaDeleteEnabled parameter asks for it; the catalog's rule does not).
+
+#[test]
+#[ignore = "issue 15: Remediate-S3-EnableBucketVersioning runs its undo (UndoEnableVersioning) after the fixing PutBucketVersioning failed and turns a never-versioned bucket into Suspended, a change the failed run never made"]
+fn s3_bucket_versioning() {
+    run_case(&Case {
+        runbook: "Remediate-S3-EnableBucketVersioning",
+        region: "us-east-1",
+        create: |aws| new_bucket(aws, "versioning").1,
+        compliant: |aws, r| {
+            let v = read(aws, "s3", "GetBucketVersioning", json!({"Bucket": bucket_id(r)}));
+            (v["Status"] == "Enabled").then_some(()).ok_or(format!("versioning is {v}"))
+        },
+        state: |aws, r| read(aws, "s3", "GetBucketVersioning", json!({"Bucket": bucket_id(r)})),
+        inventory: nothing,
+        fix: ("s3", "PutBucketVersioning"),
+        mocks: no_mocks,
+        cleanup: keep,
+    });
+}
+
+// ---- S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED ----------------------------------------------
+// Config (s3-bucket-server-side-encryption-enabled): COMPLIANT when the bucket has S3 default
+// encryption (SSE-S3 or SSE-KMS) enabled, or its policy denies puts without server-side
+// encryption. The buckets here have no policy, so default encryption must be set.
+
+#[test]
+fn s3_default_encryption() {
+    run_case(&Case {
+        runbook: "Remediate-S3-EnableDefaultEncryption",
+        region: "us-east-1",
+        create: |aws| {
+            let (b, r) = new_bucket(aws, "encryption");
+            // moto, like S3 since 2023, may give new buckets SSE-S3: remove it.
+            let _ = aws.call("s3", "DeleteBucketEncryption", json!({"Bucket": b}));
+            r
+        },
+        compliant: |aws, r| {
+            let v = read(aws, "s3", "GetBucketEncryption", json!({"Bucket": bucket_id(r)}));
+            let algos: Vec<&str> = v
+                .pointer("/ServerSideEncryptionConfiguration/Rules")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|rule| {
+                    rule.pointer("/ApplyServerSideEncryptionByDefault/SSEAlgorithm").and_then(Value::as_str)
+                })
+                .collect();
+            algos
+                .iter()
+                .any(|a| ["AES256", "aws:kms", "aws:kms:dsse"].contains(a))
+                .then_some(())
+                .ok_or(format!("no default encryption: {v}"))
+        },
+        state: |aws, r| read(aws, "s3", "GetBucketEncryption", json!({"Bucket": bucket_id(r)})),
+        inventory: nothing,
+        fix: ("s3", "PutBucketEncryption"),
+        mocks: no_mocks,
+        cleanup: keep,
+    });
+}
+
+// ---- S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED ----------------------------------------------
+// Config (s3-bucket-level-public-access-prohibited): COMPLIANT when the bucket's Block Public
+// Access settings are all on (BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy,
+// RestrictPublicBuckets), unless the bucket is listed in excludedPublicBuckets (not used).
+
+#[test]
+fn s3_block_public_access() {
+    run_case(&Case {
+        runbook: "Remediate-S3-BlockPublicAccess",
+        region: "us-east-1",
+        create: |aws| {
+            let (b, r) = new_bucket(aws, "public");
+            let _ = aws.call("s3", "DeletePublicAccessBlock", json!({"Bucket": b}));
+            r
+        },
+        compliant: |aws, r| {
+            let v = read(aws, "s3", "GetPublicAccessBlock", json!({"Bucket": bucket_id(r)}));
+            let c = &v["PublicAccessBlockConfiguration"];
+            ["BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"]
+                .iter()
+                .all(|k| c[*k] == true)
+                .then_some(())
+                .ok_or(format!("block public access: {v}"))
+        },
+        state: |aws, r| read(aws, "s3", "GetPublicAccessBlock", json!({"Bucket": bucket_id(r)})),
+        inventory: nothing,
+        fix: ("s3", "PutPublicAccessBlock"),
+        mocks: no_mocks,
+        cleanup: keep,
+    });
+}
+
+// ---- CMK_BACKING_KEY_ROTATION_ENABLED ------------------------------------------------------
+// Config (cmk-backing-key-rotation-enabled): COMPLIANT when automatic key rotation is enabled
+// for the customer managed (symmetric) key.
+
+#[test]
+fn kms_key_rotation() {
+    run_case(&Case {
+        runbook: "Remediate-KMS-EnableKeyRotation",
+        region: "us-east-1",
+        create: |aws| {
+            let k = call(aws, "kms", "CreateKey", json!({"Description": unique("rotation")}));
+            let id = k["KeyMetadata"]["KeyId"].clone();
+            Resource { params: vec![("KeyId", id.clone())], ids: json!({"KeyId": id}) }
+        },
+        compliant: |aws, r| {
+            let v = read(aws, "kms", "GetKeyRotationStatus", json!({"KeyId": r.ids["KeyId"]}));
+            (v["KeyRotationEnabled"] == true).then_some(()).ok_or(format!("rotation: {v}"))
+        },
+        state: |aws, r| read(aws, "kms", "GetKeyRotationStatus", json!({"KeyId": r.ids["KeyId"]})),
+        inventory: nothing,
+        fix: ("kms", "EnableKeyRotation"),
+        mocks: no_mocks,
+        cleanup: keep,
+    });
+}
+
+// ---- EC2_EBS_ENCRYPTION_BY_DEFAULT ---------------------------------------------------------
+// Config (ec2-ebs-encryption-by-default): COMPLIANT when EBS encryption by default is enabled
+// (in the Region evaluated). Account-wide, so it gets a Region of its own here.
+
+#[test]
+fn ebs_encryption_by_default() {
+    run_case(&Case {
+        runbook: "Remediate-EBS-EnableEncryptionByDefault",
+        region: "eu-west-3",
+        create: |aws| {
+            call(aws, "ec2", "DisableEbsEncryptionByDefault", json!({}));
+            Resource { params: Vec::new(), ids: Value::Null }
+        },
+        compliant: |aws, _| {
+            let v = read(aws, "ec2", "GetEbsEncryptionByDefault", json!({}));
+            (v["EbsEncryptionByDefault"] == true).then_some(()).ok_or(format!("{v}"))
+        },
+        state: |aws, _| read(aws, "ec2", "GetEbsEncryptionByDefault", json!({})),
+        inventory: nothing,
+        fix: ("ec2", "EnableEbsEncryptionByDefault"),
+        mocks: no_mocks,
+        cleanup: keep,
+    });
+}
+
+// ---- RESTRICTED_INCOMING_TRAFFIC (restricted-common-ports) ---------------------------------
+// Config: NON_COMPLIANT when an ingress rule opens TCP to a blocked port (defaults 20, 21,
+// 3389, 3306, 4333) to all IPv4 (0.0.0.0/0) or all IPv6 (::/0) addresses; rules from narrower
+// sources are COMPLIANT.
+
+const BLOCKED_PORTS: [i64; 5] = [20, 21, 3389, 3306, 4333];
+
+fn world_open_blocked_ports(sg: &Value) -> Vec<i64> {
+    let mut open = Vec::new();
+    for p in sg["IpPermissions"].as_array().into_iter().flatten() {
+        let proto = p["IpProtocol"].as_str().unwrap_or_default();
+        if proto != "tcp" && proto != "-1" && proto != "6" {
+            continue;
+        }
+        let world = p["IpRanges"].as_array().into_iter().flatten().any(|r| r["CidrIp"] == "0.0.0.0/0")
+            || p["Ipv6Ranges"].as_array().into_iter().flatten().any(|r| r["CidrIpv6"] == "::/0");
+        if !world {
+            continue;
+        }
+        let (from, to) = if proto == "-1" {
+            (0, 65535)
+        } else {
+            (p["FromPort"].as_i64().unwrap_or(0), p["ToPort"].as_i64().unwrap_or(65535))
+        };
+        open.extend(BLOCKED_PORTS.iter().filter(|b| (from..=to).contains(*b)));
+    }
+    open
+}
+
+fn group(aws: &Aws, r: &Resource) -> Value {
+    let v = read(aws, "ec2", "DescribeSecurityGroups", json!({"GroupIds": [r.ids["GroupId"]]}));
+    let mut g = v["SecurityGroups"][0].clone();
+    // Rule order is not state.
+    if let Some(perms) = g.get_mut("IpPermissions").and_then(Value::as_array_mut) {
+        perms.sort_by_key(|p| p.to_string());
+    }
+    g["IpPermissions"].clone()
+}
+
+#[test]
+#[ignore = "issue 15: Remediate-EC2-RevokeOpenIngress revokes its Ports default (22, 3389), not restricted-common-ports' blockedPorts (20, 21, 3389, 3306, 4333): 3306 stays open to 0.0.0.0/0"]
+fn security_group_open_ingress() {
+    run_case(&Case {
+        runbook: "Remediate-EC2-RevokeOpenIngress",
+        region: "us-east-1",
+        create: |aws| {
+            let name = unique("open-ingress");
+            let g = call(aws, "ec2", "CreateSecurityGroup", json!({"GroupName": name, "Description": "test"}));
+            let id = g["GroupId"].clone();
+            let world = |port: i64| json!({"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]});
+            let perms = json!([world(3389), world(3306), world(443),
+                {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}]);
+            call(aws, "ec2", "AuthorizeSecurityGroupIngress", json!({"GroupId": id, "IpPermissions": perms}));
+            Resource { params: vec![("SecurityGroupId", id.clone())], ids: json!({"GroupId": id}) }
+        },
+        compliant: |aws, r| {
+            let v = read(aws, "ec2", "DescribeSecurityGroups", json!({"GroupIds": [r.ids["GroupId"]]}));
+            let open = world_open_blocked_ports(&v["SecurityGroups"][0]);
+            open.is_empty().then_some(()).ok_or(format!("blocked ports open to the world: {open:?}"))
+        },
+        state: group,
+        inventory: nothing,
+        fix: ("ec2", "RevokeSecurityGroupIngress"),
+        mocks: no_mocks,
+        cleanup: keep,
+    });
+}
+
+// ---- EC2_INSTANCE_NO_PUBLIC_IP --------------------------------------------------------------
+// Config (ec2-instance-no-public-ip): NON_COMPLIANT when the instance has a public IPv4
+// address (PublicIpAddress in its configuration).
+
+fn instance(aws: &Aws, r: &Resource) -> Value {
+    let v = read(aws, "ec2", "DescribeInstances", json!({"InstanceIds": [r.ids["InstanceId"]]}));
+    v["Reservations"][0]["Instances"][0].clone()
+}
+
+fn new_instance(aws: &Aws) -> Resource {
+    let r = call(
+        aws,
+        "ec2",
+        "RunInstances",
+        json!({"ImageId": "ami-12c6146b", "InstanceType": "t2.micro", "MinCount": 1, "MaxCount": 1}),
+    );
+    let id = r["Instances"][0]["InstanceId"].clone();
+    Resource { params: vec![("InstanceId", id.clone())], ids: json!({"InstanceId": id}) }
+}
+
+fn public_ip_state(aws: &Aws, r: &Resource) -> Value {
+    let i = instance(aws, r);
+    // moto gives a new public IP on StartInstances even to a running instance (AWS does
+    // nothing then), so whether it has one is compared, not the address.
+    json!({"State": i["State"]["Name"], "HasPublicIp": i.get("PublicIpAddress").is_some()})
+}
+
+#[test]
+#[ignore = "moto gap: moto 5.2.1's ModifyNetworkInterfaceAttribute ignores AssociatePublicIpAddress, so the auto-assigned address cannot be removed in the emulator (docs/simulate.md)"]
+fn ec2_remove_public_ip() {
+    run_case(&Case {
+        runbook: "Remediate-EC2-RemovePublicIp",
+        region: "us-east-1",
+        create: new_instance,
+        compliant: |aws, r| {
+            let i = instance(aws, r);
+            i.get("PublicIpAddress").is_none().then_some(()).ok_or(format!("public IP {}", i["PublicIpAddress"]))
+        },
+        state: public_ip_state,
+        inventory: nothing,
+        fix: ("ec2", "ModifyNetworkInterfaceAttribute"),
+        mocks: no_mocks,
+        cleanup: keep,
+    });
+}
+
+// ---- REQUIRED_TAGS (quarantine) -------------------------------------------------------------
+// Config (required-tags): NON_COMPLIANT while the instance lacks a required tag. The stop
+// runbook is an explicit quarantine: it adds no tag, so the rule stays NON_COMPLIANT until the
+// owner tags the instance; the test checks the documented quarantine (the instance is stopped)
+// and that the tags were left alone.
+
+#[test]
+fn ec2_stop_instance() {
+    run_case(&Case {
+        runbook: "Remediate-EC2-StopInstance",
+        region: "us-east-1",
+        create: new_instance,
+        compliant: |aws, r| {
+            let i = instance(aws, r);
+            let state = i["State"]["Name"].as_str().unwrap_or_default().to_string();
+            let tags = i.get("Tags").and_then(Value::as_array).map_or(0, Vec::len);
+            (state == "stopped" && tags == 0).then_some(()).ok_or(format!("not quarantined: {state}, {tags} tags"))
+        },
+        state: public_ip_state,
+        inventory: nothing,
+        fix: ("ec2", "StopInstances"),
+        mocks: no_mocks,
+        cleanup: keep,
+    });
+}
+
+// ---- RDS_INSTANCE_PUBLIC_ACCESS_CHECK ------------------------------------------------------
+// Config (rds-instance-public-access-check): NON_COMPLIANT when PubliclyAccessible is true in
+// the instance's configuration.
+
+fn db(aws: &Aws, r: &Resource) -> Value {
+    let v = read(aws, "rds", "DescribeDBInstances", json!({"DBInstanceIdentifier": r.ids["Name"]}));
+    v["DBInstances"][0].clone()
+}
+
+fn new_db(aws: &Aws, prefix: &str, public: bool) -> Resource {
+    let name = unique(prefix);
+    // In AWS every instance has a DB subnet group (the default VPC's "default" one); moto
+    // leaves it out unless one is named, so one is made from the default VPC's subnets.
+    let subnets: Vec<Value> = read(aws, "ec2", "DescribeSubnets", json!({}))["Subnets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| s["SubnetId"].clone())
+        .collect();
+    let group = unique("subnets");
+    call(
+        aws,
+        "rds",
+        "CreateDBSubnetGroup",
+        json!({"DBSubnetGroupName": group, "DBSubnetGroupDescription": "test", "SubnetIds": subnets}),
+    );
+    // Likewise AWS has default option groups (default:mysql-8-0), moto none: one is named.
+    let options = unique("options");
+    call(
+        aws,
+        "rds",
+        "CreateOptionGroup",
+        json!({"OptionGroupName": options, "EngineName": "mysql", "MajorEngineVersion": "8.0", "OptionGroupDescription": "test"}),
+    );
+    let v = call(
+        aws,
+        "rds",
+        "CreateDBInstance",
+        json!({"DBInstanceIdentifier": name, "DBInstanceClass": "db.t3.micro", "Engine": "mysql", "AllocatedStorage": 20,
+               "MasterUsername": "admin", "MasterUserPassword": "password123", "PubliclyAccessible": public, "StorageEncrypted": false,
+               "DBSubnetGroupName": group, "EngineVersion": "8.0.35", "OptionGroupName": options}),
+    );
+    let dbi = v["DBInstance"]["DbiResourceId"].clone();
+    Resource { params: vec![("DbiResourceId", dbi.clone())], ids: json!({"Name": name, "DbiResourceId": dbi}) }
+}
+
+/// Removes the scenario's instance (keeps the Region small).
+fn delete_db(aws: &Aws, r: &Resource) {
+    let _ =
+        aws.call("rds", "DeleteDBInstance", json!({"DBInstanceIdentifier": r.ids["Name"], "SkipFinalSnapshot": true}));
+}
+
+fn rds_inventory(aws: &Aws) -> Value {
+    let dbs = read(aws, "rds", "DescribeDBInstances", json!({}));
+    let snaps = read(aws, "rds", "DescribeDBSnapshots", json!({}));
+    let mut ids: Vec<Value> =
+        dbs["DBInstances"].as_array().into_iter().flatten().map(|d| d["DBInstanceIdentifier"].clone()).collect();
+    ids.extend(snaps["DBSnapshots"].as_array().into_iter().flatten().map(|s| s["DBSnapshotIdentifier"].clone()));
+    ids.sort_by_key(|v| v.to_string());
+    Value::Array(ids)
+}
+
+#[test]
+fn rds_public_access() {
+    run_case(&Case {
+        runbook: "Remediate-RDS-DisablePublicAccess",
+        region: "us-west-1",
+        create: |aws| new_db(aws, "public-db", true),
+        compliant: |aws, r| {
+            let d = db(aws, r);
+            (d["PubliclyAccessible"] == false)
+                .then_some(())
+                .ok_or(format!("PubliclyAccessible is {}", d["PubliclyAccessible"]))
+        },
+        state: |aws, r| db(aws, r)["PubliclyAccessible"].clone(),
+        inventory: rds_inventory,
+        fix: ("rds", "ModifyDBInstance"),
+        mocks: no_mocks,
+        cleanup: delete_db,
+    });
+}
+
+// ---- MULTI_REGION_CLOUD_TRAIL_ENABLED -------------------------------------------------------
+// Config (multi-region-cloudtrail-enabled): COMPLIANT when at least one multi-Region trail
+// exists; NON_COMPLIANT when its ExcludeManagementEventSources is not empty or it is configured
+// to exclude management events. Account-wide, so a Region of its own; each scenario starts
+// from no trail but a single-Region one named TrailName.
+
+fn trails(aws: &Aws) -> Vec<Value> {
+    read(aws, "cloudtrail", "DescribeTrails", json!({"includeShadowTrails": true}))["trailList"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[test]
+fn cloudtrail_multi_region() {
+    run_case(&Case {
+        runbook: "Remediate-CloudTrail-EnableMultiRegionTrail",
+        region: "eu-central-1",
+        create: |aws| {
+            for t in trails(aws) {
+                let _ = aws.call("cloudtrail", "DeleteTrail", json!({"Name": t["TrailARN"]}));
+            }
+            let bucket = unique("trail-logs");
+            let location = json!({"LocationConstraint": "eu-central-1"});
+            call(aws, "s3", "CreateBucket", json!({"Bucket": bucket, "CreateBucketConfiguration": location}));
+            let name = unique("trail");
+            call(aws, "cloudtrail", "CreateTrail", json!({"Name": name, "S3BucketName": bucket}));
+            Resource {
+                params: vec![("TrailName", json!(name)), ("BucketName", json!(bucket))],
+                ids: json!({"Trail": name}),
+            }
+        },
+        compliant: |aws, _| {
+            let ok = trails(aws).into_iter().filter(|t| t["IsMultiRegionTrail"] == true).any(|t| {
+                let s = read(aws, "cloudtrail", "GetEventSelectors", json!({"TrailName": t["TrailARN"]}));
+                let basic = s["EventSelectors"].as_array().cloned().unwrap_or_default();
+                let management = basic.is_empty()
+                    || basic.iter().any(|e| {
+                        e["IncludeManagementEvents"] != false
+                            && e["ExcludeManagementEventSources"].as_array().is_none_or(Vec::is_empty)
+                    });
+                management
+            });
+            ok.then_some(()).ok_or(format!("no multi-Region trail with management events: {:?}", trails(aws)))
+        },
+        state: |aws, r| {
+            let t = read(aws, "cloudtrail", "GetTrail", json!({"Name": r.ids["Trail"]}));
+            let s = read(aws, "cloudtrail", "GetTrailStatus", json!({"Name": r.ids["Trail"]}));
+            json!({"Trail": t["Trail"], "IsLogging": s["IsLogging"]})
+        },
+        inventory: |aws| {
+            let mut names: Vec<Value> = trails(aws).into_iter().map(|t| t["Name"].clone()).collect();
+            names.sort_by_key(|v| v.to_string());
+            Value::Array(names)
+        },
+        fix: ("cloudtrail", "UpdateTrail"),
+        mocks: no_mocks,
+        cleanup: keep,
+    });
+}
+
+// ---- IAM_ROLE_MANAGED_POLICY_CHECK ----------------------------------------------------------
+// Config (iam-role-managed-policy-check): COMPLIANT when every managed policy listed in the
+// rule's managedPolicyArns is attached to the role.
+
+const POLICY: &str = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+
+fn attached(aws: &Aws, r: &Resource) -> Value {
+    let v = read(aws, "iam", "ListAttachedRolePolicies", json!({"RoleName": r.ids["RoleName"]}));
+    let mut arns: Vec<Value> =
+        v["AttachedPolicies"].as_array().into_iter().flatten().map(|p| p["PolicyArn"].clone()).collect();
+    arns.sort_by_key(|v| v.to_string());
+    Value::Array(arns)
+}
+
+#[test]
+fn iam_attach_managed_policy() {
+    run_case(&Case {
+        runbook: "Remediate-IAM-AttachManagedPolicy",
+        region: "us-east-1",
+        create: |aws| {
+            let name = unique("role");
+            let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+            let role = call(
+                aws,
+                "iam",
+                "CreateRole",
+                json!({"RoleName": name, "AssumeRolePolicyDocument": trust.to_string()}),
+            );
+            let id = role["Role"]["RoleId"].clone();
+            Resource {
+                params: vec![("IAMResourceId", id.clone()), ("PolicyArn", json!(POLICY))],
+                ids: json!({"RoleName": name, "RoleId": id}),
+            }
+        },
+        compliant: |aws, r| {
+            let arns = attached(aws, r);
+            arns.as_array().is_some_and(|a| a.contains(&json!(POLICY))).then_some(()).ok_or(format!("attached: {arns}"))
+        },
+        state: attached,
+        inventory: nothing,
+        fix: ("iam", "AttachRolePolicy"),
+        mocks: |r| {
+            // moto's AWS Config has no resource inventory for IAM roles (docs/simulate.md): the
+            // lookup from resource id to name is answered as AWS Config would.
+            vec![Mock::api("config", "ListDiscoveredResources").responds(json!({"resourceIdentifiers": [{
+                "resourceType": "AWS::IAM::Role", "resourceId": r.ids["RoleId"], "resourceName": r.ids["RoleName"]}]}))]
+        },
+        cleanup: keep,
+    });
+}
+
+// ---- RDS_STORAGE_ENCRYPTED -------------------------------------------------------------------
+// Config (rds-storage-encrypted): NON_COMPLIANT when the evaluated DB instance's
+// StorageEncrypted is false. The evaluated instance is the one AWS Config named: its
+// DbiResourceId, which stays with it when it is renamed.
+
+fn evaluated(aws: &Aws, r: &Resource) -> Vec<Value> {
+    let filter = json!([{"Name": "dbi-resource-id", "Values": [r.ids["DbiResourceId"]]}]);
+    read(aws, "rds", "DescribeDBInstances", json!({"Filters": filter}))["DBInstances"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn delete_region_dbs(aws: &Aws, _: &Resource) {
+    for d in read(aws, "rds", "DescribeDBInstances", json!({}))["DBInstances"].as_array().into_iter().flatten() {
+        let _ = aws.call(
+            "rds",
+            "DeleteDBInstance",
+            json!({"DBInstanceIdentifier": d["DBInstanceIdentifier"], "SkipFinalSnapshot": true}),
+        );
+    }
+    for s in read(aws, "rds", "DescribeDBSnapshots", json!({}))["DBSnapshots"].as_array().into_iter().flatten() {
+        let _ = aws.call("rds", "DeleteDBSnapshot", json!({"DBSnapshotIdentifier": s["DBSnapshotIdentifier"]}));
+    }
+}
+
+#[test]
+#[ignore = "issue 15: Remediate-RDS-EncryptInstance with its default OriginalInstance=Stop leaves the evaluated instance (renamed `<name>-unencrypted`, same DbiResourceId) stopped but unencrypted; rds-storage-encrypted evaluates StorageEncrypted whatever the instance's state, so the resource Config named stays NON_COMPLIANT"]
+fn rds_encrypt_instance() {
+    run_case(&rds_encrypt_case("ap-southeast-1", |aws| plain_db(aws, "plain-db")));
+}
+
+#[test]
+#[ignore = "moto gap: DeleteDBInstance removes the instance at once, so VerifyOriginalDeleting never sees `deleting` (AWS keeps the instance `deleting` for minutes) (docs/simulate.md)"]
+fn rds_encrypt_instance_deleting_the_original() {
+    run_case(&rds_encrypt_case("ap-southeast-2", |aws| {
+        let mut r = plain_db(aws, "deleted-db");
+        r.params.push(("OriginalInstance", json!("Delete")));
+        r
+    }));
+}
+
+/// An unencrypted, private instance.
+fn plain_db(aws: &Aws, prefix: &str) -> Resource {
+    new_db(aws, prefix, false)
+}
+
+fn rds_encrypt_case(region: &'static str, create: fn(&Aws) -> Resource) -> Case {
+    Case {
+        runbook: "Remediate-RDS-EncryptInstance",
+        region,
+        create,
+        compliant: |aws, r| {
+            let found = evaluated(aws, r);
+            let plain: Vec<&Value> =
+                found.iter().filter(|d| d["StorageEncrypted"] != true).map(|d| &d["DBInstanceIdentifier"]).collect();
+            plain.is_empty().then_some(()).ok_or(format!("the evaluated instance is still unencrypted: {plain:?}"))
+        },
+        state: |aws, r| {
+            let d = db(aws, r);
+            json!({"Status": d["DBInstanceStatus"], "StorageEncrypted": d["StorageEncrypted"]})
+        },
+        inventory: rds_inventory,
+        fix: ("rds", "CopyDBSnapshot"),
+        mocks: no_mocks,
+        cleanup: delete_region_dbs,
+    }
+}
+
+// ---- ENCRYPTED_VOLUMES -----------------------------------------------------------------------
+// Config (encrypted-volumes): checks the EBS volumes in an attached state: NON_COMPLIANT when
+// such a volume is not encrypted (kmsId optional, not used). So after the run, the evaluated
+// volume is encrypted or no longer attached, and whatever is attached to the instance at its
+// device is encrypted.
+
+fn volume(aws: &Aws, id: &Value) -> Value {
+    read(aws, "ec2", "DescribeVolumes", json!({"VolumeIds": [id]}))["Volumes"][0].clone()
+}
+
+fn ebs_inventory(aws: &Aws) -> Value {
+    let vols = read(aws, "ec2", "DescribeVolumes", json!({}));
+    let snaps = read(aws, "ec2", "DescribeSnapshots", json!({"OwnerIds": ["self"]}));
+    let mut ids: Vec<Value> = vols["Volumes"].as_array().into_iter().flatten().map(|v| v["VolumeId"].clone()).collect();
+    ids.extend(snaps["Snapshots"].as_array().into_iter().flatten().map(|s| s["SnapshotId"].clone()));
+    ids.sort_by_key(|v| v.to_string());
+    Value::Array(ids)
+}
+
+#[test]
+fn ebs_encrypt_volume() {
+    run_case(&Case {
+        runbook: "Remediate-EBS-EncryptVolume",
+        region: "ap-northeast-1",
+        create: |aws| {
+            let i = call(
+                aws,
+                "ec2",
+                "RunInstances",
+                json!({"ImageId": "ami-12c6146b", "InstanceType": "t2.micro", "MinCount": 1, "MaxCount": 1}),
+            );
+            let inst = &i["Instances"][0];
+            let (id, az) = (inst["InstanceId"].clone(), inst["Placement"]["AvailabilityZone"].clone());
+            let v = call(aws, "ec2", "CreateVolume", json!({"AvailabilityZone": az, "Size": 8, "Encrypted": false}));
+            let vol = v["VolumeId"].clone();
+            call(aws, "ec2", "AttachVolume", json!({"VolumeId": vol, "InstanceId": id, "Device": "/dev/sdf"}));
+            Resource { params: vec![("VolumeId", vol.clone())], ids: json!({"VolumeId": vol, "InstanceId": id}) }
+        },
+        compliant: |aws, r| {
+            let old = volume(aws, &r.ids["VolumeId"]);
+            let attached = old["Attachments"].as_array().is_some_and(|a| !a.is_empty());
+            if attached && old["Encrypted"] != true {
+                return Err(format!("the evaluated volume is attached and unencrypted: {old}"));
+            }
+            let inst = read(aws, "ec2", "DescribeInstances", json!({"InstanceIds": [r.ids["InstanceId"]]}));
+            let at_device = inst["Reservations"][0]["Instances"][0]["BlockDeviceMappings"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|m| m["DeviceName"] == "/dev/sdf")
+                .map(|m| m["Ebs"]["VolumeId"].clone());
+            match at_device {
+                Some(v) if volume(aws, &v)["Encrypted"] == true => Ok(()),
+                Some(v) => Err(format!("the volume now at /dev/sdf ({v}) is unencrypted")),
+                None => Err("nothing is attached at /dev/sdf any more".into()),
+            }
+        },
+        state: |aws, r| {
+            let v = volume(aws, &r.ids["VolumeId"]);
+            let inst = read(aws, "ec2", "DescribeInstances", json!({"InstanceIds": [r.ids["InstanceId"]]}));
+            json!({"Encrypted": v["Encrypted"], "State": v["State"], "Attachments": v["Attachments"].as_array().map(|a| a.iter().map(|x| json!([x["InstanceId"], x["Device"]])).collect::<Vec<_>>()),
+                   "Instance": inst["Reservations"][0]["Instances"][0]["State"]["Name"]})
+        },
+        inventory: ebs_inventory,
+        fix: ("ec2", "CopySnapshot"),
+        mocks: no_mocks,
+        cleanup: keep,
+    });
+}
+
+/// The runbooks that have a [`Case`] above (a new catalog runbook needs one).
+const COVERED: &[&str] = &[
+    "Remediate-S3-EnableBucketVersioning",
+    "Remediate-S3-EnableDefaultEncryption",
+    "Remediate-S3-BlockPublicAccess",
+    "Remediate-KMS-EnableKeyRotation",
+    "Remediate-EBS-EnableEncryptionByDefault",
+    "Remediate-EC2-RevokeOpenIngress",
+    "Remediate-EC2-StopInstance",
+    "Remediate-EC2-RemovePublicIp",
+    "Remediate-RDS-DisablePublicAccess",
+    "Remediate-CloudTrail-EnableMultiRegionTrail",
+    "Remediate-IAM-AttachManagedPolicy",
+    "Remediate-RDS-EncryptInstance",
+    "Remediate-EBS-EncryptVolume",
+];
+
+#[test]
+fn every_catalog_runbook_has_emulator_scenarios() {
+    let missing: Vec<String> = runbooks::catalog()
+        .expect("the catalog builds")
+        .into_iter()
+        .map(|e| e.name.trim_end_matches("-WithApproval").to_string())
+        .filter(|n| !COVERED.contains(&n.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "catalog runbooks without emulator scenarios (add a Case and a #[test] in tests/emulator_catalog.rs): {missing:?}");
+}
