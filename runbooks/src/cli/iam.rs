@@ -25,10 +25,6 @@ pub struct Args {
     /// Print each step's actions and their origin instead of the policy JSON.
     #[arg(long)]
     pub review: bool,
-    /// Exit 1 when anything could not be derived (the notes on stderr: a script call the scan
-    /// cannot resolve, a computed service name, ...).
-    #[arg(long)]
-    pub strict: bool,
     /// The value of a runbook parameter that a condition is bound to (`PolicyArn=arn:...`); repeatable.
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     pub params: Vec<(String, String)>,
@@ -36,6 +32,10 @@ pub struct Args {
     /// stack's partition, Region and account).
     #[arg(long)]
     pub template: bool,
+    /// Exit 1 when anything could not be derived (the notes on stderr: a script call the scan
+    /// cannot resolve, a computed service name, ...).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 fn parse_param(s: &str) -> Result<(String, String), String> {
@@ -85,7 +85,7 @@ pub fn derive_file(path: &Path, library: &iam::Library) -> Result<Derivation, St
 }
 
 /// What `runbook iam` prints on stdout for `files`, whether a file failed, and how many notes
-/// there were (the errors and every note go to stderr).
+/// (things the derivation could not resolve) there were (each error and note goes to stderr).
 pub fn report(args: &Args, files: &[PathBuf], library: &iam::Library) -> (String, bool, usize) {
     let known: std::collections::BTreeMap<String, String> = args.params.iter().cloned().collect();
     let form = if args.template { iam::Form::Template } else { iam::Form::Standalone };
@@ -200,9 +200,9 @@ mod tests {
         let args = |paths: Vec<PathBuf>, params: Vec<(String, String)>, template: bool| Args {
             paths,
             review: false,
-            strict: false,
             params,
             template,
+            strict: false,
         };
         let lib = iam::Library::new();
         let one: serde_json::Value =
