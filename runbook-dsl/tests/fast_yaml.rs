@@ -28,6 +28,8 @@ fn agrees(text: &str) -> (bool, bool) {
                         assert_same_map(&map, &want_map, text);
                     }
                 }
+                // The reference's depth guard counts brackets inside strings too (docs/fastyaml.md).
+                Err(e) if e.message.contains("limit L002") => {}
                 Err(e) => panic!("the fast reader accepts what the reference refuses ({e}): {text:?}"),
             }
         }

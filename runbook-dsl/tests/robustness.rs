@@ -102,7 +102,9 @@ fn mutate_text(rng: &mut Rng, text: &str, other: &str) -> String {
             }
             10 => {
                 // An anchor and aliases to it, nested: values multiply with each level.
-                let levels = 1 + rng.below(12);
+                // Up to 10^5 values: the 10^6 limit itself is tested in runbooks/tests/hostile.rs
+                // (each bomb that reaches it costs a second).
+                let levels = 1 + rng.below(5);
                 let mut bomb = String::from("\nz0: &z0 [x, x, x, x, x, x, x, x, x, x]\n");
                 for i in 1..levels {
                     bomb.push_str(&format!("z{i}: &z{i} [{}]\n", vec![format!("*z{}", i - 1); 10].join(", ")));
@@ -263,6 +265,11 @@ fn fast_reader_agrees(text: &str) {
                     );
                 }
                 Ok(reference) => assert!(fast == reference, "the fast YAML reader differs (located: {located})"),
+                // The reference's depth guard counts every `[` and `{`, quoted or not (yaml-rust2's
+                // scanner is quadratic on deep flow nesting); the fast reader measures real
+                // nesting (at most 100), so text with more than 128 unclosed brackets inside
+                // strings is read by the fast reader and refused by the reference alone.
+                Err(e) if e.message.contains("limit L002") => {}
                 Err(e) => panic!("the fast YAML reader accepts what the reference refuses: {e}"),
             }
         }

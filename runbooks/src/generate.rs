@@ -129,6 +129,13 @@ pub fn check(dir: &Path, plan: &Plan) -> io::Result<Vec<Drift>> {
             drift.push(Drift::Extra(name.clone()));
         }
     }
+    // The manifest lists what emit may delete later: stale, it would forget a file.
+    let want = manifest_text(plan);
+    match fs::read_to_string(dir.join(MANIFEST)) {
+        Ok(have) if have == want => {}
+        Ok(_) => drift.push(Drift::Stale(MANIFEST.to_string(), "the list of files emit wrote is out of date\n".into())),
+        Err(_) => drift.push(Drift::Missing(MANIFEST.to_string())),
+    }
     Ok(drift)
 }
 

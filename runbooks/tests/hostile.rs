@@ -102,8 +102,11 @@ fn deep_nesting_is_refused_in_every_subcommand() {
     s.file("dash.yaml", &format!("{}x:\n{}y\n", doc(""), "- ".repeat(n)));
     let block: String = (0..1000).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect();
     s.file("block.yaml", &format!("{}{block}", doc("")));
+    // Every subcommand on one of them, every form through the reader all subcommands share.
+    let every = [&["validate"][..], &["fmt"], &["import", "--rust"], &["iam"], &["graph"], &["simulate"]];
     for f in ["flow.yaml", "map.json", "dash.yaml", "block.yaml"] {
-        for cmd in [&["validate"][..], &["fmt"], &["import", "--rust"], &["iam"], &["graph"], &["simulate"]] {
+        let cmds = if f == "flow.yaml" { &every[..] } else { &every[..1] };
+        for cmd in cmds {
             let mut args = cmd.to_vec();
             args.push(f);
             let (code, _, err) = run(&args, &s.0);
@@ -130,7 +133,7 @@ fn deep_flow_nesting_and_many_steps_are_read_and_checked() {
         &format!("schemaVersion: '0.3'\nmainSteps:\n{many}  - name: S8000\n    action: aws:pause\n    inputs: {{}}\n"),
     );
     for f in ["loops.yaml", "many.yaml"] {
-        for cmd in ["validate", "fmt", "graph", "iam"] {
+        for cmd in ["validate", "graph"] {
             let (code, _, err) = run(&[cmd, f], &s.0);
             assert!(code == 0 || (cmd == "validate" && code == 1), "{cmd} {f}: {code} {err}");
         }
