@@ -168,7 +168,11 @@ fn compile_back(docs: &[(PathBuf, Value)], project_name: &str) {
             &doc,
             &codegen::Options { source: Some(path.display().to_string()), ..Default::default() },
         );
-        if have_rustfmt && codegen::rustfmt(&src).as_deref() != Ok(src.as_str()) {
+        // rustfmt can take longer than its time limit on hostile text (very deep literals):
+        // import then leaves the source unformatted by design, and it must still compile back.
+        let formatted = codegen::rustfmt(&src);
+        let timed_out = formatted.as_ref().is_err_and(|e| e.starts_with("rustfmt took more than"));
+        if have_rustfmt && !timed_out && formatted.as_deref() != Ok(src.as_str()) {
             failures.push(format!("{}: the generated source is not rustfmt-formatted", path.display()));
         }
         sources.push(src);

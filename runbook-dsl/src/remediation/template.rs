@@ -426,10 +426,11 @@ mod tests {
     fn rule_input_parameters_follow_the_runbook_parameters() {
         let mut rb = Runbook::new("Attach a policy.\n\nMore.");
         rb.assume_role();
-        let _: Param<Str> = rb.param("RoleId", ParamSpec::new("The role."));
-        let _: Param<Str> = rb.param("PolicyArn", ParamSpec::new("The policy."));
+        let role: Param<Str> = rb.param("RoleId", ParamSpec::new("The role."));
+        let policy: Param<Str> = rb.param("PolicyArn", ParamSpec::new("The policy."));
         let _: Param<StrList> = rb.param("Ports", ParamSpec::new("Ports.").default(json!(["20", "21"])));
-        rb.add(Step::new("Attach", ExecuteAwsApi::new("iam", "AttachRolePolicy")));
+        let attach = ExecuteAwsApi::new("iam", "AttachRolePolicy").param("RoleName", &role).param("PolicyArn", &policy);
+        rb.add(Step::new("Attach", attach));
         let d = rb.build().unwrap();
         let b = Binding::new("IAM_ROLE_MANAGED_POLICY_CHECK", "AWS::IAM::Role", "RoleId")
             .input_parameter_from("managedPolicyArns", "PolicyArn")
