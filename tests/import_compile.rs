@@ -318,7 +318,10 @@ fn hostile_names_and_strings_compile_back() {
             string(&mut next): string(&mut next),
         });
         // File names carry the hostile text too (`/` is the one byte a name cannot hold).
-        let name = format!("d{i}-{}.json", string(&mut next).replace(['/', '\0'], "_"));
+        // A file name holds at most 255 bytes: the hostile part is cut to 200 at a char boundary.
+        let hostile = string(&mut next).replace(['/', '\0'], "_");
+        let cut = hostile.char_indices().map(|(at, c)| at + c.len_utf8()).take_while(|&end| end <= 200).last();
+        let name = format!("d{i}-{}.json", &hostile[..cut.unwrap_or(0)]);
         let path = dir.join(name);
         std::fs::write(&path, serde_json::to_string(&doc).expect("serializes")).expect("write a document");
         docs.push((path, doc));
