@@ -114,7 +114,7 @@ assert_eq!(trace.mutating_calls().len(), 1);
 /// port 5000; `tests/emulator.rs` starts moto on a free port and runs the same calls).
 #[rustfmt::skip]
 #[allow(dead_code)]
-fn simulate_against_an_emulator(doc: &Document) -> Result<runbook_dsl::simulate::Trace, Box<dyn Error>> {
+fn simulate_against_an_emulator(doc: Document) -> Result<runbook_dsl::simulate::Trace, Box<dyn Error>> {
     use serde_json::json;
 use runbook_dsl::simulate::{Aws, Fault, Simulation, Status};
 let aws = Aws::new("http://127.0.0.1:5000");                 // set up and check state
