@@ -5,12 +5,13 @@
 use runbook_dsl::emit;
 use runbook_dsl::model::{Action, DataType, Document, OnCancel, OnFailure, ParameterType, Step};
 use runbooks::catalog::{catalog, CatalogEntry};
-/// Lets the builder twin (`macro_twin.rs`) name `crate::catalog::ConfigTarget`, as it does
-/// inside the catalog.
-pub use runbooks::catalog::ConfigTarget;
 use std::collections::{BTreeSet, VecDeque};
 use std::path::Path;
 use std::process::Command;
+
+/// Lets the builder twin (`macro_twin.rs`) name `crate::catalog::ConfigTarget`, as it does
+/// inside the catalog.
+pub use runbooks::catalog::ConfigTarget;
 
 fn entries() -> Vec<CatalogEntry> {
     catalog().unwrap_or_else(|e| panic!("{e}"))
