@@ -38,6 +38,7 @@
 pub mod builtins;
 pub mod created;
 pub mod policy;
+pub mod resolve;
 pub mod resources;
 pub mod script;
 pub mod services;
