@@ -12,12 +12,10 @@
 //! Adding a runbook: one [`Case`] (how to create the non-compliant resource, the rule's check,
 //! the state to compare, the fixing call) and one `#[test]` calling [`run_case`].
 
-use cross_tests::{moto, Moto};
+use cross_tests::{moto, unique, Moto};
 use runbook_dsl::model::{Document, Value};
 use runbook_dsl::simulate::{Aws, Fault, Mock, Simulation, Status, Trace};
 use serde_json::json;
-
-use crate::emulator::unique;
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/RemediationRole";
 const APPROVER: &str = "arn:aws:iam::123456789012:role/SecurityLead";
@@ -69,12 +67,7 @@ fn catalog_doc(name: &str) -> Option<Document> {
 }
 
 fn simulation<'a>(moto: &Moto, case: &Case, doc: &'a Document, r: &Resource) -> Simulation<'a> {
-    let mut sim = Simulation::new(doc)
-        .endpoint(&moto.url)
-        .python(&moto.python)
-        .region(case.region)
-        .run_scripts(true)
-        .mocks((case.mocks)(r));
+    let mut sim = moto.simulation(doc).region(case.region).mocks((case.mocks)(r));
     for (name, p) in &doc.parameters {
         let given = r.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
         let value = given.or_else(|| match name.as_str() {
