@@ -403,3 +403,39 @@ fn a_failed_execution_a_stack_that_cannot_be_made_and_an_injected_fault_fail_the
     assert_eq!(trace.status, Status::Failed);
     assert!(trace.calls.iter().any(|c| c.api == "CreateStack" && c.error.is_some()), "{:?}", trace.calls);
 }
+
+#[test]
+fn a_child_automation_is_the_endpoints_document_and_runs_against_it() {
+    let Some(moto) = moto() else { return };
+    let aws = moto.aws();
+    let bucket = unique("child");
+    aws.call("s3", "CreateBucket", json!({"Bucket": bucket})).unwrap();
+    let name = unique("Child-EnableVersioning");
+    let content = VERSIONING.to_string();
+    let created = aws.call(
+        "ssm",
+        "CreateDocument",
+        json!({"Name": name, "Content": content, "DocumentType": "Automation", "DocumentFormat": "YAML"}),
+    );
+    created.unwrap_or_else(|e| panic!("CreateDocument: {e}"));
+    let parent = format!(
+        "schemaVersion: '0.3'\nmainSteps:\n- name: Child\n  action: aws:executeAutomation\n  inputs: {{DocumentName: {name}, RuntimeParameters: {{BucketName: {bucket}}}}}\n"
+    );
+    let d = doc(&parent);
+    let trace = moto.simulation(&d).run();
+    assert_eq!(trace.status, Status::Success, "{:#}", trace.to_json());
+    assert_eq!(trace.calls[0].api, "GetDocument");
+    let child = trace.steps[0].child.as_deref().map(|c| c.executed()).unwrap_or_default();
+    assert_eq!(child, ["Read", "Check", "Enable", "Verify"]);
+    assert_eq!(aws.call("s3", "GetBucketVersioning", json!({"Bucket": bucket})).unwrap()["Status"], "Enabled");
+
+    // A document the endpoint does not have fails the step with the endpoint's error.
+    let missing = doc(&parent.replace(&name, "No-Such-Document"));
+    let trace = moto.simulation(&missing).run();
+    assert_eq!(trace.status, Status::Failed);
+    assert!(
+        trace.steps[0].failure.as_deref().unwrap_or_default().contains("(InvalidDocument)"),
+        "{:?}",
+        trace.steps[0]
+    );
+}

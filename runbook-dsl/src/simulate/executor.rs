@@ -804,12 +804,33 @@ impl Auto<'_, '_, '_> {
 
     fn execute_automation(&mut self, step: &Step, inputs: &Map, child: &mut Option<Box<Trace>>) -> Attempt {
         let name = inputs.get("DocumentName").and_then(as_text).unwrap_or_default();
-        let Some(doc) = self.shared.sim.children.get(&name).copied() else {
-            return Attempt::Fail(format!(
-                "no child document `{name}` and no step mock for {0}; add .child(\"{name}\", &doc) (CLI: catalog names and \
-                 --child {name}=PATH) or Mock::step(\"{0}\").outputs(json!({{\"Status\": \"Success\", \"Output\": [...]}}))",
-                step.name
-            ));
+        let fetched;
+        let doc = match self.shared.sim.children.get(&name).copied() {
+            Some(d) => d,
+            // Against an endpoint, the child is the endpoint's document of that name.
+            None if self.shared.sim.endpoint.is_some() => {
+                let mut input = json!({"Name": name, "DocumentFormat": "YAML"});
+                if let Some(v) = inputs.get("DocumentVersion") {
+                    input["DocumentVersion"] = v.clone();
+                }
+                let content = match self.call(&step.name, "ssm", "GetDocument", input) {
+                    Ok(r) => r.get("Content").and_then(as_text).unwrap_or_default(),
+                    Err(e) => return Attempt::Fail(format!("child document {name}: {e}")),
+                };
+                fetched = match crate::read::from_str(&content) {
+                    Ok(d) => d,
+                    Err(e) => return Attempt::Fail(format!("child document {name} from the endpoint cannot be read: {e}")),
+                };
+                &fetched
+            }
+            None => {
+                return Attempt::Fail(format!(
+                    "no child document `{name}` and no step mock for {0}; add .child(\"{name}\", &doc) (CLI: catalog names and \
+                     --child {name}=PATH), Mock::step(\"{0}\").outputs(json!({{\"Status\": \"Success\", \"Output\": [...]}})) \
+                     or run against an endpoint that has the document",
+                    step.name
+                ))
+            }
         };
         if self.depth + 1 > MAX_DEPTH {
             return Attempt::Fail(format!("child automations nest deeper than {MAX_DEPTH} levels"));
