@@ -143,6 +143,26 @@ _start = sfn.StepFunctionsParserBackend.start_execution
 def _start_named(self, arn, name=None, execution_input=None, trace_header=None):
     return _start(self, arn, name or str(uuid.uuid4()), execution_input, trace_header)
 sfn.StepFunctionsParserBackend.start_execution = _start_named
+# moto 5.2.1's ModifyNetworkInterfaceAttribute ignores AssociatePublicIpAddress (in botocore's
+# model since 2024): AWS releases the interface's auto-assigned public IPv4 address when it is
+# set to false (an Elastic IP stays) and assigns one when set to true.
+import moto.ec2.responses.elastic_network_interfaces as eni_responses
+from moto.ec2.utils import random_public_ip
+_modify_eni = eni_responses.ElasticNetworkInterfaces.modify_network_interface_attribute
+def _modify_eni_public_ip(self):
+    value = self._get_param("AssociatePublicIpAddress")
+    result = _modify_eni(self)
+    if value is not None:
+        eni = self.ec2_backend.get_network_interface(self._get_param("NetworkInterfaceId"))
+        on = str(value).lower() == "true"
+        elastic = eni.public_ip and self.ec2_backend.address_by_ip([eni.public_ip], fail_if_not_found=False)
+        eni.public_ip_auto_assign = on
+        if not on and not elastic:
+            eni.public_ip = None
+        elif on and eni.public_ip is None:
+            eni.public_ip = random_public_ip()
+    return result
+eni_responses.ElasticNetworkInterfaces.modify_network_interface_attribute = _modify_eni_public_ip
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 server.start()
 print(server.get_host_and_port()[1], flush=True)
