@@ -5,6 +5,7 @@ mod corpus_roundtrip;
 mod diagram;
 mod emulator;
 mod emulator_catalog;
+mod emulator_corpus;
 mod freshness;
 mod iam_oracle;
 mod iam_resources;
