@@ -48,22 +48,24 @@ fn fixture(base: &str) -> Option<Fixture> {
     let caller = || api("sts", "GetCallerIdentity").responds(json!({"Account": ACCOUNT}));
     match base {
         "Remediate-S3-EnableDefaultEncryption" => {
+            // The read is a boto3 script (only "configuration not found" means unencrypted): a step mock.
+            let read = |algo: &str| {
+                Mock::step("ReadEncryption").outputs(json!({"Payload": {"Algorithm": algo, "Found": algo != "None"}}))
+            };
             let encrypted = |algo: &str| json!({"ServerSideEncryptionConfiguration": {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": algo}}]}});
             let get = || api("s3", "GetBucketEncryption").when(json!({"Bucket": "my-bucket"}));
-            let missing = (
-                "ServerSideEncryptionConfigurationNotFoundError",
-                "The server side encryption configuration was not found",
-            );
             Some(Fixture {
                 params: vec![("BucketName", json!("my-bucket"))],
-                compliant: vec![get().responds(encrypted("aws:kms"))],
+                compliant: vec![read("aws:kms"), get().responds(encrypted("aws:kms"))],
                 noncompliant: vec![
-                    get().error(missing.0, missing.1).then_responds(encrypted("AES256")),
+                    read("None"),
+                    get().responds(encrypted("AES256")),
                     api("s3", "PutBucketEncryption").responds(json!({})),
                 ],
                 fix_fails: vec![
-                    get().error(missing.0, missing.1),
+                    read("None"),
                     api("s3", "PutBucketEncryption").error("AccessDenied", "Access Denied"),
+                    api("s3", "DeleteBucketEncryption").responds(json!({})),
                 ],
                 fix: ("s3", "PutBucketEncryption"),
             })
@@ -135,9 +137,13 @@ fn fixture(base: &str) -> Option<Fixture> {
             })
         }
         "Remediate-CloudTrail-EnableMultiRegionTrail" => {
-            let trail = |on: bool| json!({"Trail": {"Name": "org-trail", "IsMultiRegionTrail": on, "LogFileValidationEnabled": on, "IncludeGlobalServiceEvents": on}});
-            let status = |on: bool| json!({"IsLogging": on});
-            let get = || api("cloudtrail", "GetTrail").when(json!({"Name": "org-trail"}));
+            // The trail is found, fixed and verified by boto3 scripts: step mocks.
+            let found = |compliant: bool| {
+                Mock::step("FindTrail").outputs(json!({"Payload": {
+                    "Compliant": compliant, "Exists": true, "TrailName": "org-trail", "IsMultiRegionTrail": compliant,
+                    "LogFileValidationEnabled": compliant, "IncludeGlobalServiceEvents": compliant, "IsLogging": compliant,
+                    "Selectors": "{\"EventSelectors\": [], \"AdvancedEventSelectors\": []}", "Plan": "mocked"}}))
+            };
             let get_status = || api("cloudtrail", "GetTrailStatus").when(json!({"Name": "org-trail"}));
             Some(Fixture {
                 params: vec![
@@ -145,18 +151,18 @@ fn fixture(base: &str) -> Option<Fixture> {
                     ("TrailName", json!("org-trail")),
                     ("BucketName", json!("org-trail-logs")),
                 ],
-                compliant: vec![caller(), get().responds(trail(true)), get_status().responds(status(true))],
+                compliant: vec![caller(), found(true), get_status().responds(json!({"IsLogging": true}))],
                 noncompliant: vec![
                     caller(),
-                    get().responds(trail(false)).then_responds(trail(true)),
-                    get_status().responds(status(false)).then_responds(status(true)),
+                    found(false),
                     api("cloudtrail", "UpdateTrail").responds(json!({})),
+                    Mock::step("SetManagementEvents").outputs(json!({"Payload": {"Mode": "basic", "Selectors": "[]"}})),
                     api("cloudtrail", "StartLogging").responds(json!({})),
+                    Mock::step("VerifyUpdatedTrail").outputs(json!({"Payload": {"Verified": true}})),
                 ],
                 fix_fails: vec![
                     caller(),
-                    get().responds(trail(false)),
-                    get_status().responds(status(false)),
+                    found(false),
                     // The fix fails; the undo (the same operation with the old values) works.
                     api("cloudtrail", "UpdateTrail")
                         .error("InsufficientS3BucketPolicyException", "bucket policy")
