@@ -279,15 +279,14 @@ fn fixture(base: &str) -> Option<Fixture> {
                 Mock::step("ReadRolePolicies")
                     .outputs(json!({"Payload": {"Attached": arns.contains(&POLICY), "PolicyArns": arns}}))
             };
+            // An ordinary role (path `/`), not a service-linked one.
+            let role = || api("iam", "GetRole").responds(json!({"Role": {"RoleName": "app-role", "Path": "/"}}));
             Some(Fixture {
                 params: vec![("IAMResourceId", json!("AROAJQABLZS4A3QDU576Q")), ("PolicyArn", json!(POLICY))],
-                compliant: vec![
-                    resolve(),
-                    list(&[POLICY]),
-                    api("iam", "GetRole").responds(json!({"Role": {"RoleName": "app-role"}})),
-                ],
+                compliant: vec![resolve(), list(&[POLICY]), role()],
                 noncompliant: vec![
                     resolve(),
+                    role(),
                     list(&[]),
                     api("iam", "AttachRolePolicy").responds(json!({})),
                     // The verification lists every page with boto3: a step mock.
@@ -295,6 +294,7 @@ fn fixture(base: &str) -> Option<Fixture> {
                 ],
                 fix_fails: vec![
                     resolve(),
+                    role(),
                     list(&[]),
                     api("iam", "AttachRolePolicy").error("AccessDenied", "not authorized"),
                     api("iam", "DetachRolePolicy").responds(json!({})),
@@ -677,6 +677,22 @@ fn extra_scenarios(name: &str) -> Vec<Scenario> {
                 }),
             }]
         }
+        "Remediate-IAM-AttachManagedPolicy" | "Remediate-IAM-AttachManagedPolicy-WithApproval" => vec![Scenario {
+            name: "a service-linked role: not remediable, ends without a change (IAM refuses to attach to it)",
+            mocks: vec![
+                api("config", "ListDiscoveredResources").responds(json!({"resourceIdentifiers": [{
+                    "resourceType": "AWS::IAM::Role", "resourceName": "AWSServiceRoleForConfig"}]})),
+                api("iam", "GetRole").responds(json!({"Role": {"RoleName": "AWSServiceRoleForConfig",
+                    "Path": "/aws-service-role/config.amazonaws.com/"}})),
+            ],
+            approval: Some(true),
+            status: Status::Success,
+            check: Box::new(|t| {
+                no_mutating_call(t)?;
+                let last = t.steps.last().map(|s| s.name.as_str());
+                (last == Some("RoleNotRemediable")).then_some(()).ok_or(format!("ended at {last:?}"))
+            }),
+        }],
         "Remediate-EC2-StopInstance" => vec![Scenario {
             name: "the instance never stops: the step times out after timeoutSeconds 600 and the undo starts it again",
             mocks: vec![
