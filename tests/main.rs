@@ -6,6 +6,7 @@ mod diagram;
 mod docs_blocks;
 mod emulator;
 mod emulator_catalog;
+mod emulator_corpus;
 mod freshness;
 mod iam_oracle;
 mod iam_resources;
