@@ -400,7 +400,8 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
                      ({dbi}), with a final snapshot {old_id}-final-{}? Rejecting stops it instead.",
                     Builtin::EXECUTION_ID
                 ))
-                .min_required_approvals(1),
+                .min_required_approvals(1)
+                .notification_arn(common::NOTIFICATION_ARN),
         )
         .description("Waits for a second approval before deleting the original; a rejection stops it instead.")
         .on_failure(OnFailure::step("StopOriginal"))
