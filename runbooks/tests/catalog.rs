@@ -555,3 +555,58 @@ fn the_rules_key_and_the_runbooks_key_are_one_setting() {
         assert_eq!(b.check(&e.document), Ok(()));
     }
 }
+
+/// Issue 15: every resource the RDS and EBS runbooks create carries, from its creating call,
+/// the tag naming the runbook; the role deletes only resources with that tag, except the
+/// original a remediation replaced (not created by the run), whose delete is a statement of its
+/// own (`OverrideDeleteOriginal...`, with its reason in review).
+#[test]
+fn what_the_rds_and_ebs_runbooks_create_is_tagged_and_only_the_original_is_deleted_untagged() {
+    const REPLACING: [&str; 3] =
+        ["Remediate-RDS-EncryptInstance", "Remediate-RDS-EncryptCluster", "Remediate-EBS-EncryptVolume"];
+    let all = entries();
+    let library = runbooks::wiring::library(&all);
+    let mut checked = 0;
+    for e in &all {
+        let base = e.name.strip_suffix("-WithApproval").unwrap_or(&e.name);
+        if !REPLACING.contains(&base) {
+            continue;
+        }
+        let mine = serde_json::json!({"Key": "CreatedByRunbook", "Value": base});
+        for s in e.document.all_steps() {
+            let Action::ExecuteAwsApi(a) = &s.action else { continue };
+            if !["Create", "Copy", "Restore"].iter().any(|p| a.api.starts_with(p)) {
+                continue;
+            }
+            let inputs = s.action.inputs().expect("inputs");
+            let tags = inputs.get("Tags").or_else(|| inputs.get("TagSpecifications").map(|t| &t[0]["Tags"]));
+            let tagged = tags.and_then(|t| t.as_array()).is_some_and(|t| t.contains(&mine));
+            assert!(tagged, "{}: {} ({}) does not tag what it creates with {mine}", e.name, s.name, a.api);
+            checked += 1;
+        }
+        let policy = runbooks::wiring::derivation(e, &library).expect("derives").policy();
+        let mut original = 0;
+        for st in policy["Statement"].as_array().expect("statements") {
+            let deletes = st["Action"]
+                .as_array()
+                .expect("actions")
+                .iter()
+                .any(|a| a.as_str().and_then(|a| a.split_once(':')).is_some_and(|(_, n)| n.starts_with("Delete")));
+            if !deletes {
+                continue;
+            }
+            if st["Sid"].as_str().is_some_and(|s| s.starts_with("OverrideDeleteOriginal")) {
+                original += 1;
+                continue;
+            }
+            assert_eq!(
+                st["Condition"]["StringEquals"]["aws:ResourceTag/CreatedByRunbook"], base,
+                "{}: {st} deletes without the condition that limits it to what the run created",
+                e.name
+            );
+        }
+        let expected = if base.starts_with("Remediate-RDS") { 1 } else { 0 };
+        assert!(original >= expected, "{}: the delete of the original has no statement of its own", e.name);
+    }
+    assert!(checked >= 18, "only {checked} creating calls checked");
+}
