@@ -400,12 +400,9 @@ impl Rds {
 
     fn delete_snapshot(self, name: &str, snapshot: &Output<Str>, what: &str) -> Step {
         let kind = self.snapshot();
-        Step::new(
-            name,
-            ExecuteAwsApi::new("rds", format!("Delete{kind}")).param(format!("{kind}Identifier"), snapshot),
-        )
-        .description(format!("Undo: deletes {what}."))
-        .timeout_seconds(20)
+        Step::new(name, ExecuteAwsApi::new("rds", format!("Delete{kind}")).param(format!("{kind}Identifier"), snapshot))
+            .description(format!("Undo: deletes {what}."))
+            .timeout_seconds(20)
     }
 
     /// The swap, after approval: the original is renamed `<name>-unencrypted`, the copy takes
