@@ -39,6 +39,7 @@ pub mod builtins;
 pub mod created;
 pub mod kms_key;
 pub mod policy;
+pub mod resolve;
 pub mod resources;
 pub mod script;
 pub mod services;
