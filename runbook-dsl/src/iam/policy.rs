@@ -302,7 +302,8 @@ impl Derivation {
     fn tag_target(&self, action: &str) -> Option<super::tagging::Target> {
         let mut out: Option<super::tagging::Target> = None;
         let mut all_at_creation = true;
-        for s in self.steps.iter().filter(|s| s.effective().contains(action)) {
+        // The derived statement's steps: explicit grants (`Added`, `Override`) are not narrowed.
+        for s in self.steps.iter().filter(|s| s.replaced.is_none() && s.derived.contains(action)) {
             let t = s.tag_targets.get(action)?;
             all_at_creation &= !t.create_actions.is_empty();
             let acc = out.get_or_insert_with(Default::default);
@@ -329,7 +330,8 @@ impl Derivation {
         // Actions by what decides their statement: resources and conditions.
         let mut groups: BTreeMap<Key, BTreeSet<String>> = BTreeMap::new();
         for a in actions {
-            let (patterns, create_actions) = match self.tag_target(&a) {
+            let target = if prefix.is_empty() { self.tag_target(&a) } else { None };
+            let (patterns, create_actions) = match target {
                 Some(t) => (patterns_of(&a, t.types.iter().map(String::as_str)), t.create_actions),
                 None => (resource_patterns(&a), BTreeSet::new()),
             };
