@@ -11,8 +11,7 @@ use serde_json::json;
 fn api_steps_and_scripts_change_the_emulator_and_every_call_is_traced() {
     let Some(moto) = moto() else { return };
     let aws = moto.aws();
-    let bucket = unique("versioning");
-    aws.call("s3", "CreateBucket", json!({"Bucket": bucket})).unwrap();
+    let bucket = moto.bucket("versioning");
     let d = doc(VERSIONING);
     let sim = moto.simulation(&d).param("BucketName", bucket.as_str());
 
@@ -38,8 +37,7 @@ fn api_steps_and_scripts_change_the_emulator_and_every_call_is_traced() {
 fn injected_faults_fail_api_calls_and_scripts_calls_and_leave_the_state_alone() {
     let Some(moto) = moto() else { return };
     let aws = moto.aws();
-    let bucket = unique("faults");
-    aws.call("s3", "CreateBucket", json!({"Bucket": bucket})).unwrap();
+    let bucket = moto.bucket("faults");
     let d = doc(VERSIONING);
     let sim = || moto.simulation(&d).param("BucketName", bucket.as_str());
 
@@ -112,8 +110,7 @@ mainSteps:
 fn the_cli_runs_a_document_against_the_emulator() {
     let Some(moto) = moto() else { return };
     let aws = moto.aws();
-    let bucket = unique("cli");
-    aws.call("s3", "CreateBucket", json!({"Bucket": bucket})).unwrap();
+    let bucket = moto.bucket("cli");
     let dir = std::env::temp_dir().join(unique("runbook-emulator-cli"));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("versioning.yaml");
@@ -196,8 +193,7 @@ mainSteps:
 fn a_mock_layered_over_the_endpoint_answers_what_it_matches_and_the_rest_goes_through() {
     let Some(moto) = moto() else { return };
     let aws = moto.aws();
-    let bucket = unique("layered");
-    aws.call("s3", "CreateBucket", json!({"Bucket": bucket})).unwrap();
+    let bucket = moto.bucket("layered");
     let d = doc(VERSIONING);
     let trace = Simulation::new(&d)
         .param("BucketName", bucket.as_str())
@@ -408,8 +404,7 @@ fn a_failed_execution_a_stack_that_cannot_be_made_and_an_injected_fault_fail_the
 fn a_child_automation_is_the_endpoints_document_and_runs_against_it() {
     let Some(moto) = moto() else { return };
     let aws = moto.aws();
-    let bucket = unique("child");
-    aws.call("s3", "CreateBucket", json!({"Bucket": bucket})).unwrap();
+    let bucket = moto.bucket("child");
     let name = unique("Child-EnableVersioning");
     let content = VERSIONING.to_string();
     let created = aws.call(

@@ -203,6 +203,14 @@ server.stop()
         runbook_dsl::simulate::Aws::new(&self.url).python(&self.python)
     }
 
+    /// A new bucket in us-east-1 with a name no other test uses.
+    pub fn bucket(&self, prefix: &str) -> String {
+        let name = unique(prefix);
+        let made = self.aws().call("s3", "CreateBucket", serde_json::json!({"Bucket": name}));
+        made.unwrap_or_else(|e| panic!("CreateBucket {name}: {e}"));
+        name
+    }
+
     /// A simulation of `doc` against the server: its endpoint, its interpreter, scripts run.
     pub fn simulation<'a>(&self, doc: &'a runbook_dsl::model::Document) -> runbook_dsl::simulate::Simulation<'a> {
         runbook_dsl::simulate::Simulation::new(doc).endpoint(&self.url).python(&self.python).run_scripts(true)
