@@ -222,7 +222,6 @@ fn new_bucket(aws: &Aws, prefix: &str) -> (String, Resource) {
 // isMfaDeleteEnabled parameter asks for it; the catalog's rule does not).
 
 #[test]
-#[ignore = "issue 15: Remediate-S3-EnableBucketVersioning runs its undo (UndoEnableVersioning) after the fixing PutBucketVersioning failed and turns a never-versioned bucket into Suspended, a change the failed run never made"]
 fn s3_bucket_versioning() {
     run_case(&Case {
         runbook: "Remediate-S3-EnableBucketVersioning",
@@ -238,6 +237,82 @@ fn s3_bucket_versioning() {
         mocks: no_mocks,
         cleanup: keep,
     });
+}
+
+/// The undo restores only what was there. Cancelled after versioning was enabled: a bucket that
+/// was Suspended is Suspended again; a bucket that was never versioned is not suspended (it cannot
+/// go back to never-versioned; Suspended is a state it never had) and keeps versioning Enabled.
+#[test]
+fn s3_bucket_versioning_undo_restores_only_what_was_there() {
+    let Some(moto) = moto() else { return };
+    let aws = moto.aws().region("us-east-1");
+    let doc = catalog_doc("Remediate-S3-EnableBucketVersioning").expect("in the catalog");
+    for (before, undone, after) in [
+        (Some("Suspended"), &["UndoCheckPrevious", "UndoEnableVersioning"][..], "Suspended"),
+        (None, &["UndoCheckPrevious"][..], "Enabled"),
+    ] {
+        let (b, _) = new_bucket(&aws, "undo");
+        if let Some(status) = before {
+            call(
+                &aws,
+                "s3",
+                "PutBucketVersioning",
+                json!({"Bucket": b, "VersioningConfiguration": {"Status": status}}),
+            );
+        }
+        let t = Simulation::new(&doc)
+            .endpoint(&moto.url)
+            .python(&moto.python)
+            .region("us-east-1")
+            .run_scripts(true)
+            .param("BucketName", json!(b))
+            .param("AutomationAssumeRole", json!(ROLE))
+            .cancel_at("VerifyVersioning")
+            .run();
+        assert_eq!(t.status, Status::Cancelled, "{}", show(&t));
+        let ran: Vec<&str> = t.steps.iter().map(|s| s.name.as_str()).filter(|n| n.starts_with("Undo")).collect();
+        assert_eq!(ran, undone, "versioning before: {before:?}; {}", show(&t));
+        let v = read(&aws, "s3", "GetBucketVersioning", json!({"Bucket": b}));
+        assert_eq!(v["Status"], after, "versioning before: {before:?}, after the undo: {v}");
+    }
+}
+
+/// Only "configuration not found" leads to the fix: any other error of the read (here
+/// AccessDenied) fails the run before any change, for default encryption and public access block.
+#[test]
+fn s3_read_errors_other_than_not_found_fail_the_run() {
+    let Some(moto) = moto() else { return };
+    let aws = moto.aws().region("us-east-1");
+    for (runbook, read_api) in [
+        ("Remediate-S3-EnableDefaultEncryption", "GetBucketEncryption"),
+        ("Remediate-S3-BlockPublicAccess", "GetPublicAccessBlock"),
+    ] {
+        let doc = catalog_doc(runbook).expect("in the catalog");
+        let (b, _) = new_bucket(&aws, "readerror");
+        let _ = aws.call("s3", "DeleteBucketEncryption", json!({"Bucket": b}));
+        let _ = aws.call("s3", "DeletePublicAccessBlock", json!({"Bucket": b}));
+        let before = (
+            read(&aws, "s3", "GetBucketEncryption", json!({"Bucket": b})),
+            read(&aws, "s3", "GetPublicAccessBlock", json!({"Bucket": b})),
+        );
+        let t = Simulation::new(&doc)
+            .endpoint(&moto.url)
+            .python(&moto.python)
+            .region("us-east-1")
+            .run_scripts(true)
+            .param("BucketName", json!(b))
+            .param("AutomationAssumeRole", json!(ROLE))
+            .fail(Fault::new("s3", read_api).with_code("AccessDenied").at(1))
+            .run();
+        assert_eq!(t.status, Status::Failed, "{runbook}: {}", show(&t));
+        assert_eq!(t.steps.len(), 1, "{runbook}: the run ends at the read: {}", show(&t));
+        assert!(t.mutating_calls().is_empty(), "{runbook}: {:?}", t.mutating_calls());
+        let after = (
+            read(&aws, "s3", "GetBucketEncryption", json!({"Bucket": b})),
+            read(&aws, "s3", "GetPublicAccessBlock", json!({"Bucket": b})),
+        );
+        assert_eq!(after, before, "{runbook}: the bucket changed");
+    }
 }
 
 // ---- S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED ----------------------------------------------

@@ -3,6 +3,7 @@
 mod aws_models;
 mod corpus_roundtrip;
 mod diagram;
+mod docs_blocks;
 mod emulator;
 mod emulator_catalog;
 mod emulator_corpus;

@@ -48,22 +48,24 @@ fn fixture(base: &str) -> Option<Fixture> {
     let caller = || api("sts", "GetCallerIdentity").responds(json!({"Account": ACCOUNT}));
     match base {
         "Remediate-S3-EnableDefaultEncryption" => {
+            // The read is a boto3 script (only "configuration not found" means unencrypted): a step mock.
+            let read = |algo: &str| {
+                Mock::step("ReadEncryption").outputs(json!({"Payload": {"Algorithm": algo, "Found": algo != "None"}}))
+            };
             let encrypted = |algo: &str| json!({"ServerSideEncryptionConfiguration": {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": algo}}]}});
             let get = || api("s3", "GetBucketEncryption").when(json!({"Bucket": "my-bucket"}));
-            let missing = (
-                "ServerSideEncryptionConfigurationNotFoundError",
-                "The server side encryption configuration was not found",
-            );
             Some(Fixture {
                 params: vec![("BucketName", json!("my-bucket"))],
-                compliant: vec![get().responds(encrypted("aws:kms"))],
+                compliant: vec![read("aws:kms"), get().responds(encrypted("aws:kms"))],
                 noncompliant: vec![
-                    get().error(missing.0, missing.1).then_responds(encrypted("AES256")),
+                    read("None"),
+                    get().responds(encrypted("AES256")),
                     api("s3", "PutBucketEncryption").responds(json!({})),
                 ],
                 fix_fails: vec![
-                    get().error(missing.0, missing.1),
+                    read("None"),
                     api("s3", "PutBucketEncryption").error("AccessDenied", "Access Denied"),
+                    api("s3", "DeleteBucketEncryption").responds(json!({})),
                 ],
                 fix: ("s3", "PutBucketEncryption"),
             })

@@ -183,11 +183,7 @@ fn runbook_validate_lines_and_exit_codes() {
 /// Catalog runbooks whose approvals do not notify yet (W007), while their modules move to the
 /// `NotificationArn` contract in another change (the same list as `NOT_NOTIFYING_YET` in
 /// runbooks/tests/catalog.rs, which fails once one of them is fixed).
-const W007_PENDING: &[&str] = &[
-    "Remediate-EC2-StopInstance-WithApproval",
-    "Remediate-RDS-EncryptInstance",
-    "Remediate-RDS-EncryptInstance-WithApproval",
-];
+const W007_PENDING: &[&str] = &["Remediate-RDS-EncryptInstance", "Remediate-RDS-EncryptInstance-WithApproval"];
 
 #[test]
 fn catalog_runbooks_have_no_finding() {

@@ -8,7 +8,9 @@ the committed snapshot differs from what this script produces. `--python` prints
 
 Format of models.txt (UTF-8, tab-separated, no documentation):
   line 1      `#aws-models\tbotocore <version>\t<service count>`
-  index       one line per service: `<name>\t<serviceId>\t<endpointPrefix>\t<aliases,>\t<offset>\t<length>`
+  index       one line per service:
+              `<name>\t<serviceId>\t<endpointPrefix>\t<signingName>\t<aliases,>\t<offset>\t<length>`
+              (signingName: metadata.signingName, else the endpoint prefix, as botocore signs)
               (offset/length: bytes of the service's block, counted from the first byte after the
               line `#end-index`), then `#end-index`
   block       per service, lines:
@@ -113,7 +115,8 @@ def service_block(loader, name):
             raise SystemExit(f"{name}: shape {n} of unexpected type {t}")
     lines.extend(shape_lines[k] for k in sorted(shape_lines))
     meta = model["metadata"]
-    return meta.get("serviceId", ""), meta.get("endpointPrefix", ""), "\n".join(lines) + "\n"
+    prefix = meta.get("endpointPrefix", "")
+    return meta.get("serviceId", ""), prefix, meta.get("signingName", prefix), "\n".join(lines) + "\n"
 
 
 def generate():
@@ -128,9 +131,9 @@ def generate():
         aliases.setdefault(real, []).append(alias)
     index, body, offset = [], [], 0
     for n in names:
-        sid, prefix, block = service_block(loader, n)
+        sid, prefix, signing, block = service_block(loader, n)
         data = block.encode("utf-8")
-        index.append(f"{n}\t{sid}\t{prefix}\t{','.join(sorted(aliases.get(n, [])))}\t{offset}\t{len(data)}")
+        index.append(f"{n}\t{sid}\t{prefix}\t{signing}\t{','.join(sorted(aliases.get(n, [])))}\t{offset}\t{len(data)}")
         body.append(data)
         offset += len(data)
     head = f"#aws-models\tbotocore {botocore.__version__}\t{len(names)}\n" + "\n".join(index) + "\n#end-index\n"

@@ -118,6 +118,9 @@ pub struct Entry {
     pub id: String,
     /// The endpoint prefix (`s3`, `elasticloadbalancing`).
     pub prefix: String,
+    /// The name requests are signed for (botocore's `signingName`, else the endpoint prefix):
+    /// usually the IAM prefix of its actions (`monitoring` is one exception: `cloudwatch`).
+    pub signing: String,
     /// Other client names botocore accepts for it (`runtime.sagemaker`).
     pub aliases: Vec<String>,
     /// Byte range of the block in the body.
@@ -173,7 +176,7 @@ pub fn parse_index(data: &str) -> Result<Index, String> {
             return Ok(Index { version, entries, body: pos });
         }
         let f: Vec<&str> = line.split('\t').collect();
-        let [name, id, prefix, aliases, off, len] = f[..] else {
+        let [name, id, prefix, signing, aliases, off, len] = f[..] else {
             return Err(format!("bad index line `{line}`"));
         };
         let num = |s: &str| s.parse::<usize>().map_err(|_| format!("bad number in `{line}`"));
@@ -181,6 +184,7 @@ pub fn parse_index(data: &str) -> Result<Index, String> {
             name: name.into(),
             id: id.into(),
             prefix: prefix.into(),
+            signing: signing.into(),
             aliases: aliases.split(',').filter(|a| !a.is_empty()).map(str::to_string).collect(),
             range: (num(off)?, num(len)?),
         });

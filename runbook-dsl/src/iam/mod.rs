@@ -38,9 +38,11 @@
 pub mod builtins;
 pub mod created;
 pub mod policy;
+pub mod resolve;
 pub mod resources;
 pub mod script;
 pub mod services;
+pub mod tagging;
 
 pub use policy::Form;
 
@@ -183,6 +185,9 @@ pub struct StepPermissions {
     /// Delete actions that act only on resources the run created, by action, with the tags
     /// set at creation (`aws:ResourceTag` conditions; see [`created`]).
     pub created_tags: BTreeMap<String, BTreeSet<created::Tag>>,
+    /// Tag actions granted on the resource types the step tags ([`tagging`]), by action; an
+    /// action missing here is granted on all its types (or `"*"`).
+    pub tag_targets: BTreeMap<String, tagging::Target>,
     /// Why the explicit grant exists.
     pub reason: String,
 }
@@ -335,6 +340,7 @@ fn derive_steps(doc: &Document, grants: &Grants, library: &Library, visiting: &m
             sources: needs.sources.clone(),
             ..Default::default()
         };
+        sp.tag_targets = tagging::targets(doc, step.action.name(), &inputs, &sp.derived);
         for n in &needs.notes {
             out.notes.push(format!("step `{}`: {n}", step.name));
         }
@@ -367,6 +373,32 @@ fn derive_steps(doc: &Document, grants: &Grants, library: &Library, visiting: &m
                     let mut sub = Derivation::default();
                     derive_into(cdoc, cgrants, library, visiting, &mut sub);
                     visiting.pop();
+                    // The child's tag targets carry over where every child step deriving the
+                    // action knows its target.
+                    let (mut unknown, mut not_at_creation) = (BTreeSet::new(), BTreeSet::new());
+                    for c in &sub.steps {
+                        for a in c.effective() {
+                            match c.tag_targets.get(&a) {
+                                Some(t) if !unknown.contains(&a) => {
+                                    if t.create_actions.is_empty() {
+                                        not_at_creation.insert(a.clone());
+                                    }
+                                    let acc = sp.tag_targets.entry(a).or_default();
+                                    acc.types.extend(t.types.iter().cloned());
+                                    acc.create_actions.extend(t.create_actions.iter().cloned());
+                                }
+                                _ => {
+                                    sp.tag_targets.remove(&a);
+                                    unknown.insert(a);
+                                }
+                            }
+                        }
+                    }
+                    for a in &not_at_creation {
+                        if let Some(t) = sp.tag_targets.get_mut(a) {
+                            t.create_actions.clear();
+                        }
+                    }
                     for c in &sub.steps {
                         sp.derived.extend(c.effective());
                         sp.pass_role_to.extend(c.pass_role_to.iter().cloned());

@@ -56,10 +56,6 @@ const MAX_OPTIONAL_TYPES: usize = 8;
 /// assert!(resource_patterns("ec2:DescribeInstances").is_empty());
 /// ```
 pub fn resource_patterns(action: &str) -> Vec<String> {
-    let Some((prefix, _)) = action.split_once(':') else {
-        return vec![];
-    };
-    let prefix = prefix.to_ascii_lowercase();
     let Some(info) = resources::action(action) else {
         return vec![];
     };
@@ -67,12 +63,21 @@ pub fn resource_patterns(action: &str) -> Vec<String> {
     if !required && info.types.len() > MAX_OPTIONAL_TYPES {
         return vec![];
     }
+    patterns_of(action, info.types.iter().map(|t| t.name.as_str()))
+}
+
+/// The ARN patterns of some of an action's resource types (`types` of the action's service).
+fn patterns_of<'a>(action: &str, types: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let Some((prefix, _)) = action.split_once(':') else {
+        return vec![];
+    };
+    let prefix = prefix.to_ascii_lowercase();
     let mut out = BTreeSet::new();
-    for t in &info.types {
-        if let Some(format) = resources::arn_format(&prefix, &t.name) {
+    for t in types {
+        if let Some(format) = resources::arn_format(&prefix, t) {
             let p = resources::pattern(format);
             // AWS-owned documents (AWS-*, AWSSupport-*, ...) have no account in their ARN.
-            if prefix == "ssm" && matches!(t.name.as_str(), "document" | "automation-definition") {
+            if prefix == "ssm" && matches!(t, "document" | "automation-definition") {
                 out.insert(p.replace("${Account}", ""));
             }
             out.insert(p);
@@ -221,6 +226,27 @@ impl Derivation {
         common.filter(|c| !c.is_empty())
     }
 
+    /// What every step deriving a tag action tags ([`super::tagging`]): the union of their
+    /// resource types, and the create calls when every one of them tags at creation (`None`:
+    /// some step's target is unknown).
+    fn tag_target(&self, action: &str) -> Option<super::tagging::Target> {
+        let mut out: Option<super::tagging::Target> = None;
+        let mut all_at_creation = true;
+        for s in self.steps.iter().filter(|s| s.effective().contains(action)) {
+            let t = s.tag_targets.get(action)?;
+            all_at_creation &= !t.create_actions.is_empty();
+            let acc = out.get_or_insert_with(Default::default);
+            acc.types.extend(t.types.iter().cloned());
+            acc.create_actions.extend(t.create_actions.iter().cloned());
+        }
+        out.map(|mut t| {
+            if !all_at_creation {
+                t.create_actions.clear();
+            }
+            t
+        })
+    }
+
     /// Statements for `actions`, grouped by resources and condition; `prefix` names explicit grants.
     fn scoped(
         &self,
@@ -229,22 +255,26 @@ impl Derivation {
         form: Form,
         params: &BTreeMap<String, String>,
     ) -> Vec<Value> {
-        type Key = (Vec<String>, Option<BTreeSet<String>>, Option<BTreeSet<super::created::Tag>>);
+        type Key = (Vec<String>, Option<BTreeSet<String>>, Option<BTreeSet<super::created::Tag>>, BTreeSet<String>);
         // Actions by what decides their statement: resources and conditions.
         let mut groups: BTreeMap<Key, BTreeSet<String>> = BTreeMap::new();
         for a in actions {
-            let patterns = resource_patterns(&a);
+            let (patterns, create_actions) = match self.tag_target(&a) {
+                Some(t) => (patterns_of(&a, t.types.iter().map(String::as_str)), t.create_actions),
+                None => (resource_patterns(&a), BTreeSet::new()),
+            };
             let pin =
                 if resources::supports(&a, "iam:PolicyARN") { self.policy_arn_pin(&a, form, params) } else { None };
             let tags = self.created_tags(&a);
-            groups.entry((patterns, pin, tags)).or_default().insert(a);
+            groups.entry((patterns, pin, tags, create_actions)).or_default().insert(a);
         }
         let mut out = Vec::new();
         let mut used = BTreeSet::new();
-        for ((patterns, pin, tags), actions) in groups {
+        for ((patterns, pin, tags, create_actions), actions) in groups {
             let suffix = match (&pin, &tags) {
                 (Some(_), _) => "PinnedPolicy",
                 (None, Some(_)) => "CreatedByRun",
+                (None, None) if !create_actions.is_empty() => "OnCreate",
                 (None, None) => "",
             };
             let mut name = if prefix.is_empty() {
@@ -266,6 +296,7 @@ impl Derivation {
             } else {
                 Value::Array(patterns.iter().map(|p| arn(p, form)).collect())
             };
+            let service = actions.iter().next().and_then(|a| a.split(':').next()).unwrap_or("").to_string();
             let mut st = json!({"Sid": name, "Effect": "Allow", "Action": actions, "Resource": resource});
             if let Some(values) = pin {
                 let v: Value = if values.len() == 1 { json!(values.into_iter().next()) } else { json!(values) };
@@ -282,6 +313,14 @@ impl Derivation {
                     entry[format!("aws:ResourceTag/{k}")] = json!(value);
                 }
                 st["Condition"] = Value::Object(cond);
+            }
+            if !create_actions.is_empty() {
+                let v: Value = if create_actions.len() == 1 {
+                    json!(create_actions.into_iter().next())
+                } else {
+                    json!(create_actions)
+                };
+                st["Condition"] = json!({"StringEquals": {format!("{service}:CreateAction"): v}});
             }
             out.push(st);
         }
