@@ -4,22 +4,9 @@
 
 use runbook_dsl::{emit, format, read, yaml};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 
-/// Every document under `dir` (the one folder walker, [`runbook_dsl::files::walk`]), sorted.
-pub fn documents(dir: &Path) -> Vec<PathBuf> {
-    let mut out = runbook_dsl::files::walk(&[dir.to_path_buf()]).paths();
-    out.sort();
-    out
-}
-
-/// The corpus files, or `None` when `../shared` is missing (said loudly by `cross_tests::shared`).
-pub fn corpus() -> Option<Vec<PathBuf>> {
-    let dir = cross_tests::shared("corpus/automation")?;
-    let docs = documents(&dir);
-    assert_eq!(docs.len(), 281, "the corpus has 281 documents; found {} in {}", docs.len(), dir.display());
-    Some(docs)
-}
+/// The corpus files (`cross_tests::corpus`: the one folder walker, sorted, all 281).
+pub use cross_tests::corpus;
 
 #[test]
 fn every_corpus_document_round_trips_and_formats_idempotently() {

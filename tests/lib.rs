@@ -24,6 +24,17 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
     None
 }
 
+/// The corpus documents (`../shared/corpus/automation`, every file the one folder walker
+/// [`runbook_dsl::files::walk`] reads), sorted; `None` when `../shared` is missing (said loudly by
+/// [`shared`]). Checks that all 281 are there.
+pub fn corpus() -> Option<Vec<PathBuf>> {
+    let dir = shared("corpus/automation")?;
+    let mut docs = runbook_dsl::files::walk(std::slice::from_ref(&dir)).paths();
+    docs.sort();
+    assert_eq!(docs.len(), 281, "the corpus has 281 documents; found {} in {}", docs.len(), dir.display());
+    Some(docs)
+}
+
 /// Whether a program is on PATH.
 pub fn have(program: &str) -> bool {
     std::process::Command::new("sh")
