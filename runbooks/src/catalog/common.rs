@@ -1,6 +1,7 @@
 //! Pieces every catalog runbook shares, so that each module reads as its own remediation: the
-//! approval gate of the manual variant, the step that ends a run on a compliant resource, and
-//! the resource-id translations AWS Config makes necessary.
+//! approval gate of the manual variant, the step that ends a run on a compliant resource, the
+//! resource-id translations AWS Config makes necessary, the tags set at creation, and the
+//! sequence of the runbooks that replace an RDS resource by an encrypted copy ([`Rds`]).
 //!
 //! The shape every runbook follows: read → branch → (compliant: assert and end) → approve (manual
 //! variant) → change → verify (end). Undo is declared with each change (`Runbook::mutate`, or
@@ -116,9 +117,6 @@ pub(crate) fn compliant_end(name: &str, assert: AssertAwsResourceProperty, why: 
         .is_end(true)
 }
 
-/// Deprecated wiring, kept only until the last modules written with it (`rds_encrypt_instance`,
-/// `ebs_encrypt_volume`) move to `Runbook::mutate`, the one way to declare undo.
-///
 /// `Filters` that select the DB instance whose `DbiResourceId` Config passed.
 pub(crate) fn dbi_filter(dbi: &Param<Str>) -> Value {
     json!([{"Name": "dbi-resource-id", "Values": [dbi.to_string()]}])

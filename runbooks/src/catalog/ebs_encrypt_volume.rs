@@ -28,7 +28,8 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
          instance (the rule only evaluates attached volumes), is left untouched and the run says \
          so. Otherwise it snapshots the volume, copies the snapshot encrypted with `KmsKeyId`, \
          creates an encrypted volume from the copy in the same Availability Zone with the same \
-         volume type, and waits until it is available. Nothing has been disrupted so far. Then it \
+         volume type, and waits until it is available; the snapshots and the volume are tagged \
+         `CreatedByRunbook` at creation. Nothing has been disrupted so far. Then it \
          waits for an approver, stops the instance, detaches the old volume, attaches the new one \
          at the same device, starts the instance again if it was running, and verifies that the \
          volume at that device is encrypted. Data written after the snapshot is not in the copy: \

@@ -3,8 +3,9 @@
 //! snapshots the cluster, copies the snapshot with a KMS key, restores an encrypted cluster from
 //! the copy, recreates its instances (same identifiers with `-encrypted`, same classes), and after
 //! approval swaps the cluster names. The evaluated cluster (Config names it by its
-//! `DbClusterResourceId`, which a rename keeps) then ends stopped. Config passes the
-//! `DbClusterResourceId` (`cluster-...`), which the runbook translates.
+//! `DbClusterResourceId`, which a rename keeps) is then deleted after a second approval (its
+//! instances first, as AWS requires; the cluster with a final snapshot), or stopped. Config
+//! passes the `DbClusterResourceId` (`cluster-...`), which the runbook translates.
 
 use super::common::{self, guard, routed, Names, OriginalEnd, Rds, KMS_KEY_PATTERN};
 use super::ConfigTarget;
@@ -138,26 +139,31 @@ pub fn grants() -> Grants {
 pub fn build(approval: bool) -> Result<Document, BuildError> {
     let mut rb = Runbook::new(
         "Replaces an unencrypted Aurora DB cluster with an encrypted copy, for the AWS Config rule \
-         `rds-cluster-encrypted-at-rest`, and stops the unencrypted original.\n\n\
+         `rds-cluster-encrypted-at-rest`, and takes the unencrypted original out of service.\n\n\
          The runbook translates the `DbClusterResourceId` AWS Config passes into the cluster and reads it: \
          an encrypted cluster is left untouched and the run says so; a Multi-AZ DB cluster (not Aurora), \
-         a Serverless v1 cluster, a replica or a cluster with replicas, a member of a global database and \
-         a cluster without instances are refused without a change (`ClassifyCluster.Outcome` says why). \
-         Otherwise it takes a cluster snapshot, copies it encrypted with `KmsKeyId`, restores a new \
-         cluster `<name>-encrypted` from the copy (same engine version, port, subnet group, security \
-         groups and cluster parameter group; backtrack, IAM authentication, log exports, deletion \
-         protection and monitoring settings are not copied), creates one instance per original instance \
-         (`<instance>-encrypted`, same class), and waits until they are available. Nothing has been \
-         disrupted so far. Then it waits for an approver, renames the original cluster to \
-         `<name>-unencrypted`, renames the new cluster to `<name>` (the cluster endpoints clients use \
-         follow the name; instance endpoints do not) and verifies that the cluster now called `<name>` \
-         is encrypted. Writes made after the snapshot are not in the copy: stop writes before approving. \
-         Last, the original (the cluster AWS Config evaluated) is stopped (RDS starts it again after 7 \
-         days: delete it when satisfied). The snapshots are kept.\n\n\
+         a Serverless v1 cluster, a replica or a cluster with replicas, a member of a global database, \
+         a cluster without instances and a cluster that is gone are refused without a change \
+         (`ClassifyCluster.Outcome` says why). Otherwise it takes a cluster snapshot, copies it encrypted \
+         with `KmsKeyId`, restores a new cluster `<name>-encrypted` from the copy (same engine version, \
+         port, subnet group, security groups and cluster parameter group; backtrack, IAM authentication, \
+         log exports, deletion protection and monitoring settings are not copied), creates one instance \
+         per original instance (`<instance>-encrypted`, same class), and waits until they are available; \
+         all of them are tagged `CreatedByRunbook` at creation. Nothing has been disrupted so far. Then \
+         it waits for an approver, renames the original cluster to `<name>-unencrypted`, renames the new \
+         cluster to `<name>` (the cluster endpoints clients use follow the name; instance endpoints do \
+         not) and verifies that the cluster now called `<name>` is encrypted. Writes made after the \
+         snapshot are not in the copy: stop writes before approving. Last, the original (the cluster \
+         AWS Config evaluated) is deleted after a second approval (`OriginalCluster: Delete`, the \
+         default): its instances first, then the cluster with a final snapshot \
+         `<name>-unencrypted-final-<execution id>`. A rejection, deletion protection on the original, or \
+         `OriginalCluster: Stop` stops it instead (it then stays NON_COMPLIANT, and RDS starts it again \
+         after 7 days). The snapshots are kept.\n\n\
          If a step fails or the swap is rejected, the undo renames the clusters back (stopping at the \
          first rename back that fails, so that the original name is never left empty while the copy is \
          deleted), deletes the new instances, waits until they are gone, deletes the new cluster with a \
          final snapshot `<name>-encrypted-final-<execution id>`, deletes the two snapshots, and the run \
+         ends Failed. Once the copy serves under the original name, a failure undoes nothing and the run \
          ends Failed. A cancellation gets AWS's 2 minutes: during the swap one call gives the original \
          its name back; otherwise nothing changes and the state is recorded; what is left is in the \
          outputs.",
@@ -299,20 +305,11 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         ),
         vec![
             // Deleting the copy: its instances first, then the cluster with a final snapshot.
-            Step::new(
-                "UndoRestore",
-                Loop::new(vec![Step::new(
-                    "UndoDeleteMember",
-                    ExecuteAwsApi::new("rds", "DeleteDBInstance")
-                        .param("DBInstanceIdentifier", "{{ UndoRestore.CurrentIteratorValue }}-encrypted"),
-                )
-                .description(
-                    "Undo: deletes one instance this run created (the cluster's final snapshot keeps the data).",
-                )
-                .timeout_seconds(20)
-                .on_failure(OnFailure::Continue)])
-                .iterators(members.value())
-                .max_iterations(40),
+            delete_members(
+                ("UndoRestore", "UndoDeleteMember"),
+                &members,
+                "-encrypted",
+                "Undo: deletes one instance this run created (the cluster's final snapshot keeps the data).",
             )
             .description("Undo: deletes the instances this run created in the encrypted cluster."),
             guard(members_gone("UndoWaitMembersGone", &new_id)).description(
@@ -435,21 +432,12 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
                  instead."
             ),
             delete: vec![
-                Step::new(
-                    "DeleteOriginalMembers",
-                    Loop::new(vec![Step::new(
-                        "DeleteOriginalMember",
-                        ExecuteAwsApi::new("rds", "DeleteDBInstance")
-                            .param("DBInstanceIdentifier", "{{ DeleteOriginalMembers.CurrentIteratorValue }}"),
-                    )
-                    .description(
-                        "Deletes one instance of the original (an Aurora instance holds no data of its own: the \
-                         cluster's final snapshot keeps it).",
-                    )
-                    .timeout_seconds(20)
-                    .on_failure(OnFailure::Continue)])
-                    .iterators(members.value())
-                    .max_iterations(40),
+                delete_members(
+                    ("DeleteOriginalMembers", "DeleteOriginalMember"),
+                    &members,
+                    "",
+                    "Deletes one instance of the original (an Aurora instance holds no data of its own: the \
+                     cluster's final snapshot keeps it).",
                 )
                 .description("Deletes the original's instances (AWS deletes a cluster only once it has none)."),
                 members_gone("WaitOriginalMembersGone", &old_id)
@@ -516,4 +504,23 @@ fn script(name: &str, code: &str, payload: Value, timeout: u64) -> Step {
 /// so up to 3 attempts).
 fn members_gone(name: &str, cluster: &str) -> Step {
     script(name, MEMBERS_GONE_SCRIPT, json!({"ClusterId": cluster}), 600).max_attempts(3)
+}
+
+/// A loop deleting one DB instance per item of `members` (`<item><suffix>`), going on when one
+/// delete fails (the wait after it notices); `names` are the loop's and its step's.
+fn delete_members(names: (&str, &str), members: &Output<StrList>, suffix: &str, what: &str) -> Step {
+    let (loop_name, step_name) = names;
+    Step::new(
+        loop_name,
+        Loop::new(vec![Step::new(
+            step_name,
+            ExecuteAwsApi::new("rds", "DeleteDBInstance")
+                .param("DBInstanceIdentifier", format!("{{{{ {loop_name}.CurrentIteratorValue }}}}{suffix}")),
+        )
+        .description(what)
+        .timeout_seconds(20)
+        .on_failure(OnFailure::Continue)])
+        .iterators(members.value())
+        .max_iterations(40),
+    )
 }

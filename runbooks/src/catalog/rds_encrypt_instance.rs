@@ -111,7 +111,8 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
          snapshot, copies it encrypted with `KmsKeyId`, restores a new instance `<name>-encrypted` from \
          the copy (same class, port, subnet group, security groups, parameter and option groups, \
          Multi-AZ and public access; deletion protection, backup and monitoring settings are not \
-         copied: set them on the new instance) and waits until it is available. Nothing has been \
+         copied: set them on the new instance) and waits until it is available; the snapshots and the \
+         instance are tagged `CreatedByRunbook` at creation. Nothing has been \
          disrupted so far. Then it waits for an approver, renames the original to \
          `<name>-unencrypted`, renames the new instance to `<name>` (the endpoint name clients use) \
          and verifies that the instance now called `<name>` is encrypted. Writes made to the \
