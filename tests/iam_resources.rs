@@ -110,23 +110,10 @@ fn the_catalogs_statements_match_the_reference() {
 
 #[test]
 fn the_corpus_statements_match_the_reference() {
-    let Some(corpus) = cross_tests::shared("corpus/automation") else { return };
+    let Some(files) = cross_tests::corpus() else { return };
     let mut problems = Vec::new();
     let mut statements = 0;
     let mut scoped = 0;
-    let mut files = vec![];
-    let mut stack = vec![corpus];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("readable").flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml" | "json")) {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
     for f in &files {
         let Ok(doc) = runbook_dsl::read::from_path(f) else { continue };
         let d = iam::derive_document(&doc);

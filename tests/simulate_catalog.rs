@@ -48,22 +48,24 @@ fn fixture(base: &str) -> Option<Fixture> {
     let caller = || api("sts", "GetCallerIdentity").responds(json!({"Account": ACCOUNT}));
     match base {
         "Remediate-S3-EnableDefaultEncryption" => {
+            // The read is a boto3 script (only "configuration not found" means unencrypted): a step mock.
+            let read = |algo: &str| {
+                Mock::step("ReadEncryption").outputs(json!({"Payload": {"Algorithm": algo, "Found": algo != "None"}}))
+            };
             let encrypted = |algo: &str| json!({"ServerSideEncryptionConfiguration": {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": algo}}]}});
             let get = || api("s3", "GetBucketEncryption").when(json!({"Bucket": "my-bucket"}));
-            let missing = (
-                "ServerSideEncryptionConfigurationNotFoundError",
-                "The server side encryption configuration was not found",
-            );
             Some(Fixture {
                 params: vec![("BucketName", json!("my-bucket"))],
-                compliant: vec![get().responds(encrypted("aws:kms"))],
+                compliant: vec![read("aws:kms"), get().responds(encrypted("aws:kms"))],
                 noncompliant: vec![
-                    get().error(missing.0, missing.1).then_responds(encrypted("AES256")),
+                    read("None"),
+                    get().responds(encrypted("AES256")),
                     api("s3", "PutBucketEncryption").responds(json!({})),
                 ],
                 fix_fails: vec![
-                    get().error(missing.0, missing.1),
+                    read("None"),
                     api("s3", "PutBucketEncryption").error("AccessDenied", "Access Denied"),
+                    api("s3", "DeleteBucketEncryption").responds(json!({})),
                 ],
                 fix: ("s3", "PutBucketEncryption"),
             })
@@ -135,9 +137,13 @@ fn fixture(base: &str) -> Option<Fixture> {
             })
         }
         "Remediate-CloudTrail-EnableMultiRegionTrail" => {
-            let trail = |on: bool| json!({"Trail": {"Name": "org-trail", "IsMultiRegionTrail": on, "LogFileValidationEnabled": on, "IncludeGlobalServiceEvents": on}});
-            let status = |on: bool| json!({"IsLogging": on});
-            let get = || api("cloudtrail", "GetTrail").when(json!({"Name": "org-trail"}));
+            // The trail is found, fixed and verified by boto3 scripts: step mocks.
+            let found = |compliant: bool| {
+                Mock::step("FindTrail").outputs(json!({"Payload": {
+                    "Compliant": compliant, "Exists": true, "TrailName": "org-trail", "IsMultiRegionTrail": compliant,
+                    "LogFileValidationEnabled": compliant, "IncludeGlobalServiceEvents": compliant, "IsLogging": compliant,
+                    "Selectors": "{\"EventSelectors\": [], \"AdvancedEventSelectors\": []}", "Plan": "mocked"}}))
+            };
             let get_status = || api("cloudtrail", "GetTrailStatus").when(json!({"Name": "org-trail"}));
             Some(Fixture {
                 params: vec![
@@ -145,18 +151,18 @@ fn fixture(base: &str) -> Option<Fixture> {
                     ("TrailName", json!("org-trail")),
                     ("BucketName", json!("org-trail-logs")),
                 ],
-                compliant: vec![caller(), get().responds(trail(true)), get_status().responds(status(true))],
+                compliant: vec![caller(), found(true), get_status().responds(json!({"IsLogging": true}))],
                 noncompliant: vec![
                     caller(),
-                    get().responds(trail(false)).then_responds(trail(true)),
-                    get_status().responds(status(false)).then_responds(status(true)),
+                    found(false),
                     api("cloudtrail", "UpdateTrail").responds(json!({})),
+                    Mock::step("SetManagementEvents").outputs(json!({"Payload": {"Mode": "basic", "Selectors": "[]"}})),
                     api("cloudtrail", "StartLogging").responds(json!({})),
+                    Mock::step("VerifyUpdatedTrail").outputs(json!({"Payload": {"Verified": true}})),
                 ],
                 fix_fails: vec![
                     caller(),
-                    get().responds(trail(false)),
-                    get_status().responds(status(false)),
+                    found(false),
                     // The fix fails; the undo (the same operation with the old values) works.
                     api("cloudtrail", "UpdateTrail")
                         .error("InsufficientS3BucketPolicyException", "bucket policy")
@@ -273,15 +279,14 @@ fn fixture(base: &str) -> Option<Fixture> {
                 Mock::step("ReadRolePolicies")
                     .outputs(json!({"Payload": {"Attached": arns.contains(&POLICY), "PolicyArns": arns}}))
             };
+            // An ordinary role (path `/`), not a service-linked one.
+            let role = || api("iam", "GetRole").responds(json!({"Role": {"RoleName": "app-role", "Path": "/"}}));
             Some(Fixture {
                 params: vec![("IAMResourceId", json!("AROAJQABLZS4A3QDU576Q")), ("PolicyArn", json!(POLICY))],
-                compliant: vec![
-                    resolve(),
-                    list(&[POLICY]),
-                    api("iam", "GetRole").responds(json!({"Role": {"RoleName": "app-role"}})),
-                ],
+                compliant: vec![resolve(), list(&[POLICY]), role()],
                 noncompliant: vec![
                     resolve(),
+                    role(),
                     list(&[]),
                     api("iam", "AttachRolePolicy").responds(json!({})),
                     // The verification lists every page with boto3: a step mock.
@@ -289,6 +294,7 @@ fn fixture(base: &str) -> Option<Fixture> {
                 ],
                 fix_fails: vec![
                     resolve(),
+                    role(),
                     list(&[]),
                     api("iam", "AttachRolePolicy").error("AccessDenied", "not authorized"),
                     api("iam", "DetachRolePolicy").responds(json!({})),
@@ -683,6 +689,22 @@ fn extra_scenarios(name: &str) -> Vec<Scenario> {
                 }),
             }]
         }
+        "Remediate-IAM-AttachManagedPolicy" | "Remediate-IAM-AttachManagedPolicy-WithApproval" => vec![Scenario {
+            name: "a service-linked role: not remediable, ends without a change (IAM refuses to attach to it)",
+            mocks: vec![
+                api("config", "ListDiscoveredResources").responds(json!({"resourceIdentifiers": [{
+                    "resourceType": "AWS::IAM::Role", "resourceName": "AWSServiceRoleForConfig"}]})),
+                api("iam", "GetRole").responds(json!({"Role": {"RoleName": "AWSServiceRoleForConfig",
+                    "Path": "/aws-service-role/config.amazonaws.com/"}})),
+            ],
+            approval: Some(true),
+            status: Status::Success,
+            check: Box::new(|t| {
+                no_mutating_call(t)?;
+                let last = t.steps.last().map(|s| s.name.as_str());
+                (last == Some("RoleNotRemediable")).then_some(()).ok_or(format!("ended at {last:?}"))
+            }),
+        }],
         "Remediate-EC2-StopInstance" => vec![Scenario {
             name: "the instance never stops: the step times out after timeoutSeconds 600 and the undo starts it again",
             mocks: vec![

@@ -187,6 +187,7 @@ pub fn binding(entry: &CatalogEntry) -> Binding {
                 }
             }
             RuleParameter::FromParam { key, param } => b = b.input_parameter_from(key, param),
+            RuleParameter::Enforced { key, value } => b = b.input_parameter(key, value),
         }
     }
     for (param, values) in statics {

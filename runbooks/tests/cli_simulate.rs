@@ -39,15 +39,19 @@ fn simulate(args: &[&str]) -> Out {
     }
 }
 
+/// The bucket has no default encryption. The runbook reads it with a boto3 script (only
+/// "configuration not found" means unencrypted), so the read is a step mock; the verification
+/// reads it back with the API.
 const S3_MOCKS: &str = r#"
+- step: ReadEncryption
+  outputs: {Payload: {Algorithm: None, Found: false}}
 - service: s3
   api: GetBucketEncryption
   when: {Bucket: my-bucket}
-  responses:
-    - error: {code: ServerSideEncryptionConfigurationNotFoundError, message: not found}
-    - ServerSideEncryptionConfiguration:
-        Rules:
-          - ApplyServerSideEncryptionByDefault: {SSEAlgorithm: AES256}
+  response:
+    ServerSideEncryptionConfiguration:
+      Rules:
+        - ApplyServerSideEncryptionByDefault: {SSEAlgorithm: AES256}
 - service: s3
   api: PutBucketEncryption
   response: {}
@@ -90,7 +94,7 @@ fn a_rejected_approval_fails_without_changes() {
     assert_eq!(out.code, 1);
     assert_eq!(out.json["status"], "Failed");
     let apis: Vec<&str> = out.json["calls"].as_array().unwrap().iter().map(|c| c["api"].as_str().unwrap()).collect();
-    assert_eq!(apis, ["GetBucketEncryption"]);
+    assert!(apis.is_empty(), "a rejected run makes no call after the read: {apis:?}");
     let last = out.json["steps"].as_array().unwrap().last().unwrap().clone();
     assert_eq!((last["name"].as_str(), last["status"].as_str()), (Some("ApproveChange"), Some("Failed")));
 
@@ -101,12 +105,32 @@ fn a_rejected_approval_fails_without_changes() {
 
 #[test]
 fn an_unmocked_call_names_the_missing_mock() {
+    let dir = scratch("unmocked");
     let doc = generated("Remediate-S3-EnableDefaultEncryption");
+    // Nothing mocked: the first step, a script, names the step mock it needs.
     let out = simulate(&[doc.to_str().unwrap(), "--param", "BucketName=my-bucket", "--param", ROLE]);
     assert_eq!(out.code, 1);
     let failure = out.json["steps"][0]["failure"].as_str().unwrap();
-    assert!(failure.starts_with("no mock for s3 GetBucketEncryption"), "{failure}");
-    assert!(failure.contains("{service: s3, api: GetBucketEncryption, response: {...}}"), "{failure}");
+    assert!(failure.contains("step ReadEncryption has no step mock"), "{failure}");
+    assert!(failure.contains("{step: ReadEncryption, outputs: {Payload: {...}}}"), "{failure}");
+    // The read mocked, the fix not: the API call names the API mock it needs.
+    let read =
+        write(&dir, "read.yaml", "- step: ReadEncryption\n  outputs: {Payload: {Algorithm: None, Found: false}}\n");
+    let out = simulate(&[
+        doc.to_str().unwrap(),
+        "--param",
+        "BucketName=my-bucket",
+        "--param",
+        ROLE,
+        "--mocks",
+        read.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 1);
+    let failed = out.json["steps"].as_array().unwrap().iter().find(|s| s["status"] == "Failed").unwrap().clone();
+    let failure = failed["failure"].as_str().unwrap();
+    assert!(failure.starts_with("no mock for s3 PutBucketEncryption"), "{failure}");
+    assert!(failure.contains("{service: s3, api: PutBucketEncryption, response: {...}}"), "{failure}");
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -126,7 +150,7 @@ fn bad_input_is_reported_with_file_place_and_fix() {
         out.stderr
     );
 
-    let bad = write(&dir, "bad-mocks.yaml", "- service: s3\n  api: GetBucketEncryption\n  error: {message: no code}\n");
+    let bad = write(&dir, "bad-mocks.yaml", "- service: s3\n  api: PutBucketEncryption\n  error: {message: no code}\n");
     let out = simulate(&[d, "--mocks", bad.to_str().unwrap()]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("bad-mocks.yaml: [0].error: needs a string `code`"), "{}", out.stderr);
@@ -190,7 +214,7 @@ outputs: [Report.Line]
     assert_eq!(out.json["outputs"]["Report.Line"], "my-bucket Success");
     assert_eq!(out.json["steps"][0]["child"]["status"], "Success");
     let apis: Vec<&str> = out.json["calls"].as_array().unwrap().iter().map(|c| c["api"].as_str().unwrap()).collect();
-    assert_eq!(apis, ["GetBucketEncryption", "PutBucketEncryption", "GetBucketEncryption"], "the child's calls");
+    assert_eq!(apis, ["PutBucketEncryption", "GetBucketEncryption"], "the child's calls (its read is a step mock)");
 
     let script = write(&dir, "mocked.yaml", "- step: Report\n  outputs: {Payload: {line: mocked}}\n");
     let with_mock = [&S3_MOCKS[1..], &std::fs::read_to_string(&script).unwrap()].concat();

@@ -46,6 +46,7 @@ CONDITIONS = [
     "iam:PassedToService",
     "iam:PolicyARN",
     "kms:GrantIsForAWSResource",
+    "kms:ResourceAliases",
     "kms:ViaService",
 ]
 

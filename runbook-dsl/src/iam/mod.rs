@@ -37,6 +37,7 @@
 
 pub mod builtins;
 pub mod created;
+pub mod kms_key;
 pub mod policy;
 pub mod resolve;
 pub mod resources;
@@ -177,6 +178,9 @@ pub struct StepPermissions {
     pub pass_role_to: BTreeSet<String>,
     /// KMS actions the step needs through a service (`kms:ViaService`), by service.
     pub kms_via: BTreeMap<String, BTreeSet<String>>,
+    /// The KMS keys the step names (`KmsKeyId` / `KmsKeyArn` values, maybe `{{ Parameter }}`);
+    /// empty when its KMS use names none (see [`kms_key`]).
+    pub kms_keys: BTreeSet<String>,
     /// Where the derived actions come from (`s3.GetBucketEncryption`, `script: ...`, `child ...`).
     pub sources: Vec<String>,
     /// The managed policies the step attaches or detaches, by action (`iam:PolicyARN` values:
@@ -341,6 +345,13 @@ fn derive_steps(doc: &Document, grants: &Grants, library: &Library, visiting: &m
             ..Default::default()
         };
         sp.tag_targets = tagging::targets(doc, step.action.name(), &inputs, &sp.derived);
+        if !sp.kms_via.is_empty() {
+            sp.kms_keys = ["KmsKeyId", "KmsKeyArn"]
+                .iter()
+                .filter_map(|k| inputs.get(*k).and_then(Value::as_str))
+                .map(String::from)
+                .collect();
+        }
         for n in &needs.notes {
             out.notes.push(format!("step `{}`: {n}", step.name));
         }

@@ -18,6 +18,14 @@ use crate::model::Value;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The keys a KMS statement is narrowed to (see [`Derivation::named_keys`]).
+enum NamedKeys {
+    /// Key ARNs (patterns with `${Partition}`, `${Region}`, `${Account}` for bare key ids).
+    Keys(BTreeSet<String>),
+    /// Alias names, for `kms:ResourceAliases`.
+    Aliases(BTreeSet<String>),
+}
+
 /// Where the policy goes: the ARNs it writes for partition, Region and account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Form {
@@ -159,6 +167,36 @@ impl Derivation {
         for (via, actions) in self.kms_via() {
             let via_service = format!("{via}.*.amazonaws.com");
             let (grant, rest): (Vec<String>, Vec<String>) = actions.into_iter().partition(|a| a == "kms:CreateGrant");
+            let named = self.named_keys(&via, form, params);
+            let (on_named, rest): (Vec<String>, Vec<String>) = rest
+                .into_iter()
+                .partition(|a| named.is_some() && super::kms_key::DESTINATION_ACTIONS.contains(&a.as_str()));
+            if let (false, Some(named)) = (on_named.is_empty(), &named) {
+                let mut condition = json!({"StringLike": {"kms:ViaService": via_service}});
+                let resource = match named {
+                    NamedKeys::Keys(keys) => {
+                        let r: Vec<Value> = keys.iter().map(|k| arn(k, form)).collect();
+                        if r.len() == 1 {
+                            r[0].clone()
+                        } else {
+                            Value::Array(r)
+                        }
+                    }
+                    NamedKeys::Aliases(aliases) => {
+                        let v: Value = if aliases.len() == 1 { json!(aliases.iter().next()) } else { json!(aliases) };
+                        condition["ForAnyValue:StringEquals"] = json!({"kms:ResourceAliases": v});
+                        key_arn(form)
+                    }
+                };
+                let st = json!({
+                    "Sid": sid("KmsVia", &format!("{via} named key")),
+                    "Effect": "Allow",
+                    "Action": on_named,
+                    "Resource": resource,
+                    "Condition": condition,
+                });
+                statements.push(st);
+            }
             if !rest.is_empty() {
                 statements.push(json!({
                     "Sid": sid("KmsVia", &via),
@@ -192,6 +230,35 @@ impl Derivation {
             }));
         }
         json!({"Version": "2012-10-17", "Statement": statements})
+    }
+
+    /// The keys every step using KMS through `via` names ([`super::kms_key`]), as ARN patterns
+    /// or alias names; `None` when some step names none, a value is not known in this form, or
+    /// the steps mix keys and aliases.
+    fn named_keys(&self, via: &str, form: Form, params: &BTreeMap<String, String>) -> Option<NamedKeys> {
+        use super::kms_key::{scope, KeyScope};
+        let (mut keys, mut aliases) = (BTreeSet::new(), BTreeSet::new());
+        for s in self.steps.iter().filter(|s| s.kms_via.contains_key(via)) {
+            if s.kms_keys.is_empty() {
+                return None;
+            }
+            for v in &s.kms_keys {
+                match scope(&bound_value(v, form, params)?)? {
+                    KeyScope::Arn(a) => keys.insert(a),
+                    KeyScope::Id(id) => {
+                        keys.insert(format!("arn:${{Partition}}:kms:${{Region}}:${{Account}}:key/{id}"))
+                    }
+                    KeyScope::Alias(a) => aliases.insert(a),
+                };
+            }
+        }
+        let aliases_supported =
+            super::kms_key::DESTINATION_ACTIONS.iter().all(|a| resources::supports(a, "kms:ResourceAliases"));
+        match (keys.is_empty(), aliases.is_empty()) {
+            (false, true) => Some(NamedKeys::Keys(keys)),
+            (true, false) if aliases_supported => Some(NamedKeys::Aliases(aliases)),
+            _ => None,
+        }
     }
 
     /// The `iam:PolicyARN` values of an action across every step that derives it, or `None`
@@ -235,7 +302,8 @@ impl Derivation {
     fn tag_target(&self, action: &str) -> Option<super::tagging::Target> {
         let mut out: Option<super::tagging::Target> = None;
         let mut all_at_creation = true;
-        for s in self.steps.iter().filter(|s| s.effective().contains(action)) {
+        // The derived statement's steps: explicit grants (`Added`, `Override`) are not narrowed.
+        for s in self.steps.iter().filter(|s| s.replaced.is_none() && s.derived.contains(action)) {
             let t = s.tag_targets.get(action)?;
             all_at_creation &= !t.create_actions.is_empty();
             let acc = out.get_or_insert_with(Default::default);
@@ -262,7 +330,8 @@ impl Derivation {
         // Actions by what decides their statement: resources and conditions.
         let mut groups: BTreeMap<Key, BTreeSet<String>> = BTreeMap::new();
         for a in actions {
-            let (patterns, create_actions) = match self.tag_target(&a) {
+            let target = if prefix.is_empty() { self.tag_target(&a) } else { None };
+            let (patterns, create_actions) = match target {
                 Some(t) => (patterns_of(&a, t.types.iter().map(String::as_str)), t.create_actions),
                 None => (resource_patterns(&a), BTreeSet::new()),
             };

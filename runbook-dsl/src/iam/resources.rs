@@ -49,11 +49,12 @@ pub struct ActionInfo {
 ///
 /// The table also records each service's own `<prefix>:CreateAction` (tags given to a create call,
 /// see [`super::tagging`]).
-pub const CONDITION_KEYS: [&str; 5] = [
+pub const CONDITION_KEYS: [&str; 6] = [
     "aws:ResourceTag/${TagKey}",
     "iam:PassedToService",
     "iam:PolicyARN",
     "kms:GrantIsForAWSResource",
+    "kms:ResourceAliases",
     "kms:ViaService",
 ];
 

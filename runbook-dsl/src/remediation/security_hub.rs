@@ -274,18 +274,7 @@ pub fn add(s: &mut Sections, rules: &[Remediated]) {
             "Type": "AWS::IAM::Role",
             "Properties": {
                 "Description": "Runs the Security Hub finding handler: reads remediation configurations, starts their runbooks with their roles, updates the finding.",
-                "AssumeRolePolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [{
-                        "Effect": "Allow",
-                        "Principal": {"Service": "ssm.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                        "Condition": {
-                            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
-                            "ArnLike": {"aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:ssm:*:${AWS::AccountId}:automation-execution/*"}},
-                        },
-                    }],
-                },
+                "AssumeRolePolicyDocument": super::automation_trust_policy(),
                 "Policies": [{
                     "PolicyName": "FindingHandler",
                     "PolicyDocument": {
@@ -635,6 +624,11 @@ mod tests {
             assert!(id.len() <= 20 && id.chars().all(|c| c.is_ascii_alphanumeric()), "{id}");
             assert!(name.len() < 20, "Security Hub: the name must be fewer than 20 characters: {name}");
         }
+        // The handler's role trusts Automation as every runbook role does: one trust policy.
+        assert_eq!(
+            s.resources["FindingAutomationRole"]["Properties"]["AssumeRolePolicyDocument"],
+            super::super::automation_trust_policy()
+        );
         let policy = &s.resources["FindingAutomationRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
         let pass = policy.as_array().unwrap().iter().find(|st| st["Sid"] == "PassRunbookRoles").unwrap();
         assert_eq!(pass["Resource"], json!([role_arn("RdsRole")]));

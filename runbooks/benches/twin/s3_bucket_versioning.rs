@@ -34,9 +34,10 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         "Enables versioning on an S3 bucket that AWS Config found without it \
          (S3_BUCKET_VERSIONING_ENABLED).\n\nThe runbook reads the bucket's versioning status first: a \
          bucket whose versioning is already Enabled is left untouched and the run says so. Otherwise it \
-         enables versioning and verifies it. If enabling or verifying fails, or the run is cancelled, it \
-         suspends versioning again (a bucket cannot go back to never-versioned). Outputs: the status \
-         before the run and what was changed.",
+         enables versioning and verifies it. If enabling or verifying fails, or the run is cancelled, a \
+         bucket whose versioning was Suspended is suspended again; a bucket that was never versioned is \
+         left as it is (it cannot go back to never-versioned, and Suspended is a state it never had). \
+         Outputs: the status before the run and what was changed.",
     );
     rb.assume_role();
     let bucket: Param<Str> = rb.param(
@@ -122,14 +123,28 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         .description("Enables versioning.")
         .timeout_seconds(20)
         .max_attempts(3),
-        vec![Step::new(
-            "UndoEnableVersioning",
-            ExecuteAwsApi::new("s3", "PutBucketVersioning")
-                .param("Bucket", &bucket)
-                .param("VersioningConfiguration", json!({"Status": "Suspended"})),
-        )
-        .description("Undo: suspends versioning again.")
-        .timeout_seconds(20)],
+        vec![
+            Step::new(
+                "UndoCheckPrevious",
+                Branch::new(vec![Choice::new(
+                    "UndoEnableVersioning",
+                    Condition::compare(status.value(), Operator::StringEquals, "Suspended"),
+                )]),
+            )
+            .description(
+                "Undo: only a bucket whose versioning was Suspended before gets it back; a bucket that was never \
+                 versioned cannot return to that state, so the undo ends here rather than suspend it.",
+            )
+            .is_end(true),
+            Step::new(
+                "UndoEnableVersioning",
+                ExecuteAwsApi::new("s3", "PutBucketVersioning")
+                    .param("Bucket", &bucket)
+                    .param("VersioningConfiguration", json!({"Status": "Suspended"})),
+            )
+            .description("Undo: suspends versioning again, as it was before the run.")
+            .timeout_seconds(20),
+        ],
     );
     rb.add(
         Step::new(
@@ -139,8 +154,8 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         )
         .description("Verifies that versioning is Enabled.")
         .timeout_seconds(60)
-        .on_failure(OnFailure::step("UndoEnableVersioning"))
-        .on_cancel(OnCancel::step("UndoEnableVersioning"))
+        .on_failure(OnFailure::step("UndoCheckPrevious"))
+        .on_cancel(OnCancel::step("UndoCheckPrevious"))
         .is_end(true),
     );
     rb.document_output(&status);

@@ -65,7 +65,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         AlreadyStopped: state_is(vec!["stopped", "stopping", "terminated", "shutting-down"]), timeout 20, end;
         /// Waits for an approver; a rejection ends the run without any change.
         #[when(let Some(a) = &approvers)]
-        ApproveStop: approve(a, format!("Quarantine EC2 instance {}, flagged by AWS Config for missing required tags, by stopping it?", p.instance_id)), next StopInstance;
+        ApproveStop: approve(a, format!("Quarantine EC2 instance {}, flagged by AWS Config for missing required tags, by stopping it?", p.instance_id), common::NOTIFICATION_ARN), next StopInstance;
         /// Stops the instance and waits until it is stopped.
         StopInstance: ChangeInstanceState::new(vec![p.instance_id.value()], "stopped"), timeout 600, critical true, undo {
             /// Undo: starts the instance again.

@@ -42,9 +42,10 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         "Enables versioning on an S3 bucket that AWS Config found without it \
          (S3_BUCKET_VERSIONING_ENABLED).\n\nThe runbook reads the bucket's versioning status first: a \
          bucket whose versioning is already Enabled is left untouched and the run says so. Otherwise it \
-         enables versioning and verifies it. If enabling or verifying fails, or the run is cancelled, it \
-         suspends versioning again (a bucket cannot go back to never-versioned). Outputs: the status \
-         before the run and what was changed.",
+         enables versioning and verifies it. If enabling or verifying fails, or the run is cancelled, a \
+         bucket whose versioning was Suspended is suspended again; a bucket that was never versioned is \
+         left as it is (it cannot go back to never-versioned, and Suspended is a state it never had). \
+         Outputs: the status before the run and what was changed.",
     );
     rb.assume_role();
     let p = rb.params::<Params>();
@@ -71,7 +72,13 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             Bucket: p.bucket_name,
             VersioningConfiguration: { Status: "Enabled" },
         }), timeout 20, retries 2, undo {
-            /// Undo: suspends versioning again.
+            /// Undo: only a bucket whose versioning was Suspended before gets it back; a bucket that was
+            /// never versioned cannot return to that state, so the undo ends here rather than suspend it.
+            UndoCheckPrevious: Branch::new(Vec::from([Choice::new(
+                "UndoEnableVersioning",
+                Condition::compare(ReadVersioning.Status.value(), Operator::StringEquals, "Suspended"),
+            )])), end;
+            /// Undo: suspends versioning again, as it was before the run.
             UndoEnableVersioning: api!(s3.PutBucketVersioning {
                 Bucket: p.bucket_name,
                 VersioningConfiguration: { Status: "Suspended" },
@@ -79,7 +86,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         };
         /// Verifies that versioning is Enabled.
         VerifyVersioning: WaitForAwsResourceProperty::new("s3", "GetBucketVersioning", "$.Status", vec!["Enabled"])
-            .param("Bucket", &p.bucket_name), timeout 60, on_failure UndoEnableVersioning, on_cancel UndoEnableVersioning, end;
+            .param("Bucket", &p.bucket_name), timeout 60, on_failure UndoCheckPrevious, on_cancel UndoCheckPrevious, end;
         outputs ReadVersioning.Status, ReadVersioning.Plan;
     }
     rb.build()
@@ -88,14 +95,20 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
 #[cfg(test)]
 mod tests {
     use super::super::shared::checks;
+    use runbook_dsl::model::Action;
 
     #[test]
     fn is_a_complete_remediation() {
         let (auto, manual) = (super::build(false).expect("builds"), super::build(true).expect("builds"));
         for doc in [&auto, &manual] {
             checks::parameters(doc, "BucketName");
-            checks::undo(doc, "EnableVersioning", "UndoEnableVersioning");
-            checks::verified(doc, "VerifyVersioning", "UndoEnableVersioning");
+            checks::undo(doc, "EnableVersioning", "UndoCheckPrevious");
+            checks::verified(doc, "VerifyVersioning", "UndoCheckPrevious");
+            // The undo suspends versioning only where it was Suspended before the run.
+            let guard = doc.step("UndoCheckPrevious").expect("the undo guard");
+            let Action::Branch(b) = &guard.action else { panic!("the undo guard is a branch") };
+            assert_eq!((b.choices.len(), b.default.as_deref(), guard.is_end), (1, None, Some(true)));
+            assert_eq!(b.choices[0].next_step, "UndoEnableVersioning");
             assert_eq!(doc.outputs, vec!["ReadVersioning.Status", "ReadVersioning.Plan"]);
         }
         checks::idempotent(&auto, "CheckVersioning", "AlreadyEnabled", "EnableVersioning");

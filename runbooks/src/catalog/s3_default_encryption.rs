@@ -8,6 +8,27 @@ use runbook_dsl::prelude::*;
 
 const ALGORITHM: &str = "$.ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm";
 
+/// Reads the bucket's default encryption algorithm. Only
+/// `ServerSideEncryptionConfigurationNotFoundError` (the bucket has no configuration) means
+/// "unencrypted" (`None`); any other error (access denied, no such bucket, throttling) is raised,
+/// so the run fails instead of taking the fix path. A script: an `aws:executeAwsApi` read's
+/// failure route cannot tell one error code from another.
+const READ_ENCRYPTION: &str = r#"import boto3
+from botocore.exceptions import ClientError
+
+def handler(events, context):
+    s3 = boto3.client("s3")
+    try:
+        config = s3.get_bucket_encryption(Bucket=events["Bucket"])["ServerSideEncryptionConfiguration"]
+    except ClientError as e:
+        if e.response["Error"]["Code"] != "ServerSideEncryptionConfigurationNotFoundError":
+            raise
+        return {"Algorithm": "None", "Found": False}
+    rules = config.get("Rules") or [{}]
+    algorithm = rules[0].get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm", "None")
+    return {"Algorithm": algorithm, "Found": True}
+"#;
+
 /// The Config finding: `S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED`; Config passes the bucket name.
 pub const TARGET: ConfigTarget = ConfigTarget {
     config_rule: "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED",
@@ -37,7 +58,9 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     let mut rb = Runbook::new(
         "Enables default encryption on an S3 bucket that AWS Config found unencrypted: SSE-S3 (AES256) \
          or SSE-KMS with the key in `KmsKeyId`.\n\n\
-         The runbook reads the bucket's default encryption first. A bucket that already meets the \
+         The runbook reads the bucket's default encryption first; only \
+         ServerSideEncryptionConfigurationNotFoundError counts as no encryption, any other error \
+         (access denied, no such bucket) fails the run before any change. A bucket that already meets the \
          requested level is left untouched and the run says so (with `SSEAlgorithm` AES256 any \
          default encryption is enough; with aws:kms the bucket must already use KMS). Otherwise it \
          sets the default encryption and verifies the algorithm. If the change or its check fails, \
@@ -48,16 +71,21 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     let p = rb.params::<Params>();
     let approvers = common::approvers(&mut rb, approval, "enabling default encryption on the bucket");
     flow! { rb;
-        /// Reads the bucket's default encryption; a bucket without any goes straight to the fix.
-        GetEncryption: api!(s3.GetBucketEncryption { Bucket: p.bucket_name } -> {
-            Algorithm: Str = "$.ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm",
-        }), timeout 20, on_failure ApproveChange, critical false;
+        /// Reads the bucket's default encryption; only "no configuration" counts as unencrypted, any
+        /// other error fails the run.
+        ReadEncryption: script!(
+            runtime = "python3.11",
+            handler = "handler",
+            script = READ_ENCRYPTION,
+            input = { Bucket: p.bucket_name },
+            outputs = { Algorithm: Str = "$.Payload.Algorithm", Found: Bool = "$.Payload.Found" },
+        ), timeout 60;
         /// Leaves a bucket that already has the requested default encryption untouched.
-        CheckEncryption: if p.sse_algorithm == "aws:kms" && GetEncryption.Algorithm.starts_with("aws:kms") {
+        CheckEncryption: if p.sse_algorithm == "aws:kms" && ReadEncryption.Algorithm.starts_with("aws:kms") {
             AlreadyEncrypted
-        } else if p.sse_algorithm == "AES256" && GetEncryption.Algorithm == "AES256" {
+        } else if p.sse_algorithm == "AES256" && ReadEncryption.Algorithm == "AES256" {
             AlreadyEncrypted
-        } else if p.sse_algorithm == "AES256" && GetEncryption.Algorithm.starts_with("aws:kms") {
+        } else if p.sse_algorithm == "AES256" && ReadEncryption.Algorithm.starts_with("aws:kms") {
             AlreadyEncrypted
         } else {
             ApproveChange
@@ -99,7 +127,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         /// Verifies that the bucket's default encryption is the requested algorithm.
         VerifyEncryption: AssertAwsResourceProperty::new("s3", "GetBucketEncryption", ALGORITHM, vec![p.sse_algorithm.to_string()])
             .param("Bucket", &p.bucket_name), timeout 20, on_failure UndoEncryption, on_cancel UndoEncryption, critical true, end;
-        outputs GetEncryption.Algorithm;
+        outputs ReadEncryption.Algorithm, ReadEncryption.Found;
     }
     rb.build()
 }
