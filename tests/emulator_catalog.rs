@@ -741,9 +741,15 @@ fn rds_public_access() {
 
 // ---- MULTI_REGION_CLOUD_TRAIL_ENABLED -------------------------------------------------------
 // Config (multi-region-cloudtrail-enabled): COMPLIANT when at least one multi-Region trail
-// exists; NON_COMPLIANT when its ExcludeManagementEventSources is not empty or it is configured
-// to exclude management events. Account-wide, so a Region of its own; each scenario starts
-// from no trail but a single-Region one named TrailName.
+// matches the rule's input parameters; the catalog sets includeManagementEvents true and
+// readWriteType ALL (as Security Hub's CloudTrail.1 does). NON_COMPLIANT when
+// ExcludeManagementEventSources is not empty or the trail is configured to exclude management
+// events. Checked here, independently of the runbook's scripts: some multi-Region trail is
+// logging and its selectors record all management events (basic: a selector with
+// IncludeManagementEvents true and ReadWriteType All, no excluded source; advanced: a selector
+// of eventCategory Management without readOnly or eventSource filters). Account-wide, so a
+// Region of its own; each scenario starts from one single-Region trail without management
+// events, named differently from TrailName: the runbook must fix it, not create a second trail.
 
 fn trails(aws: &Aws) -> Vec<Value> {
     read(aws, "cloudtrail", "DescribeTrails", json!({"includeShadowTrails": true}))["trailList"]
@@ -752,52 +758,154 @@ fn trails(aws: &Aws) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+const TRAIL_REGION: &str = "eu-central-1";
+
+/// Whether the selectors record all management events, read and write (the rule's evaluation).
+fn all_management_events(selectors: &Value) -> bool {
+    let list = |k: &str| selectors[k].as_array().cloned().unwrap_or_default();
+    let advanced = list("AdvancedEventSelectors");
+    if !advanced.is_empty() {
+        return advanced.iter().any(|s| {
+            let fields = s["FieldSelectors"].as_array().cloned().unwrap_or_default();
+            fields.len() == 1 && fields[0]["Field"] == "eventCategory" && fields[0]["Equals"] == json!(["Management"])
+        });
+    }
+    let basic = list("EventSelectors");
+    basic.iter().all(|e| e["ExcludeManagementEventSources"].as_array().is_none_or(Vec::is_empty))
+        && basic.iter().any(|e| e["IncludeManagementEvents"] == true && e["ReadWriteType"] == "All")
+}
+
+/// The rule's evaluation of the account.
+fn trail_rule(aws: &Aws) -> Result<(), String> {
+    let ok = trails(aws).into_iter().filter(|t| t["IsMultiRegionTrail"] == true).any(|t| {
+        let logging = read(aws, "cloudtrail", "GetTrailStatus", json!({"Name": t["TrailARN"]}))["IsLogging"] == true;
+        logging
+            && all_management_events(&read(aws, "cloudtrail", "GetEventSelectors", json!({"TrailName": t["TrailARN"]})))
+    });
+    ok.then_some(()).ok_or(format!("no logging multi-Region trail with all management events: {:?}", trails(aws)))
+}
+
+/// No trail but one single-Region trail, logging nothing of management events (its one selector
+/// logs S3 data events only), named differently from the `TrailName` the runbook gets.
+fn single_region_trail(aws: &Aws, selectors: Value) -> Resource {
+    for t in trails(aws) {
+        // By name: moto deletes by name only (AWS takes either).
+        let _ = aws.call("cloudtrail", "DeleteTrail", json!({"Name": t["Name"]}));
+    }
+    let bucket = unique("trail-logs");
+    let location = json!({"LocationConstraint": TRAIL_REGION});
+    call(aws, "s3", "CreateBucket", json!({"Bucket": bucket, "CreateBucketConfiguration": location}));
+    let existing = unique("existing");
+    call(aws, "cloudtrail", "CreateTrail", json!({"Name": existing, "S3BucketName": bucket}));
+    let mut put = selectors;
+    put["TrailName"] = json!(existing);
+    call(aws, "cloudtrail", "PutEventSelectors", put);
+    Resource {
+        params: vec![("TrailName", json!(unique("trail"))), ("BucketName", json!(bucket))],
+        ids: json!({"Trail": existing}),
+    }
+}
+
+fn data_events_only() -> Value {
+    json!({"EventSelectors": [{"ReadWriteType": "All", "IncludeManagementEvents": false,
+        "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}]}]})
+}
+
+fn trail_state(aws: &Aws, r: &Resource) -> Value {
+    let t = read(aws, "cloudtrail", "GetTrail", json!({"Name": r.ids["Trail"]}));
+    let s = read(aws, "cloudtrail", "GetTrailStatus", json!({"Name": r.ids["Trail"]}));
+    let mut e = read(aws, "cloudtrail", "GetEventSelectors", json!({"TrailName": r.ids["Trail"]}));
+    if let Some(m) = e.as_object_mut() {
+        m.shift_remove("TrailARN");
+    }
+    json!({"Trail": t["Trail"], "IsLogging": s["IsLogging"], "Selectors": e})
+}
+
+fn trail_names(aws: &Aws) -> Value {
+    let mut names: Vec<Value> = trails(aws).into_iter().map(|t| t["Name"].clone()).collect();
+    names.sort_by_key(|v| v.to_string());
+    Value::Array(names)
+}
+
 #[test]
 fn cloudtrail_multi_region() {
     run_case(&Case {
         runbook: "Remediate-CloudTrail-EnableMultiRegionTrail",
-        region: "eu-central-1",
-        create: |aws| {
-            for t in trails(aws) {
-                let _ = aws.call("cloudtrail", "DeleteTrail", json!({"Name": t["TrailARN"]}));
-            }
-            let bucket = unique("trail-logs");
-            let location = json!({"LocationConstraint": "eu-central-1"});
-            call(aws, "s3", "CreateBucket", json!({"Bucket": bucket, "CreateBucketConfiguration": location}));
-            let name = unique("trail");
-            call(aws, "cloudtrail", "CreateTrail", json!({"Name": name, "S3BucketName": bucket}));
-            Resource {
-                params: vec![("TrailName", json!(name)), ("BucketName", json!(bucket))],
-                ids: json!({"Trail": name}),
-            }
-        },
-        compliant: |aws, _| {
-            let ok = trails(aws).into_iter().filter(|t| t["IsMultiRegionTrail"] == true).any(|t| {
-                let s = read(aws, "cloudtrail", "GetEventSelectors", json!({"TrailName": t["TrailARN"]}));
-                let basic = s["EventSelectors"].as_array().cloned().unwrap_or_default();
-                let management = basic.is_empty()
-                    || basic.iter().any(|e| {
-                        e["IncludeManagementEvents"] != false
-                            && e["ExcludeManagementEventSources"].as_array().is_none_or(Vec::is_empty)
-                    });
-                management
-            });
-            ok.then_some(()).ok_or(format!("no multi-Region trail with management events: {:?}", trails(aws)))
-        },
-        state: |aws, r| {
-            let t = read(aws, "cloudtrail", "GetTrail", json!({"Name": r.ids["Trail"]}));
-            let s = read(aws, "cloudtrail", "GetTrailStatus", json!({"Name": r.ids["Trail"]}));
-            json!({"Trail": t["Trail"], "IsLogging": s["IsLogging"]})
-        },
-        inventory: |aws| {
-            let mut names: Vec<Value> = trails(aws).into_iter().map(|t| t["Name"].clone()).collect();
-            names.sort_by_key(|v| v.to_string());
-            Value::Array(names)
-        },
+        region: TRAIL_REGION,
+        create: |aws| single_region_trail(aws, data_events_only()),
+        compliant: |aws, _| trail_rule(aws),
+        state: trail_state,
+        inventory: trail_names,
         fix: ("cloudtrail", "UpdateTrail"),
         mocks: no_mocks,
         cleanup: keep,
     });
+    // In the same test: trails are account-wide (multi-Region ones show in every Region), so
+    // scenarios running in parallel would delete each other's.
+    cloudtrail_fixes_the_existing_trail_before_creating_one();
+}
+
+/// The existing trail is fixed, not joined by a second, billable one; its data-event selector
+/// stays. A trail with advanced selectors keeps its mode: a management selector filtered to
+/// read-only events gives way to one for all management events. A Region without a trail gets
+/// `TrailName`. The selectors and settings are put back when the run is cancelled after them.
+fn cloudtrail_fixes_the_existing_trail_before_creating_one() {
+    let Some(moto) = moto() else { return };
+    let aws = moto.aws().region(TRAIL_REGION);
+    let doc = catalog_doc("Remediate-CloudTrail-EnableMultiRegionTrail").expect("in the catalog");
+    let run = |r: &Resource, cancel: Option<&str>| {
+        let mut sim = Simulation::new(&doc)
+            .endpoint(&moto.url)
+            .python(&moto.python)
+            .region(TRAIL_REGION)
+            .run_scripts(true)
+            .param("AccountId", json!(ACCOUNT))
+            .param("AutomationAssumeRole", json!(ROLE));
+        for (k, v) in &r.params {
+            sim = sim.param(*k, v.clone());
+        }
+        if let Some(step) = cancel {
+            sim = sim.cancel_at(step);
+        }
+        sim.run()
+    };
+    let advanced_read_only = json!({"AdvancedEventSelectors": [{"Name": "read-only management", "FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Management"]}, {"Field": "readOnly", "Equals": ["true"]}]}]});
+    for (what, selectors) in [("basic", data_events_only()), ("advanced", advanced_read_only)] {
+        let r = single_region_trail(&aws, selectors);
+        let t = run(&r, None);
+        assert_eq!(t.status, Status::Success, "{what}: {}", show(&t));
+        trail_rule(&aws).unwrap_or_else(|e| panic!("{what}: {e}; {}", show(&t)));
+        assert_eq!(trail_names(&aws), json!([r.ids["Trail"]]), "{what}: a second trail was created");
+        assert!(t.steps.iter().all(|s| s.name != "CreateTrail"), "{what}: {}", show(&t));
+        let e = read(&aws, "cloudtrail", "GetEventSelectors", json!({"TrailName": r.ids["Trail"]}));
+        if what == "basic" {
+            let data = e["EventSelectors"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|s| s["DataResources"][0]["Type"] == "AWS::S3::Object");
+            assert!(data, "the data-event selector stays: {e}");
+        } else {
+            assert!(e["EventSelectors"].as_array().is_none_or(Vec::is_empty), "advanced mode kept: {e}");
+        }
+    }
+
+    // Cancelled after every change: the trail reads back as before.
+    let r = single_region_trail(&aws, data_events_only());
+    let before = trail_state(&aws, &r);
+    let t = run(&r, Some("VerifyUpdatedTrail"));
+    assert_eq!(t.status, Status::Cancelled, "{}", show(&t));
+    assert_eq!(trail_state(&aws, &r), before, "the undo restores the trail: {}", show(&t));
+
+    // No trail in the Region: TrailName is created, with all management events.
+    let r = single_region_trail(&aws, data_events_only());
+    let _ = aws.call("cloudtrail", "DeleteTrail", json!({"Name": r.ids["Trail"]}));
+    let t = run(&r, None);
+    assert_eq!(t.status, Status::Success, "{}", show(&t));
+    trail_rule(&aws).unwrap_or_else(|e| panic!("{e}; {}", show(&t)));
+    let name = r.params.iter().find(|(k, _)| *k == "TrailName").map(|(_, v)| v.clone()).expect("TrailName");
+    assert_eq!(trail_names(&aws), json!([name]));
 }
 
 // ---- IAM_ROLE_MANAGED_POLICY_CHECK ----------------------------------------------------------

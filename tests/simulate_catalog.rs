@@ -137,9 +137,13 @@ fn fixture(base: &str) -> Option<Fixture> {
             })
         }
         "Remediate-CloudTrail-EnableMultiRegionTrail" => {
-            let trail = |on: bool| json!({"Trail": {"Name": "org-trail", "IsMultiRegionTrail": on, "LogFileValidationEnabled": on, "IncludeGlobalServiceEvents": on}});
-            let status = |on: bool| json!({"IsLogging": on});
-            let get = || api("cloudtrail", "GetTrail").when(json!({"Name": "org-trail"}));
+            // The trail is found, fixed and verified by boto3 scripts: step mocks.
+            let found = |compliant: bool| {
+                Mock::step("FindTrail").outputs(json!({"Payload": {
+                    "Compliant": compliant, "Exists": true, "TrailName": "org-trail", "IsMultiRegionTrail": compliant,
+                    "LogFileValidationEnabled": compliant, "IncludeGlobalServiceEvents": compliant, "IsLogging": compliant,
+                    "Selectors": "{\"EventSelectors\": [], \"AdvancedEventSelectors\": []}", "Plan": "mocked"}}))
+            };
             let get_status = || api("cloudtrail", "GetTrailStatus").when(json!({"Name": "org-trail"}));
             Some(Fixture {
                 params: vec![
@@ -147,18 +151,18 @@ fn fixture(base: &str) -> Option<Fixture> {
                     ("TrailName", json!("org-trail")),
                     ("BucketName", json!("org-trail-logs")),
                 ],
-                compliant: vec![caller(), get().responds(trail(true)), get_status().responds(status(true))],
+                compliant: vec![caller(), found(true), get_status().responds(json!({"IsLogging": true}))],
                 noncompliant: vec![
                     caller(),
-                    get().responds(trail(false)).then_responds(trail(true)),
-                    get_status().responds(status(false)).then_responds(status(true)),
+                    found(false),
                     api("cloudtrail", "UpdateTrail").responds(json!({})),
+                    Mock::step("SetManagementEvents").outputs(json!({"Payload": {"Mode": "basic", "Selectors": "[]"}})),
                     api("cloudtrail", "StartLogging").responds(json!({})),
+                    Mock::step("VerifyUpdatedTrail").outputs(json!({"Payload": {"Verified": true}})),
                 ],
                 fix_fails: vec![
                     caller(),
-                    get().responds(trail(false)),
-                    get_status().responds(status(false)),
+                    found(false),
                     // The fix fails; the undo (the same operation with the old values) works.
                     api("cloudtrail", "UpdateTrail")
                         .error("InsufficientS3BucketPolicyException", "bucket policy")

@@ -1,14 +1,14 @@
-//! Make sure the account has a logging multi-Region CloudTrail trail with log file validation:
-//! create and start one, or fix and start the existing trail of that name. The Config rule
-//! evaluates the account: Config passes the account id. Written with the macros.
+//! Make sure the account has a logging multi-Region CloudTrail trail that records all management
+//! events (read and write, no excluded event sources), with log file validation: fix an existing
+//! trail of this Region first (the first copy of management events is free; a second trail
+//! recording them is billed), and create one only when there is none. The Config rule evaluates
+//! the account: Config passes the account id. Written with the macros.
 
 use super::common;
-use super::ConfigTarget;
+use super::{ConfigTarget, RuleParameter};
 use runbook_dsl::builder::BuildError;
 use runbook_dsl::prelude::*;
 
-const MULTI_REGION: &str = "$.Trail.IsMultiRegionTrail";
-const VALIDATION: &str = "$.Trail.LogFileValidationEnabled";
 const LOGGING: &str = "$.IsLogging";
 /// The tag a created trail carries, holding the execution id, so the undo deletes only its own trail.
 const OWNER_TAG: &str = "CreatedByAutomationExecution";
@@ -20,10 +20,18 @@ pub const TARGET: ConfigTarget = ConfigTarget {
     resource_id_param: "AccountId",
 };
 
+/// The rule's optional inputs that make it check management events (as Security Hub's
+/// CloudTrail.1 does): read and write, included. The runbook always establishes both.
+pub const RULE_PARAMETERS: &[RuleParameter] = &[
+    RuleParameter::Enforced { key: "includeManagementEvents", value: "true" },
+    RuleParameter::Enforced { key: "readWriteType", value: "ALL" },
+];
+
 /// The parameters besides `AutomationAssumeRole`, `AccountId` and `Approvers`.
 #[derive(Parameters)]
 pub struct Params {
-    /// (Required) The trail to create, or the existing trail to fix.
+    /// (Required) The trail to create when the Region has none to fix; an existing trail of this name
+    /// is the one fixed first.
     #[param(allowed_pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$")]
     pub trail_name: String,
     /// (Required) The S3 bucket a new trail delivers to; its bucket policy must allow CloudTrail to write.
@@ -32,103 +40,277 @@ pub struct Params {
     pub bucket_name: String,
 }
 
+/// What the trail scripts share: management events count as recorded when a basic selector
+/// includes them with `ReadWriteType` `All` and no selector excludes an event source, or an
+/// advanced selector selects `eventCategory` `Management` with no `readOnly` or `eventSource`
+/// filter (CloudTrail's GetEventSelectors/PutEventSelectors; a trail uses either basic or
+/// advanced selectors, and is changed in the mode it uses). A macro, so that each script below
+/// is one literal (`concat!`) and each step carries only what it runs.
+macro_rules! trail_common {
+    () => {
+        r#"import json
+import boto3
+
+MANAGEMENT = {"Field": "eventCategory", "Equals": ["Management"]}
+
+
+def plain_management(selector):
+    fields = selector.get("FieldSelectors", [])
+    return MANAGEMENT in fields and len(fields) == 1
+
+
+def is_management(selector):
+    return any(f.get("Field") == "eventCategory" and f.get("Equals") == ["Management"] for f in selector.get("FieldSelectors", []))
+
+
+def management_events(selectors):
+    basic = selectors.get("EventSelectors") or []
+    advanced = selectors.get("AdvancedEventSelectors") or []
+    if advanced:
+        return any(plain_management(s) for s in advanced)
+    if any(s.get("ExcludeManagementEventSources") for s in basic):
+        return False
+    return any(s.get("IncludeManagementEvents") and s.get("ReadWriteType") == "All" for s in basic)
+
+
+def describe(ct, trail):
+    arn = trail["TrailARN"]
+    selectors = ct.get_event_selectors(TrailName=arn)
+    return {
+        "Name": trail["Name"],
+        "HomeRegion": trail.get("HomeRegion"),
+        "IsMultiRegionTrail": bool(trail.get("IsMultiRegionTrail")),
+        "LogFileValidationEnabled": bool(trail.get("LogFileValidationEnabled")),
+        "IncludeGlobalServiceEvents": bool(trail.get("IncludeGlobalServiceEvents")),
+        "IsOrganizationTrail": bool(trail.get("IsOrganizationTrail")),
+        "IsLogging": bool(ct.get_trail_status(Name=arn).get("IsLogging")),
+        "ManagementEvents": management_events(selectors),
+        "Selectors": {k: selectors.get(k) or [] for k in ("EventSelectors", "AdvancedEventSelectors")},
+    }
+
+
+"#
+    };
+}
+
+/// Picks the trail: a compliant one (nothing to do), else an existing trail of this Region
+/// (`TrailName` first, then multi-Region, then logging), else none (create `TrailName`). Errors
+/// other than AWS's own are raised: the run fails instead of taking a fix path.
+const FIND_TRAIL: &str = concat!(
+    trail_common!(),
+    r#"def compliant(t):
+    return t["IsMultiRegionTrail"] and t["IsLogging"] and t["ManagementEvents"] and t["LogFileValidationEnabled"]
+
+
+def find(events, context):
+    ct = boto3.client("cloudtrail")
+    region = ct.meta.region_name
+    trails = [describe(ct, t) for t in ct.describe_trails(includeShadowTrails=True)["trailList"]]
+    done = [t for t in trails if compliant(t)]
+    if done:
+        t = done[0]
+        plan = "Trail " + t["Name"] + " is multi-Region, logging, records all management events and validates log files; nothing was changed."
+        return dict(t, Selectors=json.dumps(t["Selectors"]), Compliant=True, Exists=True, TrailName=t["Name"], Plan=plan)
+    # Only a trail of this Region can be updated here; organization trails belong to the management account.
+    own = [t for t in trails if t["HomeRegion"] == region and not t["IsOrganizationTrail"]]
+    own.sort(key=lambda t: (t["Name"] != events["TrailName"], not t["IsMultiRegionTrail"], not t["IsLogging"], t["Name"]))
+    if own:
+        t = own[0]
+        plan = "Fixing the existing trail " + t["Name"] + " instead of creating a second one; its settings before the run: " + json.dumps(t)
+        return dict(t, Selectors=json.dumps(t["Selectors"]), Compliant=False, Exists=True, TrailName=t["Name"], Plan=plan)
+    plan = "No trail of this Region to fix; creating " + events["TrailName"] + "."
+    return {"Compliant": False, "Exists": False, "TrailName": events["TrailName"], "IsMultiRegionTrail": False,
+            "LogFileValidationEnabled": False, "IncludeGlobalServiceEvents": False, "IsLogging": False,
+            "Selectors": json.dumps({"EventSelectors": [], "AdvancedEventSelectors": []}), "Plan": plan}
+
+
+"#
+);
+
+/// Adds all management events to the trail's selectors, in the trail's selector mode.
+const SET_MANAGEMENT_EVENTS: &str = concat!(
+    trail_common!(),
+    r#"def set_management_events(events, context):
+    ct = boto3.client("cloudtrail")
+    name = events["TrailName"]
+    selectors = ct.get_event_selectors(TrailName=name)
+    advanced = selectors.get("AdvancedEventSelectors") or []
+    if advanced:
+        # Filtered management selectors give way to one that selects all management events.
+        keep = [s for s in advanced if not is_management(s) or plain_management(s)]
+        if not any(plain_management(s) for s in keep):
+            keep.append({"Name": "All management events", "FieldSelectors": [MANAGEMENT]})
+        ct.put_event_selectors(TrailName=name, AdvancedEventSelectors=keep)
+        return {"Mode": "advanced", "Selectors": json.dumps(keep)}
+    basic = []
+    for s in selectors.get("EventSelectors") or []:
+        s = dict(s, ExcludeManagementEventSources=[])
+        if not s.get("DataResources"):
+            # A selector without data resources logs management events only: widen it to all of them.
+            s.update(IncludeManagementEvents=True, ReadWriteType="All")
+        basic.append(s)
+    if not management_events({"EventSelectors": basic}):
+        if len(basic) >= 5:
+            raise Exception("trail " + name + " has 5 event selectors with data resources; add management events by hand")
+        basic.append({"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": [], "ExcludeManagementEventSources": []})
+    ct.put_event_selectors(TrailName=name, EventSelectors=basic)
+    return {"Mode": "basic", "Selectors": json.dumps(basic)}
+
+
+"#
+);
+
+/// Undo: puts the selectors read before the change back.
+const RESTORE_SELECTORS: &str = r#"import json
+import boto3
+
+def restore_selectors(events, context):
+    ct = boto3.client("cloudtrail")
+    previous = json.loads(events["Selectors"])
+    if previous.get("AdvancedEventSelectors"):
+        ct.put_event_selectors(TrailName=events["TrailName"], AdvancedEventSelectors=previous["AdvancedEventSelectors"])
+    elif previous.get("EventSelectors"):
+        ct.put_event_selectors(TrailName=events["TrailName"], EventSelectors=previous["EventSelectors"])
+    else:
+        return {"Restored": "the trail reported no event selectors before the run; nothing to put back"}
+    return {"Restored": "previous event selectors"}
+
+
+"#;
+
+/// Verifies every criterion of the rule (and log file validation); raises naming what is missing.
+const VERIFY_TRAIL: &str = concat!(
+    trail_common!(),
+    r#"def verify(events, context):
+    ct = boto3.client("cloudtrail")
+    trail = ct.get_trail(Name=events["TrailName"])["Trail"]
+    t = describe(ct, trail)
+    missing = [k for k in ("IsMultiRegionTrail", "IsLogging", "ManagementEvents", "LogFileValidationEnabled") if not t[k]]
+    if missing:
+        raise Exception("trail " + t["Name"] + " still falls short: " + ", ".join(missing) + " " + json.dumps(t))
+    return {"Verified": True}
+"#
+);
+
 /// Builds the runbook; `approval` adds an approval before the first change.
 pub fn build(approval: bool) -> Result<Document, BuildError> {
     let mut rb = Runbook::new(
-        "Makes sure the account has a multi-Region CloudTrail trail that logs, with log file \
-         validation on (CIS AWS Foundations 3.1 and 3.2).\n\n\
-         The runbook checks that it runs in the account AWS Config named, then reads the trail \
-         `TrailName`. If it is multi-Region, validates log files and is logging, nothing is \
-         changed and the run says so. If it exists but falls short, the runbook updates it \
-         (multi-Region, global service events, log file validation) and starts logging; if it does \
-         not exist, the runbook creates it with those settings, delivering to `BucketName` (whose \
-         bucket policy must already let CloudTrail write), and starts logging. Each path verifies \
-         logging, validation and multi-Region. If a change or a check fails, or the run is \
-         cancelled, the undo restores the previous settings and logging state of an existing trail, \
-         or stops and deletes the trail it created, and the run ends Failed.",
+        "Makes sure the account has a multi-Region CloudTrail trail that logs all management events \
+         (read and write, no excluded event sources), with log file validation on (AWS Config \
+         multi-region-cloudtrail-enabled; CIS AWS Foundations 3.1 and 3.2).\n\n\
+         The runbook checks that it runs in the account AWS Config named, then reads every trail it \
+         can see (shadow trails of other Regions included) with their status and event selectors. If \
+         one is multi-Region, logging, records all management events and validates log files, nothing \
+         is changed and the run says so. Otherwise it fixes an existing trail of this Region before \
+         creating a second, billable one: `TrailName` if it exists, else the closest one (multi-Region, \
+         then logging). It updates that trail (multi-Region, global service events, log file \
+         validation), adds management events to its event selectors (basic or advanced, as the trail \
+         uses; filtered management selectors are widened) and starts logging. Only when the Region \
+         has no trail of its own does it create `TrailName`, delivering to `BucketName` (whose bucket \
+         policy must already let CloudTrail write), with a selector for all management events, and \
+         start logging. Each path verifies every criterion. If a change or the check fails, or the \
+         run is cancelled, the undo restores the previous settings, selectors and logging state of \
+         an existing trail, or stops and deletes the trail it created, and the run ends Failed. \
+         Organization trails are left to the management account.",
     );
     rb.assume_role();
     // The `AccountId` parameter and the `CheckAccount` step that runs first.
     let account = common::account_guard(&mut rb);
     let p = rb.params::<Params>();
     let approvers = common::approvers(&mut rb, approval, "the CloudTrail change");
-    let trail = &p.trail_name;
-    let check = |api: &str, selector: &str| {
-        AssertAwsResourceProperty::new("cloudtrail", api, selector, vec!["True"]).param("Name", trail)
-    };
-    // `flow!` nests `a && b && c` as And(And(a, b), c); the document has one And of three.
-    let is_true = |o: &Output<Bool>| Condition::compare(o.value(), Operator::BooleanEquals, true);
-    let update_first = if approval { "ApproveUpdate" } else { "UpdateTrail" };
-    let trail_arn =
-        format!("arn:{}:cloudtrail:{}:{}:trail/{trail}", Builtin::AWS_PARTITION, Builtin::REGION, Builtin::ACCOUNT_ID);
+    let trail_arn = format!(
+        "arn:{}:cloudtrail:{}:{}:trail/{}",
+        Builtin::AWS_PARTITION,
+        Builtin::REGION,
+        Builtin::ACCOUNT_ID,
+        p.trail_name
+    );
     flow! { rb;
-        /// Reads the trail; a trail that does not exist goes to the creation path.
-        GetTrail: api!(cloudtrail.GetTrail { Name: p.trail_name } -> {
-            IsMultiRegionTrail: Bool = "$.Trail.IsMultiRegionTrail",
-            LogFileValidationEnabled: Bool = "$.Trail.LogFileValidationEnabled",
-            IncludeGlobalServiceEvents: Bool = "$.Trail.IncludeGlobalServiceEvents",
-        }), timeout 20, on_failure ApproveCreate, critical false;
-        /// Reads whether the trail is logging.
-        GetTrailStatus: api!(cloudtrail.GetTrailStatus { Name: p.trail_name } -> { IsLogging: Bool = "$.IsLogging" }),
-            timeout 20;
-        /// Leaves a trail that is multi-Region, validates log files and is logging untouched.
-        // (`Vec::from`, not `vec!`: `flow!` sees `Step.Output` references only outside macro calls.)
-        CheckTrail: Branch::new(Vec::from([Choice::new(
-            "AlreadyCompliant",
-            Condition::And(Vec::from([
-                is_true(&GetTrail.IsMultiRegionTrail),
-                is_true(&GetTrail.LogFileValidationEnabled),
-                is_true(&GetTrailStatus.IsLogging),
-            ])),
-        )]))
-        .default(update_first);
-        /// Confirms that the multi-Region trail with log file validation is logging. The resource is already
+        /// Reads every trail, its status and event selectors, and picks the trail to fix (or none, to
+        /// create `TrailName`).
+        FindTrail: script!(
+            runtime = "python3.11",
+            handler = "find",
+            script = FIND_TRAIL,
+            input = { TrailName: p.trail_name },
+            outputs = {
+                Compliant: Bool = "$.Payload.Compliant",
+                Exists: Bool = "$.Payload.Exists",
+                TrailName: Str = "$.Payload.TrailName",
+                IsMultiRegionTrail: Bool = "$.Payload.IsMultiRegionTrail",
+                LogFileValidationEnabled: Bool = "$.Payload.LogFileValidationEnabled",
+                IncludeGlobalServiceEvents: Bool = "$.Payload.IncludeGlobalServiceEvents",
+                IsLogging: Bool = "$.Payload.IsLogging",
+                Selectors: Str = "$.Payload.Selectors",
+                Plan: Str = "$.Payload.Plan",
+            },
+        ), timeout 60;
+        /// Leaves a compliant account untouched; fixes an existing trail before creating one.
+        CheckTrail: if FindTrail.Compliant { AlreadyCompliant } else if FindTrail.Exists { ApproveUpdate } else { ApproveCreate };
+        /// Confirms that the trail FindTrail found compliant is logging. The account is already
         /// compliant; nothing was changed.
-        AlreadyCompliant: check("GetTrailStatus", LOGGING), end;
+        AlreadyCompliant: AssertAwsResourceProperty::new("cloudtrail", "GetTrailStatus", LOGGING, vec!["True"])
+            .param("Name", &FindTrail.TrailName), timeout 20, end;
 
         /// Waits for an approver; a rejection ends the run without any change.
         #[when(let Some(a) = &approvers)]
         ApproveUpdate: approve(a, format!(
-            "Make CloudTrail trail {trail} multi-Region with log file validation and start logging, in account {account}?"
+            "Fix CloudTrail trail {{{{ FindTrail.TrailName }}}} (multi-Region, all management events, log file validation, \
+             logging) in account {account}? {{{{ FindTrail.Plan }}}}"
         ), common::NOTIFICATION_ARN), next UpdateTrail;
         /// Makes the trail multi-Region (with global service events) and turns on log file validation.
         UpdateTrail: api!(cloudtrail.UpdateTrail {
-            Name: p.trail_name,
+            Name: FindTrail.TrailName,
             IncludeGlobalServiceEvents: true,
             IsMultiRegionTrail: true,
             EnableLogFileValidation: true,
-        }), timeout 20, on_failure UndoUpdateTrail, on_cancel UndoUpdateTrail, critical true;
-        /// Starts logging (a no-op on a trail that already logs).
-        StartLogging: api!(cloudtrail.StartLogging { Name: p.trail_name }), timeout 20, critical true, undo {
-            /// Undo: keeps logging on when the trail was logging before the run.
-            UndoCheckLogging: if GetTrailStatus.IsLogging { UndoUpdateTrail } else { UndoLogging },
-                on_failure UndoLogging, critical true;
-            /// Undo: stops the logging this run started.
-            UndoLogging: api!(cloudtrail.StopLogging { Name: p.trail_name }), timeout 20, on_failure UndoUpdateTrail,
-                critical true, next UndoUpdateTrail;
+        }), timeout 20, critical true, undo {
             /// Undo: puts the trail's previous multi-Region, global-events and validation settings back.
             UndoUpdateTrail: api!(cloudtrail.UpdateTrail {
-                Name: p.trail_name,
-                IncludeGlobalServiceEvents: GetTrail.IncludeGlobalServiceEvents,
-                IsMultiRegionTrail: GetTrail.IsMultiRegionTrail,
-                EnableLogFileValidation: GetTrail.LogFileValidationEnabled,
+                Name: FindTrail.TrailName,
+                IncludeGlobalServiceEvents: FindTrail.IncludeGlobalServiceEvents,
+                IsMultiRegionTrail: FindTrail.IsMultiRegionTrail,
+                EnableLogFileValidation: FindTrail.LogFileValidationEnabled,
             }), timeout 20;
         };
-        /// Verifies that the trail is logging.
-        VerifyUpdatedLogging: check("GetTrailStatus", LOGGING), timeout 20, on_failure UndoCheckLogging,
-            on_cancel UndoCheckLogging, critical true;
-        /// Verifies that the trail validates log files.
-        VerifyUpdatedValidation: check("GetTrail", VALIDATION), timeout 20, on_failure UndoCheckLogging,
-            on_cancel UndoCheckLogging, critical true;
-        /// Verifies that the trail is multi-Region.
-        VerifyUpdatedMultiRegion: check("GetTrail", MULTI_REGION), timeout 20, on_failure UndoCheckLogging,
-            on_cancel UndoCheckLogging, critical true, end;
+        /// Adds all management events (read and write) to the trail's event selectors.
+        SetManagementEvents: script!(
+            runtime = "python3.11",
+            handler = "set_management_events",
+            script = SET_MANAGEMENT_EVENTS,
+            input = { TrailName: FindTrail.TrailName },
+            outputs = { Selectors: Str = "$.Payload.Selectors" },
+        ), timeout 60, critical true, undo {
+            /// Undo: puts the trail's previous event selectors back.
+            UndoEventSelectors: script!(
+                runtime = "python3.11",
+                handler = "restore_selectors",
+                script = RESTORE_SELECTORS,
+                input = { TrailName: FindTrail.TrailName, Selectors: FindTrail.Selectors },
+            ), timeout 30;
+        };
+        /// Starts logging (a no-op on a trail that already logs).
+        StartLogging: api!(cloudtrail.StartLogging { Name: FindTrail.TrailName }), timeout 20, critical true, undo {
+            /// Undo: keeps logging on when the trail was logging before the run.
+            UndoCheckLogging: if FindTrail.IsLogging { UndoEventSelectors } else { UndoLogging },
+                on_failure UndoLogging, critical true;
+            /// Undo: stops the logging this run started.
+            UndoLogging: api!(cloudtrail.StopLogging { Name: FindTrail.TrailName }), timeout 20;
+        };
+        /// Verifies every criterion: multi-Region, logging, all management events, log file validation.
+        VerifyUpdatedTrail: script!(
+            runtime = "python3.11",
+            handler = "verify",
+            script = VERIFY_TRAIL,
+            input = { TrailName: FindTrail.TrailName },
+        ), timeout 60, critical true, end;
 
         /// Waits for an approver; a rejection ends the run without any change.
         #[when(let Some(a) = &approvers)]
         ApproveCreate: approve(a, format!(
-            "Create the multi-Region CloudTrail trail {trail} (delivering to {}) and start logging, in account {account}?",
-            p.bucket_name
+            "Create the multi-Region CloudTrail trail {} (delivering to {}) and start logging, in account {account}? \
+             {{{{ FindTrail.Plan }}}}",
+            p.trail_name, p.bucket_name
         ), common::NOTIFICATION_ARN), next CreateTrail;
         /// Creates the multi-Region trail with global service events and log file validation, tagged with this
         /// run's execution id.
@@ -139,13 +321,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             IsMultiRegionTrail: true,
             EnableLogFileValidation: true,
             TagsList: [{ Key: OWNER_TAG, Value: Builtin::EXECUTION_ID.to_string() }],
-        } -> { TrailARN: Str = "$.TrailARN" }), timeout 20, on_failure UndoCheckTrailOwner,
-            on_cancel UndoCheckTrailOwner, critical true;
-        /// Starts logging (a no-op on a trail that already logs).
-        StartLoggingNew: api!(cloudtrail.StartLogging { Name: p.trail_name }), timeout 20, critical true, undo {
-            /// Undo: stops logging on the trail this run created.
-            UndoStartLoggingNew: api!(cloudtrail.StopLogging { Name: p.trail_name }), timeout 20,
-                on_failure UndoCheckTrailOwner, critical true, next UndoCheckTrailOwner;
+        } -> { TrailARN: Str = "$.TrailARN" }), timeout 20, critical true, undo {
             /// Undo: makes sure the trail is the one this run created (its tag holds this run's execution id);
             /// otherwise the run ends here and a trail that existed before is never deleted.
             UndoCheckTrailOwner: AssertAwsResourceProperty::new(
@@ -154,22 +330,28 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
                 "$.ResourceTagList[0].TagsList[0].Value",
                 vec![Builtin::EXECUTION_ID.to_string()],
             )
-            .param("ResourceIdList", vec![trail_arn.clone()]), timeout 20, on_failure abort, critical true,
-                next UndoCreateTrail;
+            .param("ResourceIdList", vec![trail_arn.clone()]), timeout 20, on_failure abort, critical true;
             /// Undo: deletes the trail this run created.
             UndoCreateTrail: api!(cloudtrail.DeleteTrail { Name: p.trail_name }), timeout 20;
         };
-        /// Verifies that the trail is logging.
-        VerifyCreatedLogging: check("GetTrailStatus", LOGGING), timeout 20, on_failure UndoStartLoggingNew,
-            on_cancel UndoStartLoggingNew, critical true;
-        /// Verifies that the trail validates log files.
-        VerifyCreatedValidation: check("GetTrail", VALIDATION), timeout 20, on_failure UndoStartLoggingNew,
-            on_cancel UndoStartLoggingNew, critical true;
-        /// Verifies that the trail is multi-Region.
-        VerifyCreatedMultiRegion: check("GetTrail", MULTI_REGION), timeout 20, on_failure UndoStartLoggingNew,
-            on_cancel UndoStartLoggingNew, critical true, end;
-        outputs GetTrail.IsMultiRegionTrail, GetTrail.LogFileValidationEnabled, GetTrailStatus.IsLogging,
-            CreateTrail.TrailARN;
+        /// Records all management events, read and write, with no excluded event source.
+        SetNewTrailSelectors: api!(cloudtrail.PutEventSelectors {
+            TrailName: p.trail_name,
+            EventSelectors: [{ ReadWriteType: "All", IncludeManagementEvents: true, ExcludeManagementEventSources: [] }],
+        }), timeout 20, critical true;
+        /// Starts logging.
+        StartLoggingNew: api!(cloudtrail.StartLogging { Name: p.trail_name }), timeout 20, critical true, undo {
+            /// Undo: stops logging on the trail this run created.
+            UndoStartLoggingNew: api!(cloudtrail.StopLogging { Name: p.trail_name }), timeout 20;
+        };
+        /// Verifies every criterion: multi-Region, logging, all management events, log file validation.
+        VerifyCreatedTrail: script!(
+            runtime = "python3.11",
+            handler = "verify",
+            script = VERIFY_TRAIL,
+            input = { TrailName: p.trail_name },
+        ), timeout 60, critical true, end;
+        outputs FindTrail.TrailName, FindTrail.Plan, FindTrail.Selectors, CreateTrail.TrailARN;
     }
     rb.build()
 }
@@ -177,7 +359,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
 #[cfg(test)]
 mod tests {
     use super::super::shared::checks;
-    use runbook_dsl::model::{Document, OnCancel, OnFailure, Step};
+    use runbook_dsl::model::{Action, Document, OnCancel, OnFailure, Step};
 
     fn step<'d>(doc: &'d Document, name: &str) -> &'d Step {
         doc.main_steps.iter().find(|s| s.name == name).unwrap_or_else(|| panic!("no step {name}"))
@@ -189,44 +371,60 @@ mod tests {
         for doc in [&auto, &manual] {
             checks::parameters(doc, "AccountId");
             assert_eq!(doc.main_steps[0].name, "CheckAccount");
-            // Each change undoes from the right place: the settings of an existing trail, the
-            // creation of a new one (through the ownership guard).
+            // Each change undoes from the right place: the settings, selectors and logging of an
+            // existing trail, the creation of a new one (through the ownership guard).
             for (change, undo) in [
                 ("UpdateTrail", "UndoUpdateTrail"),
+                ("SetManagementEvents", "UndoEventSelectors"),
                 ("StartLogging", "UndoCheckLogging"),
                 ("CreateTrail", "UndoCheckTrailOwner"),
+                ("SetNewTrailSelectors", "UndoCheckTrailOwner"),
                 ("StartLoggingNew", "UndoStartLoggingNew"),
             ] {
-                assert_eq!(step(doc, change).on_failure, Some(OnFailure::step(undo)));
-                assert_eq!(step(doc, change).on_cancel, Some(OnCancel::step(undo)));
-                assert_eq!(step(doc, change).is_critical, Some(true));
+                assert_eq!(step(doc, change).on_failure, Some(OnFailure::step(undo)), "{change}");
+                assert_eq!(step(doc, change).on_cancel, Some(OnCancel::step(undo)), "{change}");
+                assert_eq!(step(doc, change).is_critical, Some(true), "{change}");
             }
-            // Both undo chains come after the main steps and end the run.
+            // The undo chains come after the main steps and end the run; the selectors are put
+            // back before the trail's settings.
             let at = |name: &str| doc.main_steps.iter().position(|s| s.name == name).expect("step");
-            assert!(at("UndoCheckLogging") > at("VerifyCreatedMultiRegion"));
+            assert!(at("UndoStartLoggingNew") > at("VerifyCreatedTrail"));
+            assert!(
+                at("UndoCheckLogging") < at("UndoEventSelectors") && at("UndoEventSelectors") < at("UndoUpdateTrail")
+            );
             assert_eq!(step(doc, "UndoUpdateTrail").is_end, Some(true));
-            for what in ["Logging", "Validation", "MultiRegion"] {
-                checks::verified(doc, &format!("VerifyUpdated{what}"), "UndoCheckLogging");
-                checks::verified(doc, &format!("VerifyCreated{what}"), "UndoStartLoggingNew");
-            }
+            checks::verified(doc, "VerifyUpdatedTrail", "UndoCheckLogging");
+            checks::verified(doc, "VerifyCreatedTrail", "UndoStartLoggingNew");
             // A trail that was not created by this run is never deleted.
             assert_eq!(step(doc, "UndoCheckTrailOwner").on_failure, Some(OnFailure::Abort));
             assert_eq!(step(doc, "UndoCreateTrail").is_end, Some(true));
+            // Any error of the read other than AWS's own fails the run (no failure route).
+            assert_eq!(step(doc, "FindTrail").on_failure, None);
             assert_eq!(
                 doc.outputs,
-                vec![
-                    "GetTrail.IsMultiRegionTrail",
-                    "GetTrail.LogFileValidationEnabled",
-                    "GetTrailStatus.IsLogging",
-                    "CreateTrail.TrailARN"
-                ]
+                vec!["FindTrail.TrailName", "FindTrail.Plan", "FindTrail.Selectors", "CreateTrail.TrailARN"]
             );
         }
-        checks::idempotent(&auto, "CheckTrail", "AlreadyCompliant", "UpdateTrail");
-        checks::idempotent(&manual, "CheckTrail", "AlreadyCompliant", "ApproveUpdate");
-        assert_eq!(step(&auto, "GetTrail").on_failure, Some(OnFailure::step("CreateTrail")));
-        assert_eq!(step(&manual, "GetTrail").on_failure, Some(OnFailure::step("ApproveCreate")));
+        // An existing trail is fixed before a new one is created.
+        let Action::Branch(b) = &step(&auto, "CheckTrail").action else { panic!("CheckTrail is a branch") };
+        let targets: Vec<&str> = b.choices.iter().map(|c| c.next_step.as_str()).collect();
+        assert_eq!(targets, ["AlreadyCompliant", "UpdateTrail"]);
+        checks::idempotent(&auto, "CheckTrail", "AlreadyCompliant", "CreateTrail");
+        checks::idempotent(&manual, "CheckTrail", "AlreadyCompliant", "ApproveCreate");
         checks::approval_variants(&auto, &manual, "ApproveUpdate", "UpdateTrail");
         checks::approval_variants(&auto, &manual, "ApproveCreate", "CreateTrail");
+    }
+
+    /// The rule's optional inputs the declaration sets are those the runbook establishes.
+    #[test]
+    fn the_rule_checks_all_management_events() {
+        let keys: Vec<(&str, &str)> = super::RULE_PARAMETERS
+            .iter()
+            .map(|p| match *p {
+                super::RuleParameter::Enforced { key, value } => (key, value),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(keys, [("includeManagementEvents", "true"), ("readWriteType", "ALL")]);
     }
 }

@@ -62,6 +62,14 @@ pub enum RuleParameter {
         /// The runbook parameter.
         param: &'static str,
     },
+    /// The rule's input `key` is `value`, a criterion the runbook always establishes and
+    /// verifies (no runbook parameter), e.g. CloudTrail's `readWriteType` `ALL`.
+    Enforced {
+        /// The rule's parameter key, e.g. `includeManagementEvents`.
+        key: &'static str,
+        /// Its value.
+        value: &'static str,
+    },
 }
 
 /// The AWS Config finding a runbook remediates, and where Config's `RESOURCE_ID` goes.
@@ -127,7 +135,7 @@ const REMEDIATIONS: &[(&str, ConfigTarget, &[RuleParameter], Builder)] = &[
     (
         "Remediate-CloudTrail-EnableMultiRegionTrail",
         cloudtrail_multi_region::TARGET,
-        &[],
+        cloudtrail_multi_region::RULE_PARAMETERS,
         cloudtrail_multi_region::build,
     ),
     ("Remediate-EBS-EncryptVolume", ebs_encrypt_volume::TARGET, &[], ebs_encrypt_volume::build),
