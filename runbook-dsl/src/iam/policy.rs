@@ -280,10 +280,13 @@ impl Derivation {
     }
 
     /// The tags every step deriving a delete action sets on what it deletes (`None`: some step
-    /// may delete what the run did not create, or there are none in common).
+    /// may delete what the run did not create, or there are none in common). Steps whose
+    /// permissions are overridden get their own statement (`Override<Step>`, with its reason)
+    /// and do not count here: that is how a delete of something the run did not create (the
+    /// original a remediation replaced) stays apart from the conditioned deletes of what it did.
     fn created_tags(&self, action: &str) -> Option<BTreeSet<super::created::Tag>> {
         let mut common: Option<BTreeSet<super::created::Tag>> = None;
-        for s in self.steps.iter().filter(|s| s.effective().contains(action)) {
+        for s in self.steps.iter().filter(|s| s.replaced.is_none() && s.derived.contains(action)) {
             let tags = s.created_tags.get(action)?;
             common = Some(match common {
                 None => tags.clone(),
@@ -334,7 +337,8 @@ impl Derivation {
             };
             let pin =
                 if resources::supports(&a, "iam:PolicyARN") { self.policy_arn_pin(&a, form, params) } else { None };
-            let tags = self.created_tags(&a);
+            // Explicit grants (`Added<Step>`, `Override<Step>`) are not conditioned on tags.
+            let tags = if prefix.is_empty() { self.created_tags(&a) } else { None };
             groups.entry((patterns, pin, tags, create_actions)).or_default().insert(a);
         }
         let mut out = Vec::new();
