@@ -4,22 +4,9 @@
 
 use runbook_dsl::{emit, format, read, yaml};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 
-/// Every document under `dir` (the one folder walker, [`runbook_dsl::files::walk`]), sorted.
-pub fn documents(dir: &Path) -> Vec<PathBuf> {
-    let mut out = runbook_dsl::files::walk(&[dir.to_path_buf()]).paths();
-    out.sort();
-    out
-}
-
-/// The corpus files, or `None` when `../shared` is missing (said loudly by `cross_tests::shared`).
-pub fn corpus() -> Option<Vec<PathBuf>> {
-    let dir = cross_tests::shared("corpus/automation")?;
-    let docs = documents(&dir);
-    assert_eq!(docs.len(), 281, "the corpus has 281 documents; found {} in {}", docs.len(), dir.display());
-    Some(docs)
-}
+/// The corpus files (`cross_tests::corpus`: the one folder walker, sorted, all 281).
+pub use cross_tests::corpus;
 
 #[test]
 fn every_corpus_document_round_trips_and_formats_idempotently() {
@@ -101,4 +88,89 @@ fn written_yaml_reads_the_same_under_yaml_1_1() {
         }
     }
     assert!(failures.is_empty(), "{} documents differ under YAML 1.1:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// `fmt` keeps comments: for every corpus document with comments, the formatted YAML holds every
+/// comment text once (count and texts), in their order wherever their nodes keep theirs (`place`
+/// itself checks that each reads back at its node), the result reads
+/// back to the same document and formats to itself. The two ways of finding comments (the fast
+/// reader's, the scanner's) agree wherever both run.
+#[test]
+fn fmt_keeps_every_comment_of_the_corpus_at_its_node() {
+    use runbook_dsl::yaml::comments::{self, Place};
+    let Some(files) = corpus() else { return };
+    let (mut commented, mut total) = (0, 0);
+    let mut failures = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).expect("corpus files are readable");
+        let name = f.display();
+        if let (Some(fast), Some(scanned)) = (yaml::fast_reader_comments(&text), comments::offsets_by_scanner(&text)) {
+            if fast != scanned {
+                failures
+                    .push(format!("{name}: the fast reader finds comments at {fast:?}, the scanner at {scanned:?}"));
+            }
+        }
+        let before = match comments::read(&text) {
+            Ok(c) if c.is_empty() => continue,
+            Ok(c) => c,
+            Err(e) => {
+                failures.push(format!("{name}:{}: comments cannot be read: {}", e.pos.line, e.why));
+                continue;
+            }
+        };
+        let Ok(doc) = read::from_str(&text) else { continue };
+        commented += 1;
+        total += before.len();
+        let out = match format::to_yaml(&text) {
+            Ok(o) => o,
+            // The model cannot keep this document exactly (not a comment matter): skipped.
+            Err(e) if !e.message.contains("comment") => {
+                commented -= 1;
+                total -= before.len();
+                continue;
+            }
+            Err(e) => {
+                failures.push(format!("{name}: {e} (line {:?})", e.line));
+                continue;
+            }
+        };
+        let after = comments::read(&out).expect("our output's comments read");
+        let texts = |c: &[comments::Comment]| c.iter().map(|c| c.text.clone()).collect::<Vec<_>>();
+        let (mut a, mut b) = (texts(&before), texts(&after));
+        if a.len() != b.len() {
+            failures.push(format!("{name}: {} comments became {}", a.len(), b.len()));
+            continue;
+        }
+        let in_order = a == b;
+        let out_map = yaml::source_map(&out);
+        let anchors: Vec<usize> = before
+            .iter()
+            .map(|c| match &c.place {
+                Place::Header => 0,
+                Place::End => usize::MAX,
+                Place::Before(p) | Place::After(p) => out_map.get(p).map_or(0, |pos| pos.line),
+            })
+            .collect();
+        if !in_order && anchors.windows(2).all(|w| w[0] <= w[1]) {
+            failures.push(format!("{name}: the nodes keep their order but the comments do not"));
+        }
+        a.sort();
+        b.sort();
+        if a != b {
+            failures.push(format!("{name}: the comment texts differ"));
+        }
+        match read::from_str(&out) {
+            Ok(back) if back == doc => {}
+            Ok(_) => failures.push(format!("{name}: the formatted text reads back as another document")),
+            Err(e) => failures.push(format!("{name}: the formatted text does not read: {e}")),
+        }
+        match format::to_yaml(&out) {
+            Ok(again) if again == out => {}
+            Ok(_) => failures.push(format!("{name}: formatting the formatted text changes it")),
+            Err(e) => failures.push(format!("{name}: formatting the formatted text fails: {e}")),
+        }
+    }
+    eprintln!("{commented} corpus documents with {total} comments formatted");
+    assert!(commented >= 10, "the corpus has commented documents; found {commented}");
+    assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
 }

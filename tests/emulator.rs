@@ -3,58 +3,9 @@
 //! included) is in the trace, faults fail steps as AWS errors do, and the CLI takes
 //! `--endpoint-url`.
 
-use cross_tests::{moto, workspace};
-use runbook_dsl::model::Document;
+use cross_tests::{doc, moto, unique, workspace, VERSIONING_WITH_SCRIPT as VERSIONING};
 use runbook_dsl::simulate::{Fault, Simulation, Status};
 use serde_json::json;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// A name no other test uses (moto's state is shared by every test of the binary).
-pub fn unique(prefix: &str) -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
-}
-
-const VERSIONING: &str = r#"
-schemaVersion: '0.3'
-parameters:
-  BucketName: {type: String}
-mainSteps:
-- name: Read
-  action: aws:executeScript
-  inputs:
-    Runtime: python3.11
-    Handler: handler
-    Script: |
-      import boto3
-      def handler(events, context):
-          s3 = boto3.client('s3')
-          return {'Status': s3.get_bucket_versioning(Bucket=events['Bucket']).get('Status', 'Disabled')}
-    InputPayload: {Bucket: '{{ BucketName }}'}
-  outputs:
-  - {Name: Status, Selector: $.Payload.Status, Type: String}
-- name: Check
-  action: aws:branch
-  inputs:
-    Choices:
-    - {NextStep: AlreadyEnabled, Variable: '{{ Read.Status }}', StringEquals: Enabled}
-    Default: Enable
-- name: Enable
-  action: aws:executeAwsApi
-  inputs: {Service: s3, Api: PutBucketVersioning, Bucket: '{{ BucketName }}', VersioningConfiguration: {Status: Enabled}}
-- name: Verify
-  action: aws:waitForAwsResourceProperty
-  timeoutSeconds: 60
-  inputs: {Service: s3, Api: GetBucketVersioning, Bucket: '{{ BucketName }}', PropertySelector: $.Status, DesiredValues: [Enabled]}
-  isEnd: true
-- name: AlreadyEnabled
-  action: aws:assertAwsResourceProperty
-  inputs: {Service: s3, Api: GetBucketVersioning, Bucket: '{{ BucketName }}', PropertySelector: $.Status, DesiredValues: [Enabled]}
-"#;
-
-fn doc(text: &str) -> Document {
-    runbook_dsl::read::from_str(text).expect("the test document reads")
-}
 
 #[test]
 fn api_steps_and_scripts_change_the_emulator_and_every_call_is_traced() {
@@ -63,11 +14,7 @@ fn api_steps_and_scripts_change_the_emulator_and_every_call_is_traced() {
     let bucket = unique("versioning");
     aws.call("s3", "CreateBucket", json!({"Bucket": bucket})).unwrap();
     let d = doc(VERSIONING);
-    let sim = Simulation::new(&d)
-        .param("BucketName", bucket.as_str())
-        .endpoint(&moto.url)
-        .python(&moto.python)
-        .run_scripts(true);
+    let sim = moto.simulation(&d).param("BucketName", bucket.as_str());
 
     let trace = sim.run();
     assert_eq!(trace.status, Status::Success, "{:#}", trace.to_json());
@@ -94,13 +41,7 @@ fn injected_faults_fail_api_calls_and_scripts_calls_and_leave_the_state_alone() 
     let bucket = unique("faults");
     aws.call("s3", "CreateBucket", json!({"Bucket": bucket})).unwrap();
     let d = doc(VERSIONING);
-    let sim = || {
-        Simulation::new(&d)
-            .param("BucketName", bucket.as_str())
-            .endpoint(&moto.url)
-            .python(&moto.python)
-            .run_scripts(true)
-    };
+    let sim = || moto.simulation(&d).param("BucketName", bucket.as_str());
 
     let trace = sim().fail(Fault::parse("s3.PutBucketVersioning=AccessDenied").unwrap()).run();
     assert_eq!(trace.status, Status::Failed);
@@ -272,4 +213,229 @@ fn a_mock_layered_over_the_endpoint_answers_what_it_matches_and_the_rest_goes_th
     assert_eq!(trace.status, Status::Success, "{:#}", trace.to_json());
     // The step mock stood in for the script; PutBucketVersioning (no matching mock) reached moto.
     assert_eq!(aws.call("s3", "GetBucketVersioning", json!({"Bucket": bucket})).unwrap()["Status"], "Enabled");
+}
+
+/// Every other action that calls AWS, against moto: what each leaves in the emulator.
+const ACTIONS: &str = r#"
+schemaVersion: '0.3'
+parameters:
+  InstanceId: {type: String}
+  ImageId: {type: String}
+  FunctionName: {type: String}
+  StateMachineArn: {type: String}
+  StackName: {type: String}
+  Template: {type: String}
+mainSteps:
+- name: Command
+  action: aws:runCommand
+  inputs: {DocumentName: AWS-RunShellScript, InstanceIds: ['{{ InstanceId }}'], Parameters: {commands: [uptime]}}
+- name: Invoke
+  action: aws:invokeLambdaFunction
+  inputs: {FunctionName: '{{ FunctionName }}', InputPayload: {instance: '{{ InstanceId }}'}}
+  outputs:
+  - {Name: Echo, Selector: $.Payload, Type: String}
+- name: Execute
+  action: aws:executeStateMachine
+  inputs: {stateMachineArn: '{{ StateMachineArn }}', input: '{"instance": "{{ InstanceId }}"}'}
+- name: Stack
+  action: aws:createStack
+  inputs: {StackName: '{{ StackName }}', TemplateBody: '{{ Template }}'}
+- name: Copy
+  action: aws:copyImage
+  inputs: {SourceRegion: us-east-1, SourceImageId: '{{ ImageId }}', ImageName: 'copy-{{ StackName }}'}
+- name: Unstack
+  action: aws:deleteStack
+  inputs: {StackName: '{{ StackName }}'}
+"#;
+
+/// What [`ACTIONS`] needs in moto: an instance and its image, a function, a state machine
+/// (`Pass` states, or a `Fail` state) and a template that makes a bucket.
+fn actions_setup(moto: &cross_tests::Moto, fail: bool) -> (Vec<(&'static str, String)>, String) {
+    let aws = moto.aws();
+    let call =
+        |svc: &str, api: &str, p: serde_json::Value| aws.call(svc, api, p).unwrap_or_else(|e| panic!("{api}: {e}"));
+    let run = json!({"ImageId": "ami-12c6146b", "InstanceType": "t2.micro", "MinCount": 1, "MaxCount": 1});
+    let instance =
+        call("ec2", "RunInstances", run)["Instances"][0]["InstanceId"].as_str().unwrap_or_default().to_string();
+    let image =
+        call("ec2", "CreateImage", json!({"InstanceId": instance, "Name": unique("source")}))["ImageId"].clone();
+    let trust = json!({"Version": "2012-10-17", "Statement": []}).to_string();
+    let role = call("iam", "CreateRole", json!({"RoleName": unique("fn-role"), "AssumeRolePolicyDocument": trust}));
+    let role = role["Role"]["Arn"].as_str().unwrap_or_default().to_string();
+    let function = unique("Automation-fn");
+    // moto keeps the code without reading it (it does not run it without docker).
+    let code = json!({"ZipFile": "def h(event, context): return event"});
+    let f = json!({"FunctionName": function, "Runtime": "python3.11", "Role": role, "Handler": "f.h", "Code": code});
+    call("lambda", "CreateFunction", f);
+    let definition = if fail {
+        json!({"StartAt": "No", "States": {"No": {"Type": "Fail", "Error": "Refused", "Cause": "not today"}}})
+    } else {
+        json!({"StartAt": "Tag", "States": {"Tag": {"Type": "Pass", "Result": {"tagged": true}, "End": true}}})
+    };
+    let sm = json!({"name": unique("sm"), "roleArn": role, "definition": definition.to_string()});
+    let sm =
+        call("stepfunctions", "CreateStateMachine", sm)["stateMachineArn"].as_str().unwrap_or_default().to_string();
+    let bucket = unique("stack-bucket");
+    let template = json!({
+        "Resources": {"Logs": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": bucket}}},
+        "Outputs": {"Name": {"Value": {"Ref": "Logs"}}}
+    });
+    let params = vec![
+        ("InstanceId", instance),
+        ("ImageId", image.as_str().unwrap_or_default().to_string()),
+        ("FunctionName", function),
+        ("StateMachineArn", sm),
+        ("StackName", unique("stack")),
+        ("Template", template.to_string()),
+    ];
+    (params, bucket)
+}
+
+#[test]
+fn command_lambda_state_machine_stack_and_image_actions_make_their_calls_against_the_emulator() {
+    let Some(moto) = moto() else { return };
+    let aws = moto.aws();
+    let (params, bucket) = actions_setup(moto, false);
+    let d = doc(ACTIONS);
+    let mut sim = moto.simulation(&d);
+    for (k, v) in &params {
+        sim = sim.param(*k, v.as_str());
+    }
+    let trace = sim.run();
+    assert_eq!(trace.status, Status::Success, "{:#}", trace.to_json());
+    let apis: Vec<(&str, &str)> = trace.calls.iter().map(|c| (c.step.as_str(), c.api.as_str())).collect();
+    for expected in [
+        ("Command", "SendCommand"),
+        ("Command", "ListCommands"),
+        ("Command", "GetCommandInvocation"),
+        ("Invoke", "Invoke"),
+        ("Execute", "StartExecution"),
+        ("Execute", "DescribeExecution"),
+        ("Stack", "CreateStack"),
+        ("Stack", "DescribeStacks"),
+        ("Copy", "CopyImage"),
+        ("Copy", "DescribeImages"),
+        ("Unstack", "DeleteStack"),
+    ] {
+        assert!(apis.contains(&expected), "{expected:?} not in {apis:?}");
+    }
+    let out = |step: &str| trace.step(step).map(|s| s.outputs.clone()).unwrap_or_default();
+
+    // runCommand: the command is moto's, with its document and instance.
+    let command = out("Command");
+    assert_eq!((command["Status"].as_str(), command["ResponseCode"].as_i64()), (Some("Success"), Some(0)));
+    let listed = aws.call("ssm", "ListCommands", json!({"CommandId": command["CommandId"]})).unwrap();
+    assert_eq!(listed["Commands"][0]["DocumentName"], "AWS-RunShellScript");
+    // (moto 5.2.1 adds every instance it has to a command without Targets: docs/simulate.md.)
+    let targets = listed["Commands"][0]["InstanceIds"].as_array().cloned().unwrap_or_default();
+    assert!(targets.contains(&json!(params[0].1)), "{targets:?}");
+
+    // invokeLambdaFunction: moto without docker answers with the payload it was sent.
+    let invoke = out("Invoke");
+    assert_eq!(invoke["StatusCode"], 200);
+    let echoed: serde_json::Value = serde_json::from_str(invoke["Echo"].as_str().unwrap_or_default()).unwrap();
+    assert_eq!(echoed, json!({"instance": params[0].1}));
+
+    // executeStateMachine: the execution ran its Pass state; its fields are the outputs.
+    let execute = out("Execute");
+    assert_eq!(execute["status"], "SUCCEEDED");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(execute["output"].as_str().unwrap_or("{}")).unwrap(),
+        json!({"tagged": true})
+    );
+    let described =
+        aws.call("stepfunctions", "DescribeExecution", json!({"executionArn": execute["executionArn"]})).unwrap();
+    assert_eq!(described["input"], format!("{{\"instance\": \"{}\"}}", params[0].1));
+    assert!(execute["startDate"].as_str().is_some_and(|d| d.ends_with('Z')), "{execute:?}");
+
+    // createStack then deleteStack: the stack's bucket came and went; the stack is deleted.
+    let stack = out("Stack");
+    assert_eq!(stack["StackStatus"], "CREATE_COMPLETE");
+    let gone = aws.call("cloudformation", "DescribeStacks", json!({"StackName": stack["StackId"]})).unwrap();
+    assert_eq!(gone["Stacks"][0]["StackStatus"], "DELETE_COMPLETE");
+    let buckets = aws.call("s3", "ListBuckets", json!({})).unwrap();
+    let names: Vec<&str> =
+        buckets["Buckets"].as_array().into_iter().flatten().filter_map(|b| b["Name"].as_str()).collect();
+    assert!(!names.contains(&bucket.as_str()), "{names:?}");
+    assert!(trace.calls.iter().any(|c| c.step == "Stack" && c.api == "CreateStack" && c.error.is_none()));
+
+    // copyImage: a new, available image with the given name.
+    let copy = out("Copy");
+    assert_eq!(copy["ImageState"], "available");
+    assert_ne!(copy["ImageId"], json!(params[1].1));
+    let images = aws.call("ec2", "DescribeImages", json!({"ImageIds": [copy["ImageId"]]})).unwrap();
+    assert_eq!(images["Images"][0]["Name"], format!("copy-{}", params[4].1));
+}
+
+#[test]
+fn a_failed_execution_a_stack_that_cannot_be_made_and_an_injected_fault_fail_their_steps() {
+    let Some(moto) = moto() else { return };
+    let (params, _) = actions_setup(moto, true);
+    let d = doc(ACTIONS);
+    let sim = || {
+        let mut sim = moto.simulation(&d);
+        for (k, v) in &params {
+            sim = sim.param(*k, v.as_str());
+        }
+        sim
+    };
+    // The state machine's Fail state: the step fails with the execution's error and cause.
+    let trace = sim().run();
+    assert_eq!(trace.status, Status::Failed);
+    assert_eq!(trace.executed(), ["Command", "Invoke", "Execute"]);
+    let failure = trace.steps[2].failure.as_deref().unwrap_or_default();
+    assert!(failure.contains("ended FAILED") && failure.contains("Refused"), "{failure}");
+
+    // A fault on SendCommand fails the first step before anything else is called.
+    let trace = sim().fail(Fault::parse("ssm.SendCommand=InvalidInstanceId").unwrap()).run();
+    assert_eq!(trace.executed(), ["Command"]);
+    assert!(trace.steps[0].failure.as_deref().unwrap_or_default().contains("(InvalidInstanceId)"));
+    assert_eq!(trace.calls.len(), 1);
+
+    // A template moto cannot read: CreateStack fails with moto's error, after the steps before.
+    let mut bad =
+        moto.simulation(&d).mock(runbook_dsl::simulate::Mock::step("Execute").outputs(json!({"status": "SUCCEEDED"})));
+    for (k, v) in &params {
+        bad = bad.param(*k, if *k == "Template" { "{not a template" } else { v.as_str() });
+    }
+    let trace = bad.run();
+    assert_eq!(trace.executed(), ["Command", "Invoke", "Execute", "Stack"]);
+    assert_eq!(trace.status, Status::Failed);
+    assert!(trace.calls.iter().any(|c| c.api == "CreateStack" && c.error.is_some()), "{:?}", trace.calls);
+}
+
+#[test]
+fn a_child_automation_is_the_endpoints_document_and_runs_against_it() {
+    let Some(moto) = moto() else { return };
+    let aws = moto.aws();
+    let bucket = unique("child");
+    aws.call("s3", "CreateBucket", json!({"Bucket": bucket})).unwrap();
+    let name = unique("Child-EnableVersioning");
+    let content = VERSIONING.to_string();
+    let created = aws.call(
+        "ssm",
+        "CreateDocument",
+        json!({"Name": name, "Content": content, "DocumentType": "Automation", "DocumentFormat": "YAML"}),
+    );
+    created.unwrap_or_else(|e| panic!("CreateDocument: {e}"));
+    let parent = format!(
+        "schemaVersion: '0.3'\nmainSteps:\n- name: Child\n  action: aws:executeAutomation\n  inputs: {{DocumentName: {name}, RuntimeParameters: {{BucketName: {bucket}}}}}\n"
+    );
+    let d = doc(&parent);
+    let trace = moto.simulation(&d).run();
+    assert_eq!(trace.status, Status::Success, "{:#}", trace.to_json());
+    assert_eq!(trace.calls[0].api, "GetDocument");
+    let child = trace.steps[0].child.as_deref().map(|c| c.executed()).unwrap_or_default();
+    assert_eq!(child, ["Read", "Check", "Enable", "Verify"]);
+    assert_eq!(aws.call("s3", "GetBucketVersioning", json!({"Bucket": bucket})).unwrap()["Status"], "Enabled");
+
+    // A document the endpoint does not have fails the step with the endpoint's error.
+    let missing = doc(&parent.replace(&name, "No-Such-Document"));
+    let trace = moto.simulation(&missing).run();
+    assert_eq!(trace.status, Status::Failed);
+    assert!(
+        trace.steps[0].failure.as_deref().unwrap_or_default().contains("(InvalidDocument)"),
+        "{:?}",
+        trace.steps[0]
+    );
 }

@@ -13,7 +13,7 @@
 use runbook_dsl::iam::builtins;
 use runbook_dsl::model::{Document, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::PathBuf;
 
 const API_ACTIONS: [&str; 3] = ["aws:executeAwsApi", "aws:assertAwsResourceProperty", "aws:waitForAwsResourceProperty"];
 
@@ -113,24 +113,11 @@ fn pct(a: usize, b: usize) -> f64 {
     }
 }
 
-fn corpus_documents(dir: &Path) -> (Vec<Document>, Vec<String>) {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("corpus folder is readable").flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml" | "json")) {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
+fn corpus_documents(files: &[PathBuf]) -> (Vec<Document>, Vec<String>) {
     let mut docs = Vec::new();
     let mut unreadable = Vec::new();
     for f in files {
-        match runbook_dsl::read::from_path(&f) {
+        match runbook_dsl::read::from_path(f) {
             Ok(d) => docs.push(d),
             Err(e) => unreadable.push(e.to_string()),
         }
@@ -141,7 +128,7 @@ fn corpus_documents(dir: &Path) -> (Vec<Document>, Vec<String>) {
 #[test]
 fn derived_actions_include_the_oracles_primary_action() {
     let Some(map_path) = cross_tests::shared("data/iam/sdk-iam-map.json") else { return };
-    let Some(corpus) = cross_tests::shared("corpus/automation") else { return };
+    let Some(corpus) = cross_tests::corpus() else { return };
     let text = std::fs::read_to_string(&map_path).expect("sdk-iam-map.json is readable");
     let map: Value = serde_json::from_str(&text).expect("sdk-iam-map.json is JSON");
 

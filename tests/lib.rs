@@ -24,6 +24,17 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
     None
 }
 
+/// The corpus documents (`../shared/corpus/automation`, every file the one folder walker
+/// [`runbook_dsl::files::walk`] reads), sorted; `None` when `../shared` is missing (said loudly by
+/// [`shared`]). Checks that all 281 are there.
+pub fn corpus() -> Option<Vec<PathBuf>> {
+    let dir = shared("corpus/automation")?;
+    let mut docs = runbook_dsl::files::walk(std::slice::from_ref(&dir)).paths();
+    docs.sort();
+    assert_eq!(docs.len(), 281, "the corpus has 281 documents; found {} in {}", docs.len(), dir.display());
+    Some(docs)
+}
+
 /// Whether a program is on PATH.
 pub fn have(program: &str) -> bool {
     std::process::Command::new("sh")
@@ -109,8 +120,14 @@ impl Moto {
         use std::io::BufRead;
         const SERVER: &str = r#"
 import sys, uuid
+from moto.core.config import default_user_config
 from moto.server import ThreadedMotoServer
 import moto.rds.models as rds
+
+# Lambda's Invoke without docker: moto answers with the payload instead of running the code.
+default_user_config["lambda"]["use_docker"] = False
+# Step Functions executions run their states (Pass, Choice, ...) instead of staying RUNNING.
+default_user_config["stepfunctions"]["execute_state_machine"] = True
 
 # moto 5.2.1 gives every DB instance the same DbiResourceId; AWS gives each its own.
 _init = rds.DBInstance.__init__
@@ -120,6 +137,43 @@ def _unique_dbi(self, *args, **kwargs):
 rds.DBInstance.__init__ = _unique_dbi
 # ... and DescribeDBClusters lacks AWS's documented `db-cluster-resource-id` filter.
 rds.DBCluster.SUPPORTED_FILTERS["db-cluster-resource-id"] = rds.FilterDef(["db_cluster_resource_id"], "DB Cluster Resource Ids")
+# moto 5.2.1's executing Step Functions backend (1) names an execution started without a name
+# "None", so the next one is ExecutionAlreadyExists (AWS generates a UUID), and (2) deep-copies
+# the state machine with its backend, whose running executions hold locks: every StartExecution
+# after the first fails with 500. A UUID name, and a copy that keeps the backend shared.
+import copy, types
+import moto.stepfunctions.parser.models as sfn
+def _copy_keeping_backend(x, memo=None):
+    memo = {} if memo is None else memo
+    backend = getattr(x, "backend", None)
+    if backend is not None:
+        memo[id(backend)] = backend
+    return copy.deepcopy(x, memo)
+sfn.copy = types.SimpleNamespace(deepcopy=_copy_keeping_backend)
+_start = sfn.StepFunctionsParserBackend.start_execution
+def _start_named(self, arn, name=None, execution_input=None, trace_header=None):
+    return _start(self, arn, name or str(uuid.uuid4()), execution_input, trace_header)
+sfn.StepFunctionsParserBackend.start_execution = _start_named
+# moto 5.2.1's ModifyNetworkInterfaceAttribute ignores AssociatePublicIpAddress (in botocore's
+# model since 2024): AWS releases the interface's auto-assigned public IPv4 address when it is
+# set to false (an Elastic IP stays) and assigns one when set to true.
+import moto.ec2.responses.elastic_network_interfaces as eni_responses
+from moto.ec2.utils import random_public_ip
+_modify_eni = eni_responses.ElasticNetworkInterfaces.modify_network_interface_attribute
+def _modify_eni_public_ip(self):
+    value = self._get_param("AssociatePublicIpAddress")
+    result = _modify_eni(self)
+    if value is not None:
+        eni = self.ec2_backend.get_network_interface(self._get_param("NetworkInterfaceId"))
+        on = str(value).lower() == "true"
+        elastic = eni.public_ip and self.ec2_backend.address_by_ip([eni.public_ip], fail_if_not_found=False)
+        eni.public_ip_auto_assign = on
+        if not on and not elastic:
+            eni.public_ip = None
+        elif on and eni.public_ip is None:
+            eni.public_ip = random_public_ip()
+    return result
+eni_responses.ElasticNetworkInterfaces.modify_network_interface_attribute = _modify_eni_public_ip
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 server.start()
 print(server.get_host_and_port()[1], flush=True)
@@ -159,4 +213,69 @@ server.stop()
     pub fn aws(&self) -> runbook_dsl::simulate::Aws {
         runbook_dsl::simulate::Aws::new(&self.url).python(&self.python)
     }
+
+    /// A simulation of `doc` against the server: its endpoint, its interpreter, scripts run.
+    pub fn simulation<'a>(&self, doc: &'a runbook_dsl::model::Document) -> runbook_dsl::simulate::Simulation<'a> {
+        runbook_dsl::simulate::Simulation::new(doc).endpoint(&self.url).python(&self.python).run_scripts(true)
+    }
+}
+
+/// A name no other test uses (moto's state is shared by every test of the binary).
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Reads a test document (panics on a document that does not read: it is the test's own).
+pub fn doc(text: &str) -> runbook_dsl::model::Document {
+    runbook_dsl::read::from_str(text).expect("the test document reads")
+}
+
+/// Enables a bucket's versioning unless it is on: a boto3 script reads the state, a branch
+/// skips a compliant bucket, an API step fixes, a wait checks (or an assert, when compliant).
+/// The emulator's tests and its bench run it.
+pub const VERSIONING_WITH_SCRIPT: &str = r#"
+schemaVersion: '0.3'
+parameters:
+  BucketName: {type: String}
+mainSteps:
+- name: Read
+  action: aws:executeScript
+  inputs:
+    Runtime: python3.11
+    Handler: handler
+    Script: |
+      import boto3
+      def handler(events, context):
+          s3 = boto3.client('s3')
+          return {'Status': s3.get_bucket_versioning(Bucket=events['Bucket']).get('Status', 'Disabled')}
+    InputPayload: {Bucket: '{{ BucketName }}'}
+  outputs:
+  - {Name: Status, Selector: $.Payload.Status, Type: String}
+- name: Check
+  action: aws:branch
+  inputs:
+    Choices:
+    - {NextStep: AlreadyEnabled, Variable: '{{ Read.Status }}', StringEquals: Enabled}
+    Default: Enable
+- name: Enable
+  action: aws:executeAwsApi
+  inputs: {Service: s3, Api: PutBucketVersioning, Bucket: '{{ BucketName }}', VersioningConfiguration: {Status: Enabled}}
+- name: Verify
+  action: aws:waitForAwsResourceProperty
+  timeoutSeconds: 60
+  inputs: {Service: s3, Api: GetBucketVersioning, Bucket: '{{ BucketName }}', PropertySelector: $.Status, DesiredValues: [Enabled]}
+  isEnd: true
+- name: AlreadyEnabled
+  action: aws:assertAwsResourceProperty
+  inputs: {Service: s3, Api: GetBucketVersioning, Bucket: '{{ BucketName }}', PropertySelector: $.Status, DesiredValues: [Enabled]}
+"#;
+
+/// [`VERSIONING_WITH_SCRIPT`] with an API step in place of the script: API calls only.
+pub fn versioning_api_only() -> String {
+    let start = VERSIONING_WITH_SCRIPT.find("- name: Read").expect("the document has a Read step");
+    let end = VERSIONING_WITH_SCRIPT.find("- name: Check").expect("the document has a Check step");
+    let read = "- name: Read\n  action: aws:executeAwsApi\n  inputs: {Service: s3, Api: GetBucketVersioning, Bucket: '{{ BucketName }}'}\n  outputs:\n  - {Name: Status, Selector: $.Status, Type: String}\n";
+    format!("{}{read}{}", &VERSIONING_WITH_SCRIPT[..start], &VERSIONING_WITH_SCRIPT[end..])
 }

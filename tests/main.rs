@@ -3,8 +3,10 @@
 mod aws_models;
 mod corpus_roundtrip;
 mod diagram;
+mod docs_blocks;
 mod emulator;
 mod emulator_catalog;
+mod emulator_corpus;
 mod freshness;
 mod iam_oracle;
 mod iam_resources;

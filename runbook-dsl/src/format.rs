@@ -5,6 +5,10 @@
 //! and actions the model does not know are kept where they were read. Before returning, the
 //! formatted text is read again and compared with the input as JSON values: a difference is an
 //! error naming the place, so `runbook fmt --write` can never lose or retype a value.
+//!
+//! Comments are kept in YAML output: each stays with the key or list item it belongs to (see
+//! [`crate::yaml::comments`]); a comment that cannot be put back exactly is an error naming its
+//! line. JSON output holds no comments.
 
 use crate::model::Value;
 use crate::read::{self, ReadError};
@@ -41,13 +45,21 @@ pub fn to_json(text: &str) -> Result<String, ReadError> {
     format(text, Style::Json)
 }
 
-/// Formats document text in the given style; fails when the text is not a document, or when the
-/// formatted text would not read back as the same document (a bug, reported with its place).
+/// Formats document text in the given style, keeping comments in YAML; fails when the text is
+/// not a document, when a comment cannot be kept at its key, or when the formatted text would
+/// not read back as the same document (a bug, reported with its place).
+///
+/// ```
+/// use runbook_dsl::format::{format, Style};
+/// let text = "# Licence: MIT\n\nmainSteps:\n  # the only step\n  - {action: aws:pause, name: Wait, inputs: {}} # waits\nschemaVersion: '0.3'\n";
+/// let out = format(text, Style::Yaml).unwrap();
+/// assert_eq!(out, "# Licence: MIT\n\nschemaVersion: '0.3'\nmainSteps:\n  # the only step\n  - name: Wait\n    action: aws:pause\n    inputs: {} # waits\n");
+/// ```
 pub fn format(text: &str, style: Style) -> Result<String, ReadError> {
     let original = yaml::from_str(text)?;
     let doc = read::from_value(original.clone())?;
     let out = match style {
-        Style::Yaml => emit::to_yaml(&doc),
+        Style::Yaml => keep_comments(text, emit::to_yaml(&doc))?,
         Style::Json => emit::to_json(&doc),
     };
     let reread = yaml::from_str(&out).map_err(|e| lost(format!("the formatted text does not parse: {e}")))?;
@@ -57,20 +69,43 @@ pub fn format(text: &str, style: Style) -> Result<String, ReadError> {
     Ok(out)
 }
 
-/// Refuses text whose rewriting would lose or change something the document's value does not
-/// hold (see [`crate::yaml::losses`]): comments, duplicate keys, anchors and aliases, tags, a
-/// second document, numbers with no exact JSON form. `runbook fmt --write` calls it before
-/// writing; the error names the first place and what it is. (Comments are refused until the
-/// reader keeps them: this is the one place to lift that.)
+/// Puts the comments of `text` into `out`, its canonical YAML (see [`crate::yaml::comments`]).
+fn keep_comments(text: &str, out: String) -> Result<String, ReadError> {
+    let unkept = |u: yaml::comments::Unkept| ReadError {
+        file: None,
+        line: Some(u.pos.line),
+        column: Some(u.pos.column),
+        path: None,
+        message: format!(
+            "this comment cannot be kept: {}; the file is left as it is (move the comment onto a line of \
+             its own just above the key or item it describes, or remove it)",
+            u.why
+        ),
+    };
+    let comments = yaml::comments::read(text).map_err(unkept)?;
+    yaml::comments::place(&out, &comments).map_err(unkept)
+}
+
+/// Refuses text whose rewriting in `style` would lose or change something the document's value
+/// does not hold (see [`crate::yaml::losses`]): duplicate keys, anchors and aliases, tags, a
+/// second document, numbers with no exact JSON form, and comments when writing JSON (YAML keeps
+/// them, see [`format`]). `runbook fmt --write` calls it before writing; the error names the
+/// first place and what it is.
 ///
 /// ```
-/// let e = runbook_dsl::format::check_keepable("schemaVersion: '0.3' # pinned\nmainSteps: []\n").unwrap_err();
+/// use runbook_dsl::format::{check_keepable, Style};
+/// let text = "schemaVersion: '0.3' # pinned\nmainSteps: []\n";
+/// assert!(check_keepable(text, Style::Yaml).is_ok());
+/// let e = check_keepable(text, Style::Json).unwrap_err();
 /// assert_eq!((e.line, e.column), (Some(1), Some(22)));
 /// assert!(e.message.contains("comment"));
-/// assert!(runbook_dsl::format::check_keepable("schemaVersion: '0.3'\nmainSteps: []\n").is_ok());
+/// assert!(check_keepable("a: &x 1\nb: *x\n", Style::Yaml).unwrap_err().message.contains("anchor"));
 /// ```
-pub fn check_keepable(text: &str) -> Result<(), ReadError> {
-    let losses = yaml::losses(text);
+pub fn check_keepable(text: &str, style: Style) -> Result<(), ReadError> {
+    let mut losses = yaml::losses(text);
+    if style == Style::Yaml {
+        losses.retain(|l| !l.is_comment());
+    }
     let Some(first) = losses.first() else { return Ok(()) };
     let more = match losses.len() {
         1 => String::new(),

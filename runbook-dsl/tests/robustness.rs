@@ -294,7 +294,9 @@ fn exercise_text(text: &str) {
         );
         let _ = runbook_dsl::validate::validate_parsed(&parsed);
     }
-    let _ = format::check_keepable(text);
+    let _ = format::check_keepable(text, format::Style::Yaml);
+    let _ = format::check_keepable(text, format::Style::Json);
+    let _ = runbook_dsl::yaml::comments::read(text);
     // The formatter refuses rather than losing data; it must never panic.
     let _ = format::to_yaml(text);
 }

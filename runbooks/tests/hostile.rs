@@ -196,7 +196,8 @@ fn a_nul_byte_is_an_error_not_the_end_of_the_document() {
 fn fmt_write_refuses_what_it_cannot_keep_and_leaves_the_file() {
     let s = Scratch::new("keep");
     let cases = [
-        ("licence.yaml", format!("# Copyright Example Corp. Licensed under Apache-2.0.\n{}", doc("")), "comment"),
+        // JSON holds no comments (YAML keeps them: `fmt_write_keeps_comments_...`).
+        ("licence.json", format!("# Copyright Example Corp. Licensed under Apache-2.0.\n{}", doc("")), "comment"),
         ("inf.yaml", doc("x-limit: .inf\n"), "number `.inf`"),
         ("nan.yaml", doc("x-limit: .nan\n"), "number `.nan`"),
         ("big.yaml", doc("x-big: 123456789012345678901234567890\n"), "number `123456789012345678901234567890`"),
@@ -214,6 +215,35 @@ fn fmt_write_refuses_what_it_cannot_keep_and_leaves_the_file() {
         assert!(err.contains(what) && err.contains("left as it is"), "{name}: {err}");
         assert_eq!(&fs::read_to_string(s.0.join(name)).unwrap(), &t, "{name} unchanged");
     }
+}
+
+#[test]
+fn fmt_write_keeps_comments_and_refuses_one_it_cannot_place_naming_its_line() {
+    let s = Scratch::new("comments");
+    let kept = format!(
+        "# Copyright Example Corp. Licensed under Apache-2.0.\n\nmainSteps: # the steps\n  # pause first\n{STEP}\
+         # pinned\nschemaVersion: '0.3'\nassumeRole: arn:aws:iam::123456789012:role/R\n"
+    );
+    s.file("kept.yaml", &kept);
+    let (code, out, err) = run(&["fmt", "--write", "kept.yaml"], &s.0);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        fs::read_to_string(s.0.join("kept.yaml")).unwrap(),
+        format!(
+            "# Copyright Example Corp. Licensed under Apache-2.0.\n\n# pinned\nschemaVersion: '0.3'\n\
+             assumeRole: arn:aws:iam::123456789012:role/R\nmainSteps: # the steps\n  # pause first\n{STEP}"
+        )
+    );
+    // A flow map closed left of its key (libyaml reads it, the located reader does not) and an
+    // anchor: the comment's key cannot be known.
+    let unknown = format!("{}x-a: &a 1\n# where does this go?\nx-b:\n    c: {{\n  k: v\n  }}\n", doc(""));
+    s.file("unknown.yaml", &unknown);
+    let (code, _, err) = run(&["fmt", "--write", "unknown.yaml"], &s.0);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown.yaml:8:1") && err.contains("this comment cannot be kept"), "{err}");
+    assert!(err.contains("indent its closing bracket further right than the key"), "the fix: {err}");
+    assert!(err.contains("left as it is"), "{err}");
+    assert_eq!(fs::read_to_string(s.0.join("unknown.yaml")).unwrap(), unknown, "nothing written");
 }
 
 #[test]

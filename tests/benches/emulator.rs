@@ -5,60 +5,13 @@
 //! Method: one moto server (as the tests start it), one bucket; each workload is run once to
 //! warm up (the AWS helper starts), then N times; the median of 5 rounds is reported.
 
-use cross_tests::moto;
-use runbook_dsl::simulate::Simulation;
+use cross_tests::{moto, versioning_api_only, VERSIONING_WITH_SCRIPT};
 use serde_json::json;
 use std::time::Instant;
 
-const API_ONLY: &str = r#"
-schemaVersion: '0.3'
-parameters:
-  BucketName: {type: String}
-mainSteps:
-- name: Read
-  action: aws:executeAwsApi
-  inputs: {Service: s3, Api: GetBucketVersioning, Bucket: '{{ BucketName }}'}
-  outputs:
-  - {Name: Status, Selector: $.Status, Type: String}
-- name: Check
-  action: aws:branch
-  inputs:
-    Choices:
-    - {NextStep: Done, Variable: '{{ Read.Status }}', StringEquals: Enabled}
-    Default: Enable
-- name: Enable
-  action: aws:executeAwsApi
-  inputs: {Service: s3, Api: PutBucketVersioning, Bucket: '{{ BucketName }}', VersioningConfiguration: {Status: Enabled}}
-- name: Done
-  action: aws:assertAwsResourceProperty
-  inputs: {Service: s3, Api: GetBucketVersioning, Bucket: '{{ BucketName }}', PropertySelector: $.Status, DesiredValues: [Enabled]}
-"#;
-
-const WITH_SCRIPT: &str = r#"
-schemaVersion: '0.3'
-parameters:
-  BucketName: {type: String}
-mainSteps:
-- name: Read
-  action: aws:executeScript
-  inputs:
-    Runtime: python3.11
-    Handler: handler
-    Script: |
-      import boto3
-      def handler(events, context):
-          return {'Status': boto3.client('s3').get_bucket_versioning(Bucket=events['Bucket']).get('Status', 'Disabled')}
-    InputPayload: {Bucket: '{{ BucketName }}'}
-  outputs:
-  - {Name: Status, Selector: $.Payload.Status, Type: String}
-- name: Done
-  action: aws:assertAwsResourceProperty
-  inputs: {Service: s3, Api: GetBucketVersioning, Bucket: '{{ BucketName }}', PropertySelector: $.Status, DesiredValues: [Enabled]}
-"#;
-
-fn measure(label: &str, text: &str, runs: usize, url: &str, python: &str) {
-    let doc = runbook_dsl::read::from_str(text).expect("reads");
-    let sim = Simulation::new(&doc).param("BucketName", "bench-bucket").endpoint(url).python(python).run_scripts(true);
+fn measure(label: &str, text: &str, runs: usize, moto: &cross_tests::Moto) {
+    let doc = cross_tests::doc(text);
+    let sim = moto.simulation(&doc).param("BucketName", "bench-bucket");
     let warm = sim.run();
     assert_eq!(warm.status, runbook_dsl::simulate::Status::Success, "{:#}", warm.to_json());
     let mut rounds: Vec<(f64, usize, usize)> = (0..5)
@@ -90,6 +43,6 @@ fn main() {
     aws.call("s3", "CreateBucket", json!({"Bucket": "bench-bucket"})).expect("bucket");
     let enabled = json!({"Bucket": "bench-bucket", "VersioningConfiguration": {"Status": "Enabled"}});
     aws.call("s3", "PutBucketVersioning", enabled).expect("versioning");
-    measure("API steps (executeAwsApi, branch, assert)", API_ONLY, 100, &moto.url, &moto.python);
-    measure("a boto3 script step and an assert", WITH_SCRIPT, 10, &moto.url, &moto.python);
+    measure("API steps (executeAwsApi, branch, assert)", &versioning_api_only(), 100, moto);
+    measure("a boto3 script step, a branch and an assert", VERSIONING_WITH_SCRIPT, 10, moto);
 }

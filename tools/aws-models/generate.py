@@ -6,23 +6,35 @@ virtual environment under ${TMPDIR:-/tmp}/runbook-aws-models-<version> with that
 PyPI, re-executes itself there, and writes the snapshot. `--check` writes nothing and exits 1 when
 the committed snapshot differs from what this script produces. `--python` prints the venv's python.
 
-Format of models.txt (UTF-8, tab-separated, no documentation):
+Format of models.txt (UTF-8, no documentation; names interned per service, so each shape and
+member name is written once per service):
   line 1      `#aws-models\tbotocore <version>\t<service count>`
-  index       one line per service: `<name>\t<serviceId>\t<endpointPrefix>\t<aliases,>\t<offset>\t<length>`
-              (offset/length: bytes of the service's block, counted from the first byte after the
+  index       one line per service:
+              `<name>\t<serviceId>\t<endpointPrefix>\t<signingName>\t<aliases,>\t<offset>\t<length>`
+              (signingName: metadata.signingName, else the endpoint prefix, as botocore signs;
+              offset/length: bytes of the service's block, counted from the first byte after the
               line `#end-index`), then `#end-index`
-  block       per service, lines:
-    `o\t<Operation>\t<boto3_method>\t<input shape or ->\t<output shape or ->`
-    `S\t<Name>\t[!]<member>=<target>...`   structure (`!` = required; idempotency tokens that
-                                           botocore fills in are not marked required)
-    `L\t<Name>\t<target>`                  list
-    `M\t<Name>\t<key target>\t<value target>` map
-    `E\t<Name>\t<value>...`                string enum
-  target: a shape name of the block, or a primitive: %s string, %i integer, %l long, %b boolean,
-  %f float/double, %t timestamp, %B blob, %x document (any JSON).
+  block       per service:
+    line 1    the names of its shapes, tab-separated, sorted; the i-th is referenced as 8 + i
+    line 2    the names of its structures' members, tab-separated, most used first; referenced
+              by position
+    then one line per shape, in the order of line 1:
+      `S<member> <member>...`  structure; a member is `<name ref>=<target>`, or `<name ref>!<target>`
+                               when required (idempotency tokens that botocore fills in are not)
+      `L<target>`              list
+      `M<key target> <value target>` map
+      `E<value>\t<value>...`   string enum
+    then one line per operation, sorted: `<Operation>\t<input>\t<output>[\t<boto3 method>]`
+      (input/output: a target, or empty; the method only when it is not the operation's name cut
+      before each capital that follows a lower-case letter or digit, and before the last capital
+      of a run followed by a lower-case letter, in lower case: `DescribeDBInstances` ->
+      `describe_db_instances`)
+  target: a number in base 62 (digits 0-9a-zA-Z): 0 string, 1 integer, 2 long, 3 boolean,
+  4 float/double, 5 timestamp, 6 blob, 7 document (any JSON), 8 and up a shape of the block.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import venv
@@ -41,6 +53,23 @@ PRIMS = {
     "timestamp": "%t",
     "blob": "%B",
 }
+PRIM_REFS = {"%s": 0, "%i": 1, "%l": 2, "%b": 3, "%f": 4, "%t": 5, "%B": 6, "%x": 7}
+DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def base62(n):
+    s = ""
+    while True:
+        s = DIGITS[n % 62] + s
+        n //= 62
+        if n == 0:
+            return s
+
+
+def snake(name):
+    """The boto3 method name the decoder assumes (runbook-dsl/src/aws_api/decode.rs `snake`)."""
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return re.sub(r"([A-Z])([A-Z][a-z])", r"\1_\2", s).lower()
 
 
 def venv_python():
@@ -73,7 +102,6 @@ def service_block(loader, name):
 
     model = loader.load_service_model(name, "service-2")
     shapes = model["shapes"]
-    lines = []
     seen = set()
     todo = []
 
@@ -84,36 +112,64 @@ def service_block(loader, name):
             todo.append(t)
         return t
 
+    ops = []
     for op_name in sorted(model["operations"]):
         op = model["operations"][op_name]
-        inp = use(op["input"]["shape"]) if "input" in op else "-"
-        out = use(op["output"]["shape"]) if "output" in op else "-"
-        lines.append(f"o\t{op_name}\t{xform_name(op_name)}\t{inp}\t{out}")
-    shape_lines = {}
+        inp = use(op["input"]["shape"]) if "input" in op else None
+        out = use(op["output"]["shape"]) if "output" in op else None
+        ops.append((op_name, xform_name(op_name), inp, out))
+    shapes_out = {}
     while todo:
         n = todo.pop()
         sh = shapes[n]
         t = sh["type"]
         if t == "structure":
             req = set(sh.get("required", []))
-            parts = []
-            for m, ref in sh.get("members", {}).items():
-                mark = "!" if m in req and not ref.get("idempotencyToken") else ""
-                parts.append(f"{mark}{m}={use(ref['shape'])}")
-            shape_lines[n] = "\t".join(["S", n] + parts)
+            members = [(m, m in req and not ref.get("idempotencyToken"), use(ref["shape"]))
+                       for m, ref in sh.get("members", {}).items()]
+            shapes_out[n] = ("S", members)
         elif t == "list":
-            shape_lines[n] = f"L\t{n}\t{use(sh['member']['shape'])}"
+            shapes_out[n] = ("L", [use(sh["member"]["shape"])])
         elif t == "map":
-            shape_lines[n] = f"M\t{n}\t{use(sh['key']['shape'])}\t{use(sh['value']['shape'])}"
+            shapes_out[n] = ("M", [use(sh["key"]["shape"]), use(sh["value"]["shape"])])
         elif t == "string":
             vals = sh["enum"]
             assert all("\t" not in v and "\n" not in v for v in vals), n
-            shape_lines[n] = "\t".join(["E", n] + vals)
+            shapes_out[n] = ("E", vals)
         else:
             raise SystemExit(f"{name}: shape {n} of unexpected type {t}")
-    lines.extend(shape_lines[k] for k in sorted(shape_lines))
+    names = sorted(shapes_out)
+    refs = {n: 8 + i for i, n in enumerate(names)}
+
+    def ref(t):
+        return base62(PRIM_REFS[t] if t in PRIM_REFS else refs[t])
+
+    counts = {}
+    for kind, body in shapes_out.values():
+        if kind == "S":
+            for m, _, _ in body:
+                counts[m] = counts.get(m, 0) + 1
+    members = sorted(counts, key=lambda m: (-counts[m], m))
+    member_refs = {m: base62(i) for i, m in enumerate(members)}
+    lines = ["\t".join(names), "\t".join(members)]
+    for n in names:
+        kind, body = shapes_out[n]
+        if kind == "S":
+            lines.append("S" + " ".join(f"{member_refs[m]}{'!' if r else '='}{ref(t)}" for m, r, t in body))
+        elif kind == "L":
+            lines.append("L" + ref(body[0]))
+        elif kind == "M":
+            lines.append(f"M{ref(body[0])} {ref(body[1])}")
+        else:
+            lines.append("E" + "\t".join(body))
+    for op_name, method, inp, out in ops:
+        fields = [op_name, ref(inp) if inp else "", ref(out) if out else ""]
+        if method != snake(op_name):
+            fields.append(method)
+        lines.append("\t".join(fields))
     meta = model["metadata"]
-    return meta.get("serviceId", ""), meta.get("endpointPrefix", ""), "\n".join(lines) + "\n"
+    prefix = meta.get("endpointPrefix", "")
+    return meta.get("serviceId", ""), prefix, meta.get("signingName", prefix), "\n".join(lines) + "\n"
 
 
 def generate():
@@ -128,9 +184,9 @@ def generate():
         aliases.setdefault(real, []).append(alias)
     index, body, offset = [], [], 0
     for n in names:
-        sid, prefix, block = service_block(loader, n)
+        sid, prefix, signing, block = service_block(loader, n)
         data = block.encode("utf-8")
-        index.append(f"{n}\t{sid}\t{prefix}\t{','.join(sorted(aliases.get(n, [])))}\t{offset}\t{len(data)}")
+        index.append(f"{n}\t{sid}\t{prefix}\t{signing}\t{','.join(sorted(aliases.get(n, [])))}\t{offset}\t{len(data)}")
         body.append(data)
         offset += len(data)
     head = f"#aws-models\tbotocore {botocore.__version__}\t{len(names)}\n" + "\n".join(index) + "\n#end-index\n"

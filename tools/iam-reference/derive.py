@@ -39,12 +39,14 @@ SERVICES = sorted(
     """.split()
 )
 
-# Condition keys the policy derivation uses; the table records which actions support them.
+# Condition keys the policy derivation uses; the table records which actions support them (and
+# each service's own `<prefix>:CreateAction`).
 CONDITIONS = [
     "aws:ResourceTag/${TagKey}",
     "iam:PassedToService",
     "iam:PolicyARN",
     "kms:GrantIsForAWSResource",
+    "kms:ResourceAliases",
     "kms:ViaService",
 ]
 
@@ -84,7 +86,9 @@ def table(data):
                 if rtype:
                     types.append(rtype + ("*" if rt.get("required") else ""))
                     keys |= set(svc["resources"].get(rtype, {}).get("condition_keys") or [])
-                conds |= keys & set(CONDITIONS)
+                # Tag-on-create: the service's own `<prefix>:CreateAction` key (ec2, ecs,
+                # elasticloadbalancing, ...) names the create call a tag action comes with.
+                conds |= (keys & set(CONDITIONS)) | {k for k in keys if k == prefix + ":CreateAction"}
             lines.append("action\t%s\t%s\t%s" % (action, ",".join(types), ",".join(sorted(conds))))
     return "\n".join(lines) + "\n"
 

@@ -19,15 +19,9 @@ import yaml
 from cloudsplaining.command.scan_policy_file import scan_policy
 from parliament import analyze_policy_string
 
-# (linter, finding, action): why it is allowed for now.
-EXCEPTIONS = {
-    ("cloudsplaining", "InfrastructureModification", "ec2:CreateTags"): (
-        "ec2:CreateTags names 100 optional resource types in the Service Authorization Reference, "
-        "so the derivation grants it on * (it cannot yet tell which resource a step tags); the "
-        "security-group runbooks tag the group whose world-open rules they revoked. To be scoped "
-        "to security-group/* when the derivation reads the tagged resource (issue 16)."
-    ),
-}
+# (linter, finding, action): why it is allowed. None: the last one (ec2:CreateTags on "*") went
+# when the derivation learnt to scope tag actions to the tagged resource (runbook-dsl iam::tagging).
+EXCEPTIONS = {}
 
 PSEUDO = {"${AWS::Partition}": "aws", "${AWS::Region}": "us-east-1", "${AWS::AccountId}": "111122223333"}
 

@@ -118,6 +118,9 @@ pub struct Entry {
     pub id: String,
     /// The endpoint prefix (`s3`, `elasticloadbalancing`).
     pub prefix: String,
+    /// The name requests are signed for (botocore's `signingName`, else the endpoint prefix):
+    /// usually the IAM prefix of its actions (`monitoring` is one exception: `cloudwatch`).
+    pub signing: String,
     /// Other client names botocore accepts for it (`runtime.sagemaker`).
     pub aliases: Vec<String>,
     /// Byte range of the block in the body.
@@ -173,7 +176,7 @@ pub fn parse_index(data: &str) -> Result<Index, String> {
             return Ok(Index { version, entries, body: pos });
         }
         let f: Vec<&str> = line.split('\t').collect();
-        let [name, id, prefix, aliases, off, len] = f[..] else {
+        let [name, id, prefix, signing, aliases, off, len] = f[..] else {
             return Err(format!("bad index line `{line}`"));
         };
         let num = |s: &str| s.parse::<usize>().map_err(|_| format!("bad number in `{line}`"));
@@ -181,6 +184,7 @@ pub fn parse_index(data: &str) -> Result<Index, String> {
             name: name.into(),
             id: id.into(),
             prefix: prefix.into(),
+            signing: signing.into(),
             aliases: aliases.split(',').filter(|a| !a.is_empty()).map(str::to_string).collect(),
             range: (num(off)?, num(len)?),
         });
@@ -188,55 +192,123 @@ pub fn parse_index(data: &str) -> Result<Index, String> {
     Err("index not terminated".into())
 }
 
-fn target(t: &str) -> Target {
-    match t {
-        "%s" => Target::Prim(Prim::String),
-        "%i" | "%l" => Target::Prim(Prim::Integer),
-        "%b" => Target::Prim(Prim::Boolean),
-        "%f" => Target::Prim(Prim::Float),
-        "%t" => Target::Prim(Prim::Timestamp),
-        "%B" => Target::Prim(Prim::Blob),
-        "%x" => Target::Prim(Prim::Document),
-        n => Target::Shape(n.to_string()),
+/// A number in base 62 (`0-9a-zA-Z`), as the snapshot writes references.
+fn base62(s: &str) -> Option<usize> {
+    if s.is_empty() {
+        return None;
+    }
+    s.bytes().try_fold(0usize, |n, c| {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'z' => c - b'a' + 10,
+            b'A'..=b'Z' => c - b'A' + 36,
+            _ => return None,
+        };
+        n.checked_mul(62)?.checked_add(usize::from(d))
+    })
+}
+
+/// A target reference: 0-7 a primitive, 8 and up the shape `names[n - 8]`.
+fn target(r: &str, names: &[&str]) -> Option<Target> {
+    const PRIMS: [Prim; 8] = [
+        Prim::String,
+        Prim::Integer,
+        Prim::Integer,
+        Prim::Boolean,
+        Prim::Float,
+        Prim::Timestamp,
+        Prim::Blob,
+        Prim::Document,
+    ];
+    let n = base62(r)?;
+    match n.checked_sub(PRIMS.len()) {
+        None => Some(Target::Prim(PRIMS[n])),
+        Some(i) => names.get(i).map(|s| Target::Shape(s.to_string())),
     }
 }
 
-/// Decodes one service's block.
-pub fn parse_service(block: &str) -> Result<Service, String> {
-    let mut s = Service::default();
-    for line in block.lines() {
-        let f: Vec<&str> = line.split('\t').collect();
-        let bad = || format!("bad model line `{line}`");
-        match f[..] {
-            ["o", name, method, input, output] => s.operations.push(Operation {
-                name: name.into(),
-                method: method.into(),
-                input: (input != "-").then(|| input.to_string()),
-                output: (output != "-").then(|| output.to_string()),
-            }),
-            ["S", name, ref members @ ..] => {
-                let mut ms = Vec::with_capacity(members.len());
-                for m in members {
-                    let (n, t) = m.split_once('=').ok_or_else(bad)?;
-                    let (n, required) = match n.strip_prefix('!') {
-                        Some(n) => (n, true),
-                        None => (n, false),
-                    };
-                    ms.push(Member { name: n.into(), target: target(t), required });
-                }
-                s.shapes.insert(name.into(), Shape::Structure(ms));
+/// boto3's method name for an operation, as the snapshot assumes it unless it says otherwise:
+/// `_` before a capital that follows a lower-case letter or digit, and before the last capital
+/// of a run that a lower-case letter follows; then lower case (`DescribeDBInstances` ->
+/// `describe_db_instances`). The generator writes the method where botocore's differs.
+pub fn snake(name: &str) -> String {
+    let c: Vec<char> = name.chars().collect();
+    let mut out = String::with_capacity(name.len() + 8);
+    for (i, &ch) in c.iter().enumerate() {
+        if i > 0 && ch.is_ascii_uppercase() {
+            let prev = c[i - 1];
+            let after_lower = prev.is_ascii_lowercase() || prev.is_ascii_digit();
+            let ends_run = prev.is_ascii_uppercase() && c.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            if after_lower || ends_run {
+                out.push('_');
             }
-            ["L", name, t] => {
-                s.shapes.insert(name.into(), Shape::List(target(t)));
-            }
-            ["M", name, k, v] => {
-                s.shapes.insert(name.into(), Shape::Map(target(k), target(v)));
-            }
-            ["E", name, ref values @ ..] => {
-                s.shapes.insert(name.into(), Shape::Enum(values.iter().map(|v| v.to_string()).collect()));
-            }
-            _ => return Err(bad()),
         }
+        out.push(ch.to_ascii_lowercase());
+    }
+    out
+}
+
+/// Splits a tab-separated line; an empty line has no fields.
+fn fields(line: &str) -> Vec<&str> {
+    if line.is_empty() {
+        Vec::new()
+    } else {
+        line.split('\t').collect()
+    }
+}
+
+/// Decodes one service's block (format: `tools/aws-models/generate.py`).
+pub fn parse_service(block: &str) -> Result<Service, String> {
+    let mut lines = block.lines();
+    let names = fields(lines.next().ok_or("empty model block")?);
+    let members = fields(lines.next().ok_or("no member names in a model block")?);
+    let mut s = Service { operations: Vec::new(), shapes: HashMap::with_capacity(names.len()) };
+    for name in &names {
+        let line = lines.next().ok_or_else(|| format!("no definition of shape `{name}`"))?;
+        let bad = || format!("bad definition of shape `{name}`: `{line}`");
+        let t = |r: &str| target(r, &names).ok_or_else(bad);
+        let (kind, body) = line.split_at_checked(1).ok_or_else(bad)?;
+        let shape = match kind {
+            "S" => {
+                let mut ms = Vec::new();
+                for m in body.split(' ').filter(|m| !m.is_empty()) {
+                    let at = m.find(['=', '!']).ok_or_else(bad)?;
+                    let member = base62(&m[..at]).and_then(|i| members.get(i)).ok_or_else(bad)?;
+                    ms.push(Member {
+                        name: member.to_string(),
+                        target: t(&m[at + 1..])?,
+                        required: &m[at..=at] == "!",
+                    });
+                }
+                Shape::Structure(ms)
+            }
+            "L" => Shape::List(t(body)?),
+            "M" => {
+                let (k, v) = body.split_once(' ').ok_or_else(bad)?;
+                Shape::Map(t(k)?, t(v)?)
+            }
+            "E" => Shape::Enum(fields(body).into_iter().map(str::to_string).collect()),
+            _ => return Err(bad()),
+        };
+        s.shapes.insert(name.to_string(), shape);
+    }
+    for line in lines {
+        let bad = || format!("bad operation line `{line}`");
+        let name_of = |r: &str| -> Result<Option<String>, String> {
+            match r {
+                "" => Ok(None),
+                r => match target(r, &names) {
+                    Some(Target::Shape(n)) => Ok(Some(n)),
+                    _ => Err(bad()),
+                },
+            }
+        };
+        let (name, input, output, method) = match fields(line)[..] {
+            [name, input, output] => (name, input, output, snake(name)),
+            [name, input, output, method] => (name, input, output, method.to_string()),
+            _ => return Err(bad()),
+        };
+        s.operations.push(Operation { name: name.into(), method, input: name_of(input)?, output: name_of(output)? });
     }
     Ok(s)
 }

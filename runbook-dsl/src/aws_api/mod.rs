@@ -22,6 +22,13 @@
 
 mod decode;
 
+/// The snapshot and its decoder as they are, uncached: for the decode benchmark
+/// (`cargo bench -p runbook-dsl --bench aws_models`) and tests; use [`service`] otherwise.
+#[doc(hidden)]
+pub mod raw {
+    pub use super::decode::{block, parse_index, parse_service, DATA};
+}
+
 pub use decode::{did_you_mean, distance, Entry, Member, Operation, Prim, Service, Shape, Target};
 
 use std::sync::OnceLock;

@@ -63,3 +63,30 @@ fn did_you_mean_is_close_or_nothing() {
     assert_eq!(did_you_mean("Bukcet", ["Bucket", "Key"]), Some("Bucket"));
     assert_eq!(did_you_mean("Zzzzzz", ["Bucket", "Key"]), None);
 }
+
+#[test]
+fn method_names_follow_botocore_where_the_simple_rule_does_not() {
+    assert_eq!(decode::snake("DescribeDBInstances"), "describe_db_instances");
+    assert_eq!(decode::snake("ListObjectsV2"), "list_objects_v2");
+    assert_eq!(decode::snake("GetOTelEnrichment"), "get_o_tel_enrichment");
+    // botocore's own names, written in the snapshot where the rule above differs.
+    for (svc, method) in [
+        ("elasticbeanstalk", "swap_environment_cnames"),
+        ("mturk", "list_hits"),
+        ("storagegateway", "create_cached_iscsi_volume"),
+        ("s3", "list_objects_v2"),
+        ("rds", "describe_db_instances"),
+    ] {
+        assert!(found(svc).operation(method).is_some(), "{svc}.{method}");
+    }
+}
+
+#[test]
+fn a_corrupt_block_is_an_error_not_a_panic() {
+    for block in ["", "A\n", "A\n\nS0=9\n", "A\nm\nS0!z\n", "A\nm\nL\n", "\n\nOp\tz\t\n", "A\nm\nQ1\n"] {
+        assert!(decode::parse_service(block).is_err(), "{block:?}");
+    }
+    let s = decode::parse_service("A\tB\tC\nName\nS0!9 0=a\nE1\t2\nL8\nGetA\t8\t\tget_a\n").expect("decodes");
+    assert_eq!(s.operations[0].input.as_deref(), Some("A"));
+    assert!(matches!(s.shape("C"), Some(Shape::List(Target::Shape(n))) if n == "A"));
+}

@@ -190,6 +190,7 @@ fn api_call(n: &mut Needs, inputs: &Map) {
     n.actions.extend(services::side_actions(service, api, &params));
     n.pass_role_to.extend(services::passed_to(service, api, &params));
     n.kms_via.extend(services::kms_via(service, api, &params));
+    n.notes.extend(services::note(service, api));
 }
 
 fn script_calls(n: &mut Needs, inputs: &Map) {
@@ -210,6 +211,7 @@ fn script_calls(n: &mut Needs, inputs: &Map) {
     for (service, op) in &found.calls {
         n.sources.push(format!("script: {service}.{op}"));
         n.actions.extend(services::primary_actions(service, op));
+        n.notes.extend(services::note(service, op));
     }
     n.notes.extend(found.notes);
 }

@@ -37,10 +37,13 @@
 
 pub mod builtins;
 pub mod created;
+pub mod kms_key;
 pub mod policy;
+pub mod resolve;
 pub mod resources;
 pub mod script;
 pub mod services;
+pub mod tagging;
 
 pub use policy::Form;
 
@@ -175,6 +178,9 @@ pub struct StepPermissions {
     pub pass_role_to: BTreeSet<String>,
     /// KMS actions the step needs through a service (`kms:ViaService`), by service.
     pub kms_via: BTreeMap<String, BTreeSet<String>>,
+    /// The KMS keys the step names (`KmsKeyId` / `KmsKeyArn` values, maybe `{{ Parameter }}`);
+    /// empty when its KMS use names none (see [`kms_key`]).
+    pub kms_keys: BTreeSet<String>,
     /// Where the derived actions come from (`s3.GetBucketEncryption`, `script: ...`, `child ...`).
     pub sources: Vec<String>,
     /// The managed policies the step attaches or detaches, by action (`iam:PolicyARN` values:
@@ -183,6 +189,9 @@ pub struct StepPermissions {
     /// Delete actions that act only on resources the run created, by action, with the tags
     /// set at creation (`aws:ResourceTag` conditions; see [`created`]).
     pub created_tags: BTreeMap<String, BTreeSet<created::Tag>>,
+    /// Tag actions granted on the resource types the step tags ([`tagging`]), by action; an
+    /// action missing here is granted on all its types (or `"*"`).
+    pub tag_targets: BTreeMap<String, tagging::Target>,
     /// Why the explicit grant exists.
     pub reason: String,
 }
@@ -335,6 +344,14 @@ fn derive_steps(doc: &Document, grants: &Grants, library: &Library, visiting: &m
             sources: needs.sources.clone(),
             ..Default::default()
         };
+        sp.tag_targets = tagging::targets(doc, step.action.name(), &inputs, &sp.derived);
+        if !sp.kms_via.is_empty() {
+            sp.kms_keys = ["KmsKeyId", "KmsKeyArn"]
+                .iter()
+                .filter_map(|k| inputs.get(*k).and_then(Value::as_str))
+                .map(String::from)
+                .collect();
+        }
         for n in &needs.notes {
             out.notes.push(format!("step `{}`: {n}", step.name));
         }
@@ -367,6 +384,32 @@ fn derive_steps(doc: &Document, grants: &Grants, library: &Library, visiting: &m
                     let mut sub = Derivation::default();
                     derive_into(cdoc, cgrants, library, visiting, &mut sub);
                     visiting.pop();
+                    // The child's tag targets carry over where every child step deriving the
+                    // action knows its target.
+                    let (mut unknown, mut not_at_creation) = (BTreeSet::new(), BTreeSet::new());
+                    for c in &sub.steps {
+                        for a in c.effective() {
+                            match c.tag_targets.get(&a) {
+                                Some(t) if !unknown.contains(&a) => {
+                                    if t.create_actions.is_empty() {
+                                        not_at_creation.insert(a.clone());
+                                    }
+                                    let acc = sp.tag_targets.entry(a).or_default();
+                                    acc.types.extend(t.types.iter().cloned());
+                                    acc.create_actions.extend(t.create_actions.iter().cloned());
+                                }
+                                _ => {
+                                    sp.tag_targets.remove(&a);
+                                    unknown.insert(a);
+                                }
+                            }
+                        }
+                    }
+                    for a in &not_at_creation {
+                        if let Some(t) = sp.tag_targets.get_mut(a) {
+                            t.create_actions.clear();
+                        }
+                    }
                     for c in &sub.steps {
                         sp.derived.extend(c.effective());
                         sp.pass_role_to.extend(c.pass_role_to.iter().cloned());

@@ -18,6 +18,14 @@ use crate::model::Value;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The keys a KMS statement is narrowed to (see [`Derivation::named_keys`]).
+enum NamedKeys {
+    /// Key ARNs (patterns with `${Partition}`, `${Region}`, `${Account}` for bare key ids).
+    Keys(BTreeSet<String>),
+    /// Alias names, for `kms:ResourceAliases`.
+    Aliases(BTreeSet<String>),
+}
+
 /// Where the policy goes: the ARNs it writes for partition, Region and account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Form {
@@ -56,10 +64,6 @@ const MAX_OPTIONAL_TYPES: usize = 8;
 /// assert!(resource_patterns("ec2:DescribeInstances").is_empty());
 /// ```
 pub fn resource_patterns(action: &str) -> Vec<String> {
-    let Some((prefix, _)) = action.split_once(':') else {
-        return vec![];
-    };
-    let prefix = prefix.to_ascii_lowercase();
     let Some(info) = resources::action(action) else {
         return vec![];
     };
@@ -67,12 +71,21 @@ pub fn resource_patterns(action: &str) -> Vec<String> {
     if !required && info.types.len() > MAX_OPTIONAL_TYPES {
         return vec![];
     }
+    patterns_of(action, info.types.iter().map(|t| t.name.as_str()))
+}
+
+/// The ARN patterns of some of an action's resource types (`types` of the action's service).
+fn patterns_of<'a>(action: &str, types: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let Some((prefix, _)) = action.split_once(':') else {
+        return vec![];
+    };
+    let prefix = prefix.to_ascii_lowercase();
     let mut out = BTreeSet::new();
-    for t in &info.types {
-        if let Some(format) = resources::arn_format(&prefix, &t.name) {
+    for t in types {
+        if let Some(format) = resources::arn_format(&prefix, t) {
             let p = resources::pattern(format);
             // AWS-owned documents (AWS-*, AWSSupport-*, ...) have no account in their ARN.
-            if prefix == "ssm" && matches!(t.name.as_str(), "document" | "automation-definition") {
+            if prefix == "ssm" && matches!(t, "document" | "automation-definition") {
                 out.insert(p.replace("${Account}", ""));
             }
             out.insert(p);
@@ -154,6 +167,36 @@ impl Derivation {
         for (via, actions) in self.kms_via() {
             let via_service = format!("{via}.*.amazonaws.com");
             let (grant, rest): (Vec<String>, Vec<String>) = actions.into_iter().partition(|a| a == "kms:CreateGrant");
+            let named = self.named_keys(&via, form, params);
+            let (on_named, rest): (Vec<String>, Vec<String>) = rest
+                .into_iter()
+                .partition(|a| named.is_some() && super::kms_key::DESTINATION_ACTIONS.contains(&a.as_str()));
+            if let (false, Some(named)) = (on_named.is_empty(), &named) {
+                let mut condition = json!({"StringLike": {"kms:ViaService": via_service}});
+                let resource = match named {
+                    NamedKeys::Keys(keys) => {
+                        let r: Vec<Value> = keys.iter().map(|k| arn(k, form)).collect();
+                        if r.len() == 1 {
+                            r[0].clone()
+                        } else {
+                            Value::Array(r)
+                        }
+                    }
+                    NamedKeys::Aliases(aliases) => {
+                        let v: Value = if aliases.len() == 1 { json!(aliases.iter().next()) } else { json!(aliases) };
+                        condition["ForAnyValue:StringEquals"] = json!({"kms:ResourceAliases": v});
+                        key_arn(form)
+                    }
+                };
+                let st = json!({
+                    "Sid": sid("KmsVia", &format!("{via} named key")),
+                    "Effect": "Allow",
+                    "Action": on_named,
+                    "Resource": resource,
+                    "Condition": condition,
+                });
+                statements.push(st);
+            }
             if !rest.is_empty() {
                 statements.push(json!({
                     "Sid": sid("KmsVia", &via),
@@ -189,6 +232,35 @@ impl Derivation {
         json!({"Version": "2012-10-17", "Statement": statements})
     }
 
+    /// The keys every step using KMS through `via` names ([`super::kms_key`]), as ARN patterns
+    /// or alias names; `None` when some step names none, a value is not known in this form, or
+    /// the steps mix keys and aliases.
+    fn named_keys(&self, via: &str, form: Form, params: &BTreeMap<String, String>) -> Option<NamedKeys> {
+        use super::kms_key::{scope, KeyScope};
+        let (mut keys, mut aliases) = (BTreeSet::new(), BTreeSet::new());
+        for s in self.steps.iter().filter(|s| s.kms_via.contains_key(via)) {
+            if s.kms_keys.is_empty() {
+                return None;
+            }
+            for v in &s.kms_keys {
+                match scope(&bound_value(v, form, params)?)? {
+                    KeyScope::Arn(a) => keys.insert(a),
+                    KeyScope::Id(id) => {
+                        keys.insert(format!("arn:${{Partition}}:kms:${{Region}}:${{Account}}:key/{id}"))
+                    }
+                    KeyScope::Alias(a) => aliases.insert(a),
+                };
+            }
+        }
+        let aliases_supported =
+            super::kms_key::DESTINATION_ACTIONS.iter().all(|a| resources::supports(a, "kms:ResourceAliases"));
+        match (keys.is_empty(), aliases.is_empty()) {
+            (false, true) => Some(NamedKeys::Keys(keys)),
+            (true, false) if aliases_supported => Some(NamedKeys::Aliases(aliases)),
+            _ => None,
+        }
+    }
+
     /// The `iam:PolicyARN` values of an action across every step that derives it, or `None`
     /// when some step's value is not known (the action is then not pinned).
     fn policy_arn_pin(&self, action: &str, form: Form, params: &BTreeMap<String, String>) -> Option<BTreeSet<String>> {
@@ -221,6 +293,27 @@ impl Derivation {
         common.filter(|c| !c.is_empty())
     }
 
+    /// What every step deriving a tag action tags ([`super::tagging`]): the union of their
+    /// resource types, and the create calls when every one of them tags at creation (`None`:
+    /// some step's target is unknown).
+    fn tag_target(&self, action: &str) -> Option<super::tagging::Target> {
+        let mut out: Option<super::tagging::Target> = None;
+        let mut all_at_creation = true;
+        for s in self.steps.iter().filter(|s| s.effective().contains(action)) {
+            let t = s.tag_targets.get(action)?;
+            all_at_creation &= !t.create_actions.is_empty();
+            let acc = out.get_or_insert_with(Default::default);
+            acc.types.extend(t.types.iter().cloned());
+            acc.create_actions.extend(t.create_actions.iter().cloned());
+        }
+        out.map(|mut t| {
+            if !all_at_creation {
+                t.create_actions.clear();
+            }
+            t
+        })
+    }
+
     /// Statements for `actions`, grouped by resources and condition; `prefix` names explicit grants.
     fn scoped(
         &self,
@@ -229,22 +322,26 @@ impl Derivation {
         form: Form,
         params: &BTreeMap<String, String>,
     ) -> Vec<Value> {
-        type Key = (Vec<String>, Option<BTreeSet<String>>, Option<BTreeSet<super::created::Tag>>);
+        type Key = (Vec<String>, Option<BTreeSet<String>>, Option<BTreeSet<super::created::Tag>>, BTreeSet<String>);
         // Actions by what decides their statement: resources and conditions.
         let mut groups: BTreeMap<Key, BTreeSet<String>> = BTreeMap::new();
         for a in actions {
-            let patterns = resource_patterns(&a);
+            let (patterns, create_actions) = match self.tag_target(&a) {
+                Some(t) => (patterns_of(&a, t.types.iter().map(String::as_str)), t.create_actions),
+                None => (resource_patterns(&a), BTreeSet::new()),
+            };
             let pin =
                 if resources::supports(&a, "iam:PolicyARN") { self.policy_arn_pin(&a, form, params) } else { None };
             let tags = self.created_tags(&a);
-            groups.entry((patterns, pin, tags)).or_default().insert(a);
+            groups.entry((patterns, pin, tags, create_actions)).or_default().insert(a);
         }
         let mut out = Vec::new();
         let mut used = BTreeSet::new();
-        for ((patterns, pin, tags), actions) in groups {
+        for ((patterns, pin, tags, create_actions), actions) in groups {
             let suffix = match (&pin, &tags) {
                 (Some(_), _) => "PinnedPolicy",
                 (None, Some(_)) => "CreatedByRun",
+                (None, None) if !create_actions.is_empty() => "OnCreate",
                 (None, None) => "",
             };
             let mut name = if prefix.is_empty() {
@@ -266,6 +363,7 @@ impl Derivation {
             } else {
                 Value::Array(patterns.iter().map(|p| arn(p, form)).collect())
             };
+            let service = actions.iter().next().and_then(|a| a.split(':').next()).unwrap_or("").to_string();
             let mut st = json!({"Sid": name, "Effect": "Allow", "Action": actions, "Resource": resource});
             if let Some(values) = pin {
                 let v: Value = if values.len() == 1 { json!(values.into_iter().next()) } else { json!(values) };
@@ -282,6 +380,14 @@ impl Derivation {
                     entry[format!("aws:ResourceTag/{k}")] = json!(value);
                 }
                 st["Condition"] = Value::Object(cond);
+            }
+            if !create_actions.is_empty() {
+                let v: Value = if create_actions.len() == 1 {
+                    json!(create_actions.into_iter().next())
+                } else {
+                    json!(create_actions)
+                };
+                st["Condition"] = json!({"StringEquals": {format!("{service}:CreateAction"): v}});
             }
             out.push(st);
         }

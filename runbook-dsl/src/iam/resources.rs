@@ -46,11 +46,15 @@ pub struct ActionInfo {
 }
 
 /// The condition keys the table records (the ones the policy derivation uses).
-pub const CONDITION_KEYS: [&str; 5] = [
+///
+/// The table also records each service's own `<prefix>:CreateAction` (tags given to a create call,
+/// see [`super::tagging`]).
+pub const CONDITION_KEYS: [&str; 6] = [
     "aws:ResourceTag/${TagKey}",
     "iam:PassedToService",
     "iam:PolicyARN",
     "kms:GrantIsForAWSResource",
+    "kms:ResourceAliases",
     "kms:ViaService",
 ];
 
@@ -119,6 +123,17 @@ pub fn has_service(prefix: &str) -> bool {
 /// The ARN format of a resource type of a service.
 pub fn arn_format(prefix: &str, resource_type: &str) -> Option<&'static str> {
     table().services.get(prefix)?.resources.get(resource_type).map(String::as_str)
+}
+
+/// The resource types of a service with their ARN formats (empty for a service not in the table).
+pub fn resource_types(prefix: &str) -> Vec<(&'static str, &'static str)> {
+    let mut out: Vec<(&str, &str)> = table()
+        .services
+        .get(prefix)
+        .map(|s| s.resources.iter().map(|(n, f)| (n.as_str(), f.as_str())).collect())
+        .unwrap_or_default();
+    out.sort();
+    out
 }
 
 /// Whether the reference lists condition key `key` (one of [`CONDITION_KEYS`]) for `action`.

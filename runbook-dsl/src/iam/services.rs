@@ -1,68 +1,38 @@
-//! Service + operation to IAM actions: the project's own table.
+//! Service + operation to IAM actions: the API models, and the project's own table where they
+//! are not enough.
 //!
 //! `Service:` in a document is a boto3 client name and `Api:` an operation name, PascalCase
-//! (`PutBucketEncryption`) or snake_case (`put_bucket_encryption`). The IAM action is usually
-//! `<prefix>:<Operation>`, where the prefix is the client name, except for the clients in
-//! [`PREFIXES`] and the operations in [`IRREGULAR`] (S3's renamed actions, batch calls authorized
-//! by the single-item action, ...). IAM matches action names case-insensitively, so a snake_case
-//! operation converted word by word (`describe_db_instances` -> `DescribeDbInstances`) authorizes
-//! the same action as its PascalCase spelling.
+//! (`PutBucketEncryption`) or snake_case (`put_bucket_encryption`). Both are resolved through the
+//! shipped API models ([`super::resolve`]): the client (an alias or another case is the same
+//! client), and the operation's model name (`describe_db_instances` is `DescribeDBInstances`).
+//! The IAM action is usually `<prefix>:<Operation>`, where the prefix is the name botocore signs
+//! the client's requests for, except for the clients in [`PREFIXES`] and the operations in
+//! [`IRREGULAR`] (S3's renamed actions, batch calls authorized by the single-item action, ...).
+//! Names the models do not know fall back to the name as written (with a note, see [`note`]);
+//! IAM matches action names case-insensitively, so such an operation converted word by word
+//! authorizes the same action as its PascalCase spelling.
 
+use super::resolve::{resolve, Resolved};
 use crate::model::{Map, Value};
 
-/// boto3 clients whose IAM prefix is not the client name.
+/// boto3 clients whose IAM prefix is not the name the models sign their requests for
+/// (botocore's `signingName`); each agrees with AWS's Service Authorization Reference (the
+/// cross test `aws_models` checks every client of the models against it).
 pub const PREFIXES: &[(&str, &str)] = &[
-    ("accessanalyzer", "access-analyzer"),
-    ("apigatewaymanagementapi", "execute-api"),
-    ("apigatewayv2", "apigateway"),
-    ("appconfigdata", "appconfig"),
-    ("application-insights", "applicationinsights"),
-    ("bedrock-agent", "bedrock"),
-    ("bedrock-agent-runtime", "bedrock"),
-    ("bedrock-runtime", "bedrock"),
     ("cloudcontrol", "cloudformation"),
-    ("cloudhsmv2", "cloudhsm"),
-    ("cloudsearchdomain", "cloudsearch"),
-    ("docdb", "rds"),
-    ("dynamodbstreams", "dynamodb"),
-    ("efs", "elasticfilesystem"),
-    ("elb", "elasticloadbalancing"),
-    ("elbv2", "elasticloadbalancing"),
-    ("emr", "elasticmapreduce"),
+    ("cloudwatch", "cloudwatch"),
+    ("connectparticipant", "connect"),
     ("iot-data", "iot"),
     ("iot-jobs-data", "iotjobsdata"),
     ("iotevents-data", "iotevents"),
-    ("keyspaces", "cassandra"),
-    ("kinesis-video-archived-media", "kinesisvideo"),
-    ("kinesis-video-media", "kinesisvideo"),
-    ("lex-models", "lex"),
-    ("lex-runtime", "lex"),
-    ("lexv2-models", "lex"),
-    ("lexv2-runtime", "lex"),
-    ("location", "geo"),
-    ("marketplace-catalog", "aws-marketplace"),
-    ("meteringmarketplace", "aws-marketplace"),
-    ("mediastore-data", "mediastore"),
+    ("iotsecuretunneling", "iot"),
     ("mturk", "mechanicalturk"),
-    ("mwaa", "airflow"),
-    ("neptune", "rds"),
-    ("neptunedata", "neptune-db"),
-    ("opensearch", "es"),
-    ("pinpoint", "mobiletargeting"),
-    ("pinpoint-email", "ses"),
-    ("pinpoint-sms-voice-v2", "sms-voice"),
-    ("qldb-session", "qldb"),
-    ("rds-data", "rds-data"),
+    ("partnercentral-account", "partnercentral"),
+    ("partnercentral-benefits", "partnercentral"),
+    ("partnercentral-channel", "partnercentral"),
+    ("partnercentral-selling", "partnercentral"),
     ("resourcegroupstaggingapi", "tag"),
-    ("s3control", "s3"),
-    ("sagemaker-runtime", "sagemaker"),
-    ("service-quotas", "servicequotas"),
-    ("sesv2", "ses"),
-    ("sso-admin", "sso"),
-    ("sso-oidc", "sso-oauth"),
-    ("stepfunctions", "states"),
-    ("timestream-query", "timestream"),
-    ("timestream-write", "timestream"),
+    ("sso", "sso"),
 ];
 
 /// Operations whose actions are not `<prefix>:<Operation>`: (client, operation, actions).
@@ -160,7 +130,7 @@ pub const IRREGULAR: &[(&str, &str, &[&str])] = &[
 
 /// Where a tag-on-create call also needs a tagging action: (prefix, action) used when the
 /// request carries `Tags` / `TagSpecifications`; other prefixes use `<prefix>:TagResource`.
-const TAG_ACTIONS: &[(&str, &str)] = &[
+pub const TAG_ACTIONS: &[(&str, &str)] = &[
     ("ec2", "ec2:CreateTags"),
     ("rds", "rds:AddTagsToResource"),
     ("ssm", "ssm:AddTagsToResource"),
@@ -174,7 +144,7 @@ const TAG_ACTIONS: &[(&str, &str)] = &[
 ];
 
 /// IAM's own tag actions per created resource (`CreateRole` -> `iam:TagRole`, ...).
-const IAM_TAG_ACTIONS: &[(&str, &str)] = &[
+pub const IAM_TAG_ACTIONS: &[(&str, &str)] = &[
     ("createrole", "iam:TagRole"),
     ("createuser", "iam:TagUser"),
     ("createpolicy", "iam:TagPolicy"),
@@ -186,7 +156,7 @@ const IAM_TAG_ACTIONS: &[(&str, &str)] = &[
 
 /// The service principal a passed role is handed to, when it is not `<prefix>.amazonaws.com`:
 /// (client, operation or `*`, principal).
-const PASS_ROLE_TO: &[(&str, &str, &str)] = &[
+pub const PASS_ROLE_TO: &[(&str, &str, &str)] = &[
     ("config", "PutRemediationConfigurations", "ssm.amazonaws.com"),
     ("ec2", "CreateFlowLogs", "vpc-flow-logs.amazonaws.com"),
     ("ecs", "*", "ecs-tasks.amazonaws.com"),
@@ -198,17 +168,40 @@ const PASS_ROLE_TO: &[(&str, &str, &str)] = &[
 ];
 
 /// The IAM prefix of a boto3 client (`elbv2` -> `elasticloadbalancing`, `s3` -> `s3`). Client
-/// names are matched case-insensitively (`SQS` is read as `sqs`).
+/// names are matched as the models match them (`SQS` is read as `sqs`, `runtime.sagemaker` as
+/// `sagemaker-runtime`); a name the models do not know is its own prefix, in lower case.
 ///
 /// ```
 /// use runbook_dsl::iam::services::prefix;
 /// assert_eq!(prefix("elbv2"), "elasticloadbalancing");
 /// assert_eq!(prefix("stepfunctions"), "states");
+/// assert_eq!(prefix("cloudwatch"), "cloudwatch");
 /// assert_eq!(prefix("ec2"), "ec2");
 /// ```
 pub fn prefix(service: &str) -> String {
-    let client = service.trim().to_ascii_lowercase();
-    PREFIXES.iter().find(|(c, _)| *c == client).map(|(_, p)| p.to_string()).unwrap_or(client)
+    prefix_of(&resolve(service, ""))
+}
+
+fn prefix_of(r: &Resolved) -> String {
+    PREFIXES
+        .iter()
+        .find(|(c, _)| *c == r.client)
+        .map(|(_, p)| p.to_string())
+        .or_else(|| r.signing.clone())
+        .unwrap_or_else(|| r.client.clone())
+}
+
+/// Why the actions of a call are not derived from the models: a `Service` that is not a boto3
+/// client name, or an operation the models do not have (the derivation then names the action
+/// after what is written).
+///
+/// ```
+/// use runbook_dsl::iam::services::note;
+/// assert_eq!(note("ec2", "describe_instances"), None);
+/// assert!(note("ec2", "DescribeInstance").unwrap().contains("not an operation"));
+/// ```
+pub fn note(service: &str, api: &str) -> Option<String> {
+    resolve(service, api).note
 }
 
 /// The operation name as IAM spells its action: PascalCase stays, snake_case becomes
@@ -248,16 +241,16 @@ fn op_key(api: &str) -> String {
 /// assert_eq!(primary_actions("ec2", "StopInstances"), vec!["ec2:StopInstances"]);
 /// ```
 pub fn primary_actions(service: &str, api: &str) -> Vec<String> {
-    let client = service.trim().to_ascii_lowercase();
+    let r = resolve(service, api);
     let key = op_key(api);
-    if let Some((_, _, actions)) = IRREGULAR.iter().find(|(c, op, _)| *c == client && op_key(op) == key) {
+    if let Some((_, _, actions)) = IRREGULAR.iter().find(|(c, op, _)| *c == r.client && op_key(op) == key) {
         return actions.iter().map(|a| a.to_string()).collect();
     }
-    let p = prefix(&client);
+    let p = prefix_of(&r);
     if p == "apigateway" {
         return vec![format!("apigateway:{}", http_verb(&key))];
     }
-    vec![format!("{p}:{}", operation_name(api))]
+    vec![format!("{p}:{}", r.operation)]
 }
 
 /// API Gateway authorizes by HTTP verb on the resource path, not by operation name.
@@ -282,7 +275,6 @@ fn http_verb(op_key: &str) -> &'static str {
 
 /// Side actions an operation needs because of the parameters it is given: tagging on create.
 pub fn side_actions(service: &str, api: &str, params: &Map) -> Vec<String> {
-    let client = service.trim().to_ascii_lowercase();
     let key = op_key(api);
     let tagged = params.keys().any(|k| matches!(k.to_ascii_lowercase().as_str(), "tags" | "tagspecifications"));
     let creates =
@@ -290,7 +282,7 @@ pub fn side_actions(service: &str, api: &str, params: &Map) -> Vec<String> {
     if !(tagged && creates) {
         return Vec::new();
     }
-    let p = prefix(&client);
+    let p = prefix(service);
     if p == "iam" {
         return IAM_TAG_ACTIONS.iter().filter(|(op, _)| *op == key).map(|(_, a)| a.to_string()).collect();
     }
@@ -311,19 +303,20 @@ pub fn side_actions(service: &str, api: &str, params: &Map) -> Vec<String> {
 /// assert!(actions.contains(&"kms:CreateGrant".to_string()));
 /// ```
 pub fn kms_via(service: &str, api: &str, params: &Map) -> Option<(String, Vec<String>)> {
-    if prefix(service) == "ec2" && op_key(api) == "startinstances" {
+    let p = prefix(service);
+    if p == "ec2" && op_key(api) == "startinstances" {
         // Volumes encrypted with a customer managed key: EC2 creates a grant for the caller.
         return Some(("ec2".into(), vec!["kms:CreateGrant".into()]));
     }
     if !params.keys().any(|k| matches!(k.to_ascii_lowercase().as_str(), "kmskeyid" | "kmskeyarn")) {
         return None;
     }
-    let actions: &[&str] = match prefix(service).as_str() {
+    let actions: &[&str] = match p.as_str() {
         "ec2" => &EBS_KMS,
         "rds" => &["kms:CreateGrant", "kms:DescribeKey"],
         _ => return None,
     };
-    Some((prefix(service), actions.iter().map(|a| a.to_string()).collect()))
+    Some((p, actions.iter().map(|a| a.to_string()).collect()))
 }
 
 /// What EC2 needs on a customer managed key to encrypt volumes, snapshots and images.
@@ -350,14 +343,15 @@ pub fn passed_to(service: &str, api: &str, params: &Map) -> Vec<String> {
     for (k, v) in params {
         role_keys(k, v, &mut keys);
     }
-    let client = service.trim().to_ascii_lowercase();
+    let r = resolve(service, api);
+    let client = r.client.as_str();
     let key = op_key(api);
     let by_call = PASS_ROLE_TO
         .iter()
         .find(|(c, op, _)| *c == client && op_key(op) == key)
         .or_else(|| PASS_ROLE_TO.iter().find(|(c, op, _)| *c == client && *op == "*"))
         .map(|(_, _, p)| p.to_string())
-        .unwrap_or_else(|| format!("{}.amazonaws.com", prefix(&client)));
+        .unwrap_or_else(|| format!("{}.amazonaws.com", prefix_of(&r)));
     let mut out: Vec<String> = Vec::new();
     for k in keys {
         let principal = PASS_ROLE_BY_KEY

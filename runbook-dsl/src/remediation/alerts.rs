@@ -320,45 +320,60 @@ fn dead_letter_queue(s: &mut Sections) {
     );
 }
 
+/// What an alarm watches: its metric, the metric's dimension and the statistic over 5 minutes.
+struct Watch<'a> {
+    name: &'a str,
+    description: &'a str,
+    namespace: &'a str,
+    metric: &'a str,
+    dimension: (&'a str, Value),
+    statistic: &'a str,
+}
+
+/// An alarm that notifies the topic once its metric reaches 1 in a 5-minute period (no data:
+/// not breaching).
+fn alarm(w: Watch) -> Value {
+    json!({
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmName": {"Fn::Sub": format!("${{AWS::StackName}}-{}", w.name)},
+            "AlarmDescription": w.description,
+            "Namespace": w.namespace,
+            "MetricName": w.metric,
+            "Dimensions": [{"Name": w.dimension.0, "Value": w.dimension.1}],
+            "Statistic": w.statistic,
+            "Period": 300,
+            "EvaluationPeriods": 1,
+            "Threshold": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [{"Ref": TOPIC}],
+        }
+    })
+}
+
 fn alarms(s: &mut Sections) {
     s.resources.insert(
         "FailureAlarm".into(),
-        json!({
-            "Type": "AWS::CloudWatch::Alarm",
-            "Properties": {
-                "AlarmName": {"Fn::Sub": "${AWS::StackName}-remediation-failures"},
-                "AlarmDescription": "A remediation runbook ended Failed, TimedOut or Cancelled (the failure rule matched) in the last 5 minutes.",
-                "Namespace": "AWS/Events",
-                "MetricName": "TriggeredRules",
-                "Dimensions": [{"Name": "RuleName", "Value": {"Ref": "FailureRule"}}],
-                "Statistic": "Sum",
-                "Period": 300,
-                "EvaluationPeriods": 1,
-                "Threshold": 1,
-                "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-                "TreatMissingData": "notBreaching",
-                "AlarmActions": [{"Ref": TOPIC}],
-            }
+        alarm(Watch {
+            name: "remediation-failures",
+            description: "A remediation runbook ended Failed, TimedOut or Cancelled (the failure rule matched) in the last 5 minutes.",
+            namespace: "AWS/Events",
+            metric: "TriggeredRules",
+            dimension: ("RuleName", json!({"Ref": "FailureRule"})),
+            statistic: "Sum",
         }),
     );
     s.resources.insert(
         "DeadLetterAlarm".into(),
-        json!({
-            "Type": "AWS::CloudWatch::Alarm",
-            "Properties": {
-                "AlarmName": {"Fn::Sub": "${AWS::StackName}-undelivered-notifications"},
-                "AlarmDescription": "EventBridge could not deliver a remediation notification to the topic: read the dead-letter queue.",
-                "Namespace": "AWS/SQS",
-                "MetricName": "ApproximateNumberOfMessagesVisible",
-                "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["DeadLetterQueue", "QueueName"]}}],
-                "Statistic": "Maximum",
-                "Period": 300,
-                "EvaluationPeriods": 1,
-                "Threshold": 1,
-                "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-                "TreatMissingData": "notBreaching",
-                "AlarmActions": [{"Ref": TOPIC}],
-            }
+        alarm(Watch {
+            name: "undelivered-notifications",
+            description:
+                "EventBridge could not deliver a remediation notification to the topic: read the dead-letter queue.",
+            namespace: "AWS/SQS",
+            metric: "ApproximateNumberOfMessagesVisible",
+            dimension: ("QueueName", json!({"Fn::GetAtt": ["DeadLetterQueue", "QueueName"]})),
+            statistic: "Maximum",
         }),
     );
 }

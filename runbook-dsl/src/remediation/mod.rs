@@ -115,6 +115,35 @@ pub struct Binding {
 /// The resource type of account-level rules (periodic checks of the account's settings).
 pub const ACCOUNT_RESOURCE_TYPE: &str = "AWS::::Account";
 
+/// The trust policy of every role an SSM Automation execution assumes in a template: the
+/// `ssm.amazonaws.com` principal, only for this account's automation executions in the stack's
+/// Region (`aws:SourceAccount`, `ArnLike aws:SourceArn` on `automation-execution/*`: the
+/// confused-deputy form of Systems Manager's guidance, with the Region filled in, since Config
+/// and EventBridge start the runbooks in the stack's Region).
+///
+/// ```
+/// let t = runbook_dsl::remediation::automation_trust_policy();
+/// assert_eq!(t["Statement"][0]["Principal"]["Service"], "ssm.amazonaws.com");
+/// assert_eq!(
+///     t["Statement"][0]["Condition"]["ArnLike"]["aws:SourceArn"]["Fn::Sub"],
+///     "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-execution/*"
+/// );
+/// ```
+pub fn automation_trust_policy() -> serde_json::Value {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "ssm.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+                "ArnLike": {"aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-execution/*"}},
+            },
+        }],
+    })
+}
+
 /// Largest `MaximumAutomaticAttempts`.
 pub const MAX_AUTOMATIC_ATTEMPTS: u32 = 25;
 /// Largest `RetryAttemptSeconds` (about 31 days).

@@ -54,21 +54,25 @@ const fn control(
     Control { config_rule, ids, source, confirmed }
 }
 
-/// The controls the catalog's Config rules back.
+/// The controls the catalog's Config rules back, each read on its AWS page (the control's
+/// "AWS Config rule" line names the rule; docs/security-hub.md records the page of each).
+/// `RESTRICTED_INCOMING_TRAFFIC` (`restricted-common-ports`) backs EC2.14 (port 3389, which the
+/// catalog's default ports include); EC2.19 is backed by Security Hub's own custom rule
+/// `vpc-sg-restricted-common-ports`, not by a rule the catalog deploys.
 pub const CONTROLS: &[Control] = &[
     control("S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS_PERIODIC", &["S3.1"], "s3-controls.html#s3-1", true),
-    control("S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED", &["S3.8"], "s3-controls.html#s3-8", false),
-    control("S3_BUCKET_VERSIONING_ENABLED", &["S3.14"], "s3-controls.html#s3-14", false),
-    control("EC2_EBS_ENCRYPTION_BY_DEFAULT", &["EC2.7"], "ec2-controls.html#ec2-7", false),
-    control("ENCRYPTED_VOLUMES", &["EC2.3"], "ec2-controls.html#ec2-3", false),
-    control("EC2_INSTANCE_NO_PUBLIC_IP", &["EC2.9"], "ec2-controls.html#ec2-9", false),
-    control("INCOMING_SSH_DISABLED", &["EC2.13"], "ec2-controls.html#ec2-13", false),
-    control("RESTRICTED_INCOMING_TRAFFIC", &["EC2.19"], "ec2-controls.html#ec2-19", false),
+    control("S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED", &["S3.8"], "s3-controls.html#s3-8", true),
+    control("S3_BUCKET_VERSIONING_ENABLED", &["S3.14"], "s3-controls.html#s3-14", true),
+    control("EC2_EBS_ENCRYPTION_BY_DEFAULT", &["EC2.7"], "ec2-controls.html#ec2-7", true),
+    control("ENCRYPTED_VOLUMES", &["EC2.3"], "ec2-controls.html#ec2-3", true),
+    control("EC2_INSTANCE_NO_PUBLIC_IP", &["EC2.9"], "ec2-controls.html#ec2-9", true),
+    control("INCOMING_SSH_DISABLED", &["EC2.13"], "ec2-controls.html#ec2-13", true),
+    control("RESTRICTED_INCOMING_TRAFFIC", &["EC2.14"], "ec2-controls.html#ec2-14", true),
     control("RDS_INSTANCE_PUBLIC_ACCESS_CHECK", &["RDS.2"], "rds-controls.html#rds-2", true),
     control("RDS_STORAGE_ENCRYPTED", &["RDS.3"], "rds-controls.html#rds-3", true),
-    control("RDS_CLUSTER_ENCRYPTED_AT_REST", &["RDS.27"], "rds-controls.html#rds-27", false),
-    control("MULTI_REGION_CLOUD_TRAIL_ENABLED", &["CloudTrail.1"], "cloudtrail-controls.html#cloudtrail-1", false),
-    control("CMK_BACKING_KEY_ROTATION_ENABLED", &["KMS.4"], "kms-controls.html#kms-4", false),
+    control("RDS_CLUSTER_ENCRYPTED_AT_REST", &["RDS.27"], "rds-controls.html#rds-27", true),
+    control("MULTI_REGION_CLOUD_TRAIL_ENABLED", &["CloudTrail.1"], "cloudtrail-controls.html#cloudtrail-1", true),
+    control("CMK_BACKING_KEY_ROTATION_ENABLED", &["KMS.4"], "kms-controls.html#kms-4", true),
 ];
 
 /// The Security Hub control ids a Config managed rule backs (empty: none, e.g.
@@ -270,18 +274,7 @@ pub fn add(s: &mut Sections, rules: &[Remediated]) {
             "Type": "AWS::IAM::Role",
             "Properties": {
                 "Description": "Runs the Security Hub finding handler: reads remediation configurations, starts their runbooks with their roles, updates the finding.",
-                "AssumeRolePolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [{
-                        "Effect": "Allow",
-                        "Principal": {"Service": "ssm.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                        "Condition": {
-                            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
-                            "ArnLike": {"aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:ssm:*:${AWS::AccountId}:automation-execution/*"}},
-                        },
-                    }],
-                },
+                "AssumeRolePolicyDocument": super::automation_trust_policy(),
                 "Policies": [{
                     "PolicyName": "FindingHandler",
                     "PolicyDocument": {
@@ -631,6 +624,11 @@ mod tests {
             assert!(id.len() <= 20 && id.chars().all(|c| c.is_ascii_alphanumeric()), "{id}");
             assert!(name.len() < 20, "Security Hub: the name must be fewer than 20 characters: {name}");
         }
+        // The handler's role trusts Automation as every runbook role does: one trust policy.
+        assert_eq!(
+            s.resources["FindingAutomationRole"]["Properties"]["AssumeRolePolicyDocument"],
+            super::super::automation_trust_policy()
+        );
         let policy = &s.resources["FindingAutomationRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
         let pass = policy.as_array().unwrap().iter().find(|st| st["Sid"] == "PassRunbookRoles").unwrap();
         assert_eq!(pass["Resource"], json!([role_arn("RdsRole")]));
@@ -643,6 +641,26 @@ mod tests {
         let mut none = Sections::default();
         add(&mut none, &[]);
         assert!(none.resources.is_empty() && none.parameters.is_empty());
+    }
+
+    #[test]
+    fn every_control_was_read_on_its_aws_page_and_is_documented() {
+        let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/security-hub.md"))
+            .expect("docs/security-hub.md");
+        for c in CONTROLS {
+            assert!(c.confirmed, "{} ({:?}): not read on its AWS page", c.config_rule, c.ids);
+            let row = docs
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{}` |", c.config_rule)))
+                .unwrap_or_else(|| panic!("docs/security-hub.md has no row for {}", c.config_rule));
+            for id in c.ids {
+                assert!(row.contains(&format!(" {id} |")) || row.contains(&format!("**{id}**")), "{row}");
+            }
+            assert!(row.contains(c.source), "{row} lacks the page {}", c.source);
+        }
+        // EC2.19 is backed by Security Hub's own rule, not by restricted-common-ports.
+        assert_eq!(controls("RESTRICTED_INCOMING_TRAFFIC"), ["EC2.14"]);
+        assert!(!CONTROLS.iter().any(|c| c.ids.contains(&"EC2.19")));
     }
 
     #[test]

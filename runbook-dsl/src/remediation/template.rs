@@ -256,18 +256,7 @@ fn build(runbooks: &[Deployable], description: &str, catalog: bool) -> Value {
                 "Type": "AWS::IAM::Role",
                 "Properties": {
                     "Description": cut(&format!("Runs the SSM Automation runbook {} for AWS Config remediation; least privilege, derived from its steps.", d.name), 1000),
-                    "AssumeRolePolicyDocument": {
-                        "Version": "2012-10-17",
-                        "Statement": [{
-                            "Effect": "Allow",
-                            "Principal": {"Service": "ssm.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {
-                                "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
-                                "ArnLike": {"aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-execution/*"}},
-                            },
-                        }],
-                    },
+                    "AssumeRolePolicyDocument": super::automation_trust_policy(),
                 }
             });
             let has_statements = d.policy["Statement"].as_array().is_some_and(|s| !s.is_empty());

@@ -14,6 +14,8 @@ use crate::model::{Action, ActionKind, DataType, Document, Map, OnCancel, OnFail
 use serde_json::json;
 use std::collections::HashMap;
 
+mod aws;
+
 /// How long an `onCancel` workflow may run.
 const CANCEL_WINDOW: u64 = 120;
 /// How deep `aws:executeAutomation` children may nest.
@@ -364,7 +366,29 @@ impl Auto<'_, '_, '_> {
                     Attempt::Fail(e)
                 }
                 Ok(inputs) => {
-                    let outcome = self.attempt(p, &inputs, timeout, iteration, &mut child);
+                    let outcome = match self.attempt(p, &inputs, timeout, iteration, &mut child) {
+                        // An action that makes several calls can be mocked as a whole instead.
+                        Attempt::Fail(e)
+                            if e.starts_with("no mock for ")
+                                && self.shared.sim.endpoint.is_none()
+                                && !matches!(
+                                    step.action.kind(),
+                                    Some(
+                                        ActionKind::ExecuteAwsApi
+                                            | ActionKind::AssertAwsResourceProperty
+                                            | ActionKind::WaitForAwsResourceProperty
+                                    )
+                                ) =>
+                        {
+                            Attempt::Fail(format!(
+                                "{e}; or add Mock::step(\"{0}\").outputs(json!({{...}})) for the whole step \
+                                 (mocks file: `{{step: {0}, outputs: {{...}}}}`), or run against an emulator with \
+                                 .endpoint(URL) (CLI: --endpoint-url)",
+                                step.name
+                            ))
+                        }
+                        other => other,
+                    };
                     self.steps[index].inputs = Value::Object(inputs);
                     outcome
                 }
@@ -499,6 +523,12 @@ impl Auto<'_, '_, '_> {
             ActionKind::CreateImage => self.create_image(&step.name, inputs, timeout),
             ActionKind::RunInstances => self.run_instances(&step.name, inputs, timeout),
             ActionKind::DeleteImage => self.delete_image(&step.name, inputs),
+            ActionKind::CopyImage => self.copy_image(&step.name, inputs, timeout),
+            ActionKind::RunCommand => self.run_command(&step.name, inputs, timeout),
+            ActionKind::InvokeLambdaFunction => self.invoke_lambda(&step.name, inputs),
+            ActionKind::ExecuteStateMachine => self.execute_state_machine(&step.name, inputs, timeout),
+            ActionKind::CreateStack => self.create_stack(&step.name, inputs, timeout),
+            ActionKind::DeleteStack => self.delete_stack(&step.name, inputs, timeout),
             ActionKind::Sleep => {
                 let secs = if let Some(d) = inputs.get("Duration") {
                     parse_duration(&as_text(d).unwrap_or_default())
@@ -711,227 +741,6 @@ impl Auto<'_, '_, '_> {
         }
     }
 
-    fn change_instance_state(&mut self, step: &str, inputs: &Map, timeout: Option<u64>) -> Attempt {
-        let ids = match inputs.get("InstanceIds") {
-            Some(Value::Array(a)) => Value::Array(a.clone()),
-            Some(v @ Value::String(_)) => Value::Array(vec![v.clone()]),
-            _ => return Attempt::Fail("`InstanceIds` must be a list of instance ids".into()),
-        };
-        let desired = inputs.get("DesiredState").and_then(as_text).unwrap_or_default();
-        let api = match desired.as_str() {
-            "running" => "StartInstances",
-            "stopped" => "StopInstances",
-            "terminated" => "TerminateInstances",
-            other => {
-                return Attempt::Fail(format!("`DesiredState` must be running, stopped or terminated, got `{other}`"))
-            }
-        };
-        let check_only = inputs.get("CheckStateOnly").and_then(as_text).is_some_and(|s| s.eq_ignore_ascii_case("true"));
-        if !check_only {
-            let mut input = Map::new();
-            input.insert("InstanceIds".into(), ids.clone());
-            if api == "StopInstances" {
-                if let Some(f) = inputs.get("Force") {
-                    input.insert("Force".into(), f.clone());
-                }
-            }
-            if let Err(e) = self.call(step, "ec2", api, Value::Object(input)) {
-                return Attempt::Fail(e);
-            }
-        }
-        let deadline = timeout.map(|t| self.shared.clock.now().saturating_add(t));
-        loop {
-            let resp = match self.call(step, "ec2", "DescribeInstances", json!({"InstanceIds": ids})) {
-                Ok(r) => r,
-                Err(e) => return Attempt::Fail(e),
-            };
-            let states: Vec<String> = select(&resp, "$..Instances")
-                .ok()
-                .flatten()
-                .and_then(|v| v.as_array().cloned())
-                .unwrap_or_default()
-                .iter()
-                .filter_map(Value::as_array)
-                .flatten()
-                .filter_map(|i| i.pointer("/State/Name").and_then(as_text))
-                .collect();
-            if !states.is_empty() && states.iter().all(|s| *s == desired) {
-                return Attempt::Ok { response: None, outputs: Map::new(), next: None };
-            }
-            if let Some(e) = self.wait_or_time_out(deadline, timeout, POLL_SECONDS) {
-                return Attempt::TimedOut(format!("{e} waiting for {desired}; the instances are {states:?}"));
-            }
-        }
-    }
-
-    /// Calls `api` every [`POLL_SECONDS`] until `done` says the response is final (`Ok(true)`)
-    /// or failed (`Err`), or the deadline passes.
-    fn poll(
-        &mut self,
-        step: &str,
-        api: &str,
-        input: &Value,
-        timeout: Option<u64>,
-        done: impl Fn(&Value) -> Result<bool, String>,
-    ) -> Result<Value, Box<Attempt>> {
-        let deadline = timeout.map(|t| self.shared.clock.now().saturating_add(t));
-        loop {
-            let resp = self.call(step, "ec2", api, input.clone()).map_err(|e| Box::new(Attempt::Fail(e)))?;
-            match done(&resp) {
-                Ok(true) => return Ok(resp),
-                Ok(false) => {}
-                Err(e) => return Err(Box::new(Attempt::Fail(e))),
-            }
-            if let Some(e) = self.wait_or_time_out(deadline, timeout, POLL_SECONDS) {
-                return Err(Box::new(Attempt::TimedOut(format!("{e} polling {api}"))));
-            }
-        }
-    }
-
-    /// `aws:createTags`: ec2 `CreateTags` for EC2 resources, ssm `AddTagsToResource` for the
-    /// Systems Manager resource types.
-    fn create_tags(&mut self, step: &str, inputs: &Map) -> Attempt {
-        let ids = match inputs.get("ResourceIds") {
-            Some(Value::Array(a)) => a.clone(),
-            Some(v @ Value::String(_)) => vec![v.clone()],
-            _ => return Attempt::Fail("`ResourceIds` must be a list of resource ids".into()),
-        };
-        let tags = inputs.get("Tags").cloned().unwrap_or(Value::Array(Vec::new()));
-        let ty = inputs.get("ResourceType").and_then(as_text).unwrap_or_else(|| "EC2".into());
-        let result = if ty == "EC2" {
-            self.call(step, "ec2", "CreateTags", json!({"Resources": ids, "Tags": tags})).map(|_| ())
-        } else {
-            ids.iter().try_for_each(|id| {
-                let input = json!({"ResourceType": ty, "ResourceId": id, "Tags": tags});
-                self.call(step, "ssm", "AddTagsToResource", input).map(|_| ())
-            })
-        };
-        match result {
-            Ok(()) => Attempt::Ok { response: None, outputs: Map::new(), next: None },
-            Err(e) => Attempt::Fail(e),
-        }
-    }
-
-    /// `aws:createImage`: ec2 `CreateImage`, then `DescribeImages` until the image is available.
-    fn create_image(&mut self, step: &str, inputs: &Map, timeout: Option<u64>) -> Attempt {
-        let mut input = Map::new();
-        for (from, to) in [
-            ("InstanceId", "InstanceId"),
-            ("ImageName", "Name"),
-            ("ImageDescription", "Description"),
-            ("NoReboot", "NoReboot"),
-            ("BlockDeviceMappings", "BlockDeviceMappings"),
-        ] {
-            if let Some(v) = inputs.get(from) {
-                input.insert(to.into(), v.clone());
-            }
-        }
-        let id = match self.call(step, "ec2", "CreateImage", Value::Object(input)) {
-            Ok(r) => r.get("ImageId").and_then(as_text).unwrap_or_default(),
-            Err(e) => return Attempt::Fail(e),
-        };
-        let state = |r: &Value| r.pointer("/Images/0/State").and_then(as_text).unwrap_or_default();
-        let polled =
-            self.poll(step, "DescribeImages", &json!({"ImageIds": [id]}), timeout, |r| match state(r).as_str() {
-                "available" => Ok(true),
-                s @ ("failed" | "invalid" | "deregistered" | "error") => Err(format!("the image {id} is {s}")),
-                _ => Ok(false),
-            });
-        match polled {
-            Ok(r) => {
-                let mut o = Map::new();
-                o.insert("ImageId".into(), json!(id));
-                o.insert("ImageState".into(), json!(state(&r)));
-                Attempt::Ok { response: None, outputs: o, next: None }
-            }
-            Err(a) => *a,
-        }
-    }
-
-    /// `aws:runInstances`: ec2 `RunInstances`, then `DescribeInstances` until every instance runs.
-    fn run_instances(&mut self, step: &str, inputs: &Map, timeout: Option<u64>) -> Attempt {
-        let mut input = Map::new();
-        input.insert("MinCount".into(), inputs.get("MinInstanceCount").cloned().unwrap_or(json!(1)));
-        input.insert("MaxCount".into(), inputs.get("MaxInstanceCount").cloned().unwrap_or(json!(1)));
-        for (k, v) in inputs {
-            match k.as_str() {
-                "MinInstanceCount" | "MaxInstanceCount" => {}
-                "IamInstanceProfileArn" => {
-                    input.insert("IamInstanceProfile".into(), json!({"Arn": v}));
-                }
-                "IamInstanceProfileName" => {
-                    input.insert("IamInstanceProfile".into(), json!({"Name": v}));
-                }
-                "Monitoring" if !v.is_object() => {
-                    let on = as_text(v).is_some_and(|t| t.eq_ignore_ascii_case("true"));
-                    input.insert("Monitoring".into(), json!({"Enabled": on}));
-                }
-                _ => {
-                    input.insert(k.clone(), v.clone());
-                }
-            }
-        }
-        let ids: Vec<Value> = match self.call(step, "ec2", "RunInstances", Value::Object(input)) {
-            Ok(r) => r
-                .get("Instances")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|i| i.get("InstanceId").cloned()).collect())
-                .unwrap_or_default(),
-            Err(e) => return Attempt::Fail(e),
-        };
-        let states = |r: &Value| -> Vec<String> {
-            r.get("Reservations")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|res| res.get("Instances").and_then(Value::as_array))
-                .flatten()
-                .filter_map(|i| i.pointer("/State/Name").and_then(as_text))
-                .collect()
-        };
-        let polled = self.poll(step, "DescribeInstances", &json!({"InstanceIds": ids}), timeout, |r| {
-            let s = states(r);
-            if s.iter().any(|x| x == "terminated" || x == "shutting-down") {
-                return Err(format!("an instance ended {s:?} instead of running"));
-            }
-            Ok(!s.is_empty() && s.iter().all(|x| x == "running"))
-        });
-        match polled {
-            Ok(r) => {
-                let mut o = Map::new();
-                o.insert("InstanceIds".into(), Value::Array(ids));
-                o.insert("InstanceStates".into(), json!(states(&r)));
-                Attempt::Ok { response: None, outputs: o, next: None }
-            }
-            Err(a) => *a,
-        }
-    }
-
-    /// `aws:deleteImage`: ec2 `DescribeImages` for the image's snapshots, `DeregisterImage`,
-    /// then `DeleteSnapshot` for each snapshot.
-    fn delete_image(&mut self, step: &str, inputs: &Map) -> Attempt {
-        let id = inputs.get("ImageId").and_then(as_text).unwrap_or_default();
-        let snapshots: Vec<Value> = match self.call(step, "ec2", "DescribeImages", json!({"ImageIds": [id]})) {
-            Ok(r) => r
-                .pointer("/Images/0/BlockDeviceMappings")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|m| m.pointer("/Ebs/SnapshotId").cloned())
-                .collect(),
-            Err(e) => return Attempt::Fail(e),
-        };
-        if let Err(e) = self.call(step, "ec2", "DeregisterImage", json!({"ImageId": id})) {
-            return Attempt::Fail(e);
-        }
-        for s in snapshots {
-            if let Err(e) = self.call(step, "ec2", "DeleteSnapshot", json!({"SnapshotId": s})) {
-                return Attempt::Fail(e);
-            }
-        }
-        Attempt::Ok { response: None, outputs: Map::new(), next: None }
-    }
-
     fn run_loop(&mut self, p: &Prepared, inputs: &Map, iteration: Option<u64>) -> Attempt {
         let (body, condition) = match p.body.as_ref() {
             Some(Ok((b, c))) => (b, c),
@@ -995,12 +804,33 @@ impl Auto<'_, '_, '_> {
 
     fn execute_automation(&mut self, step: &Step, inputs: &Map, child: &mut Option<Box<Trace>>) -> Attempt {
         let name = inputs.get("DocumentName").and_then(as_text).unwrap_or_default();
-        let Some(doc) = self.shared.sim.children.get(&name).copied() else {
-            return Attempt::Fail(format!(
-                "no child document `{name}` and no step mock for {0}; add .child(\"{name}\", &doc) (CLI: catalog names and \
-                 --child {name}=PATH) or Mock::step(\"{0}\").outputs(json!({{\"Status\": \"Success\", \"Output\": [...]}}))",
-                step.name
-            ));
+        let fetched;
+        let doc = match self.shared.sim.children.get(&name).copied() {
+            Some(d) => d,
+            // Against an endpoint, the child is the endpoint's document of that name.
+            None if self.shared.sim.endpoint.is_some() => {
+                let mut input = json!({"Name": name, "DocumentFormat": "YAML"});
+                if let Some(v) = inputs.get("DocumentVersion") {
+                    input["DocumentVersion"] = v.clone();
+                }
+                let content = match self.call(&step.name, "ssm", "GetDocument", input) {
+                    Ok(r) => r.get("Content").and_then(as_text).unwrap_or_default(),
+                    Err(e) => return Attempt::Fail(format!("child document {name}: {e}")),
+                };
+                fetched = match crate::read::from_str(&content) {
+                    Ok(d) => d,
+                    Err(e) => return Attempt::Fail(format!("child document {name} from the endpoint cannot be read: {e}")),
+                };
+                &fetched
+            }
+            None => {
+                return Attempt::Fail(format!(
+                    "no child document `{name}` and no step mock for {0}; add .child(\"{name}\", &doc) (CLI: catalog names and \
+                     --child {name}=PATH), Mock::step(\"{0}\").outputs(json!({{\"Status\": \"Success\", \"Output\": [...]}})) \
+                     or run against an endpoint that has the document",
+                    step.name
+                ))
+            }
         };
         if self.depth + 1 > MAX_DEPTH {
             return Attempt::Fail(format!("child automations nest deeper than {MAX_DEPTH} levels"));

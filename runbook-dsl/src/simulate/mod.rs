@@ -190,9 +190,13 @@ impl<'a> Simulation<'a> {
     }
     /// Calls AWS at this endpoint (a stateful emulator such as moto or LocalStack) through
     /// botocore, for every API call no mock answers: `aws:executeAwsApi`, assert and wait
-    /// steps (a wait asks the endpoint at each poll, on the virtual clock),
-    /// `aws:changeInstanceState`, `aws:createTags`, `aws:createImage`, `aws:runInstances`,
-    /// `aws:deleteImage`, and the scripts' boto3 calls.
+    /// steps (a wait asks the endpoint at each poll, on the virtual clock), and every other
+    /// action that calls AWS with the calls AWS documents for it (`aws:changeInstanceState`,
+    /// `aws:createTags`, `aws:createImage`, `aws:copyImage`, `aws:runInstances`,
+    /// `aws:deleteImage`, `aws:runCommand`, `aws:invokeLambdaFunction`,
+    /// `aws:executeStateMachine`, `aws:createStack`, `aws:deleteStack`; an
+    /// `aws:executeAutomation` without a local child runs the endpoint's document), and the
+    /// scripts' boto3 calls.
     ///
     /// ```no_run
     /// # let doc = runbook_dsl::read::from_str("schemaVersion: '0.3'\nmainSteps: []\n").unwrap();

@@ -705,3 +705,51 @@ fn runs_are_repeatable_and_the_trace_is_json() {
         json!({"service": "s3", "api": "PutThing", "input": {}, "step": "Fix", "error": "An error occurred (AccessDenied) when calling the PutThing operation: no"})
     );
 }
+
+#[test]
+fn stack_command_and_state_machine_actions_make_their_calls_and_poll_on_the_virtual_clock() {
+    let d = doc(r#"
+mainSteps:
+  - name: Stack
+    action: aws:createStack
+    inputs: {StackName: s, TemplateBody: '{}'}
+  - name: Run
+    action: aws:runCommand
+    inputs: {DocumentName: AWS-RunShellScript, InstanceIds: [i-1], Parameters: {commands: [uptime]}}
+  - name: Execute
+    action: aws:executeStateMachine
+    inputs: {stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:m'}
+"#);
+    let stack = |status: &str| json!({"Stacks": [{"StackName": "s", "StackId": "id-1", "StackStatus": status}]});
+    let sim = Simulation::new(&d)
+        .mock(Mock::api("cloudformation", "CreateStack").responds(json!({"StackId": "id-1"})))
+        .mock(
+            Mock::api("cloudformation", "DescribeStacks")
+                .responds(stack("CREATE_IN_PROGRESS"))
+                .then_responds(stack("CREATE_COMPLETE")),
+        )
+        .mock(Mock::api("ssm", "SendCommand").responds(json!({"Command": {"CommandId": "c-1"}})))
+        .mock(
+            Mock::api("ssm", "ListCommands").responds(json!({"Commands": [{"CommandId": "c-1", "Status": "Success"}]})),
+        )
+        .mock(
+            Mock::api("ssm", "GetCommandInvocation")
+                .responds(json!({"ResponseCode": 0, "StandardOutputContent": "up 3 days", "Status": "Success"})),
+        )
+        .mock(Mock::api("stepfunctions", "StartExecution").responds(json!({"executionArn": "e-1"})))
+        .mock(
+            Mock::api("stepfunctions", "DescribeExecution")
+                .responds(json!({"executionArn": "e-1", "status": "TIMED_OUT"})),
+        );
+    let t = sim.run();
+    assert_eq!(
+        t.step("Stack").unwrap().outputs,
+        json!({"StackId": "id-1", "StackStatus": "CREATE_COMPLETE"}).as_object().unwrap().clone()
+    );
+    assert_eq!(t.calls_to("cloudformation", "DescribeStacks").len(), 2);
+    let run = &t.step("Run").unwrap().outputs;
+    assert_eq!((run["Output"].as_str(), run["ResponseCode"].as_i64()), (Some("up 3 days"), Some(0)));
+    assert_eq!(t.status, Status::Failed);
+    assert_eq!(t.step("Execute").unwrap().failure.as_deref(), Some("the execution e-1 ended TIMED_OUT"));
+    assert!(t.elapsed_seconds >= POLL_SECONDS);
+}

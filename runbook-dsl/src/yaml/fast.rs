@@ -23,8 +23,9 @@ pub(super) struct Read {
     pub value: Value,
     /// The position of every field (empty unless recording).
     pub map: SourceMap,
-    /// Whether the text has comments (which the value does not hold).
-    pub comments: bool,
+    /// Where each comment's `#` is (byte offsets, in text order; the value does not hold
+    /// comments).
+    pub comments: Vec<usize>,
 }
 
 /// Deepest nesting read here (serde_yaml, the fallback, stops at 128).
@@ -50,13 +51,17 @@ pub(super) fn read(text: &str, record: bool) -> R<Read> {
         lenient: false,
         risky: false,
         depth: 0,
-        comments: false,
+        comments: Vec::new(),
     };
     let value = p.document()?;
     if p.lenient && p.risky {
         return Err(Unsupported);
     }
-    Ok(Read { value, map: p.map, comments: p.comments })
+    // A comment met twice (after a look-ahead that was undone) is one comment.
+    let mut comments = p.comments;
+    comments.sort_unstable();
+    comments.dedup();
+    Ok(Read { value, map: p.map, comments })
 }
 
 /// Refuses tabs, carriage returns, control characters, byte order marks and the characters
@@ -130,7 +135,8 @@ struct Parser<'a> {
     /// block scalar kept or clipped at the end of the text): refused when `lenient`.
     risky: bool,
     depth: usize,
-    comments: bool,
+    /// Byte offsets of the `#` of every comment met.
+    comments: Vec<usize>,
 }
 
 fn is_blank_or_end(b: Option<&u8>) -> bool {
@@ -245,7 +251,7 @@ impl<'a> Parser<'a> {
                 Ok(())
             }
             Some(b'#') if self.i == self.ls || self.s[self.i - 1] == b' ' => {
-                self.comments = true;
+                self.comments.push(self.i);
                 self.i = self.eol(self.i);
                 if self.i < self.s.len() {
                     self.newline();
@@ -286,7 +292,7 @@ impl<'a> Parser<'a> {
                     self.newline();
                 }
                 Some(b'#') => {
-                    self.comments = true;
+                    self.comments.push(j);
                     self.i = self.eol(j);
                     if self.i >= self.s.len() {
                         return Next::End;
@@ -939,7 +945,7 @@ impl<'a> Parser<'a> {
                     self.continue_lines(n, true)?;
                 }
                 Some(b'#') if matches!(self.s[self.i - 1], b' ' | b'\n') => {
-                    self.comments = true;
+                    self.comments.push(self.i);
                     self.i = self.eol(self.i);
                 }
                 None => return Err(Unsupported),

@@ -13,6 +13,7 @@
 use serde_json::Value;
 use std::fmt::Write;
 
+pub mod comments;
 mod fast;
 mod reader;
 mod source_map;
@@ -770,6 +771,15 @@ pub struct Loss {
     pub what: String,
 }
 
+impl Loss {
+    /// Whether it is a comment (which YAML output keeps, see [`comments`]).
+    pub fn is_comment(&self) -> bool {
+        self.what.starts_with(COMMENT)
+    }
+}
+
+const COMMENT: &str = "a comment";
+
 /// Everything in `text` that a value read from it cannot keep: comments, duplicate keys,
 /// anchors and aliases, tags, a second document, numbers with no exact JSON form (`.inf`,
 /// `.nan`, integers beyond 64 bits). Empty when writing the value back loses nothing but
@@ -784,12 +794,12 @@ pub struct Loss {
 pub fn losses(text: &str) -> Vec<Loss> {
     let text = without_bom(text);
     let mut out = Vec::new();
-    let comment = match fast::read(text, false) {
-        Ok(r) => r.comments.then(|| first_comment(text)).flatten(),
-        Err(fast::Unsupported) => first_comment(text),
+    let comment = match comments::offsets(text) {
+        Some(at) => at.first().map(|&at| pos_of(text, at)),
+        None => first_comment(text),
     };
     if let Some(pos) = comment {
-        out.push(Loss { pos, what: "a comment (the value does not hold comments)".into() });
+        out.push(Loss { pos, what: format!("{COMMENT} (JSON holds no comments)") });
     }
     if precheck(text).is_err() {
         // Not read at all: nothing to compare (the reading reports it).
@@ -820,6 +830,13 @@ pub fn losses(text: &str) -> Vec<Loss> {
     out
 }
 
+/// The line and column of a byte offset.
+fn pos_of(text: &str, at: usize) -> Pos {
+    let before = &text[..at];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Pos { line: before.bytes().filter(|&b| b == b'\n').count() + 1, column: before[line_start..].chars().count() + 1 }
+}
+
 /// The first line holding what may be a comment: `#` at the start of a line or after a space
 /// (conservative: such a `#` inside a quoted string counts too).
 fn first_comment(text: &str) -> Option<Pos> {
@@ -835,6 +852,13 @@ fn first_comment(text: &str) -> Option<Pos> {
 #[doc(hidden)]
 pub fn fast_reader(text: &str, located: bool) -> Option<(Value, SourceMap)> {
     fast::read(text, located).ok().map(|r| (r.value, r.map))
+}
+
+/// For differential tests: the offsets of the comments the fast reader finds (`None`: "not
+/// mine").
+#[doc(hidden)]
+pub fn fast_reader_comments(text: &str) -> Option<Vec<usize>> {
+    fast::read(text, false).ok().map(|r| r.comments)
 }
 
 /// For differential tests: the reference reader alone, as [`from_str`] (after its JSON check)

@@ -71,7 +71,7 @@ pub fn run(args: Args) -> ExitCode {
         let style = style_for(&args, path);
         let formatted = format::format(&text, style).and_then(|o| {
             if args.write && o != text {
-                format::check_keepable(&text)?;
+                format::check_keepable(&text, style)?;
             }
             Ok(o)
         });
