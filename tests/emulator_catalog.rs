@@ -1114,7 +1114,6 @@ fn rds_cluster_inventory(aws: &Aws) -> Value {
 }
 
 #[test]
-#[ignore = "issue 15: Remediate-RDS-EncryptCluster leaves the evaluated cluster (renamed `<name>-unencrypted`, same DbClusterResourceId) stopped but unencrypted; rds-cluster-encrypted-at-rest evaluates StorageEncrypted whatever the cluster's state, so the resource Config named stays NON_COMPLIANT"]
 fn rds_encrypt_cluster() {
     run_case(&Case {
         runbook: "Remediate-RDS-EncryptCluster",

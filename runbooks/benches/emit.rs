@@ -5,7 +5,9 @@
 //! `--child N` is the measured workload: build the catalog repeatedly until N documents exist
 //! (each under a distinct name), render each to YAML, and report bytes; the parent times whole
 //! child processes (process start included) and the peer's `node synth.js --repeat 1000 --quiet`
-//! the same way.
+//! the same way. `--no-api-checks` turns the validator's API-model checks off (issue 13's
+//! with/without comparison, printed by the parent for both the in-process and the whole-process
+//! figures).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -113,6 +115,9 @@ fn peer_dir() -> Option<PathBuf> {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--no-api-checks") {
+        runbook_dsl::validate::set_api_checks(false);
+    }
     if let Some(i) = args.iter().position(|a| a == "--child" || a == "--child-twins") {
         let n = args.get(i + 1).and_then(|s| s.parse().ok()).unwrap_or(DOCS);
         let (docs, bytes) = if args[i] == "--child" { workload(n) } else { twin_workload(n) };
@@ -140,6 +145,25 @@ fn main() {
         inproc / DOCS as f64 * 1e6
     );
 
+    // The same, without the API-model checks (issue 13: they may cost at most 10%).
+    runbook_dsl::validate::set_api_checks(false);
+    let _ = workload(DOCS);
+    let mut off = Vec::new();
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        off.push({
+            workload(DOCS);
+            t.elapsed().as_secs_f64()
+        });
+    }
+    runbook_dsl::validate::set_api_checks(true);
+    let off = median(off);
+    println!(
+        "ours, in process, without the API-model checks: {:.2} ms; with them {:+.1}%",
+        off * 1e3,
+        (inproc / off - 1.0) * 100.0
+    );
+
     // Whole processes, start included.
     let exe = std::env::current_exe().expect("own path");
     let ours: Vec<f64> = (0..RUNS)
@@ -148,6 +172,16 @@ fn main() {
         .collect();
     let ours = median(ours);
     println!("ours, process start included: median {:.2} ms over {RUNS} runs", ours * 1e3);
+    let ours_off: Vec<f64> = (0..RUNS)
+        .filter_map(|_| time_command(Command::new(&exe).args(["--no-api-checks", "--child", &DOCS.to_string()])))
+        .map(|(secs, _)| secs)
+        .collect();
+    let ours_off = median(ours_off);
+    println!(
+        "ours, process start included, without the API-model checks: median {:.2} ms; with them {:+.1}%",
+        ours_off * 1e3,
+        (ours / ours_off - 1.0) * 100.0
+    );
 
     let _ = twin_workload(DOCS);
     let mut twin_runs = Vec::new();

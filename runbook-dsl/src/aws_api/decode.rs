@@ -141,7 +141,11 @@ pub struct Index {
 impl Index {
     /// The service whose client name or alias is `name`, exactly.
     pub fn find(&self, name: &str) -> Option<usize> {
-        self.entries.iter().position(|e| e.name == name || e.aliases.iter().any(|a| a == name))
+        // Entries are sorted by name (the generator sorts them); aliases are few.
+        self.entries
+            .binary_search_by(|e| e.name.as_str().cmp(name))
+            .ok()
+            .or_else(|| self.entries.iter().position(|e| e.aliases.iter().any(|a| a == name)))
     }
 
     /// The client name a wrong `name` most likely means: another case of it, the service whose

@@ -90,3 +90,10 @@ fn a_corrupt_block_is_an_error_not_a_panic() {
     assert_eq!(s.operations[0].input.as_deref(), Some("A"));
     assert!(matches!(s.shape("C"), Some(Shape::List(Target::Shape(n))) if n == "A"));
 }
+
+#[test]
+fn the_index_is_sorted_so_names_are_found_by_binary_search() {
+    let names: Vec<&str> = entries().iter().map(|e| e.name.as_str()).collect();
+    assert!(names.windows(2).all(|w| w[0] < w[1]), "the snapshot's index is not sorted by client name");
+    assert!(entries().iter().all(|e| matches!(service(&e.name), ServiceLookup::Found(_))));
+}

@@ -7,12 +7,27 @@
 use super::{diag, Cx, Diagnostic, StepAt};
 use crate::aws_api::{self, OperationLookup, Prim, Service, ServiceLookup, Shape, Target};
 use crate::model::{ActionKind, DataType, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The actions whose inputs name a service and an API operation.
 pub const API_ACTIONS: &[ActionKind] =
     &[ActionKind::ExecuteAwsApi, ActionKind::AssertAwsResourceProperty, ActionKind::WaitForAwsResourceProperty];
 
+/// Whether [`check`] runs (see [`set_enabled`]).
+static ENABLED: AtomicBool = AtomicBool::new(true);
+
+/// Turns the API-model checks off (or on again) for the whole process. Only for measuring what
+/// they cost (the emit benchmark runs its workload with and without them); a validator without
+/// them misses real mistakes.
+#[doc(hidden)]
+pub fn set_enabled(on: bool) {
+    ENABLED.store(on, Ordering::Relaxed);
+}
+
 pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
+    if !ENABLED.load(Ordering::Relaxed) {
+        return;
+    }
     for at in &cx.steps {
         if let Some(kind) = at.step.action.kind().filter(|k| API_ACTIONS.contains(k)) {
             call(cx, at, kind, out);
@@ -84,7 +99,10 @@ fn call(cx: &Cx, at: &StepAt, kind: ActionKind, out: &mut Vec<Diagnostic>) {
     let input = Target::Shape(op.input.clone().unwrap_or_default());
     let params: Vec<(&String, &Value)> = at.inputs.iter().filter(|(k, _)| !own.contains(&k.as_str())).collect();
     match &op.input {
-        Some(_) => ck.members(&params, &input, &format!("{p}.inputs"), &format!("{service}.{}", op.name)),
+        Some(_) => {
+            let what = Call(service, &op.name);
+            ck.members(&params, &input, &Field::Key(&Field::At(p), "inputs"), &what)
+        }
         None => {
             for (k, _) in params {
                 ck.push(
@@ -97,8 +115,11 @@ fn call(cx: &Cx, at: &StepAt, kind: ActionKind, out: &mut Vec<Diagnostic>) {
         }
     }
     let output = op.output.clone().map(Target::Shape);
+    let outputs = Field::Key(&Field::At(p), "outputs");
+    let inputs = Field::Key(&Field::At(p), "inputs");
     for (j, o) in at.step.outputs.iter().enumerate() {
-        let Some(sel) = ck.select("W071", output.as_ref(), &o.selector, &format!("{p}.outputs[{j}].Selector")) else {
+        let item = Field::Item(&outputs, j);
+        let Some(sel) = ck.select("W071", output.as_ref(), &o.selector, &Field::Key(&item, "Selector")) else {
             continue;
         };
         if let Err(why) = holds(svc, o.ty, &sel) {
@@ -112,11 +133,11 @@ fn call(cx: &Cx, at: &StepAt, kind: ActionKind, out: &mut Vec<Diagnostic>) {
     }
     if kind != ActionKind::ExecuteAwsApi {
         let Some(selector) = literal(at.inputs.get("PropertySelector")) else { return };
-        let Some(sel) = ck.select("E076", output.as_ref(), selector, &format!("{p}.inputs.PropertySelector")) else {
+        let Some(sel) = ck.select("E076", output.as_ref(), selector, &Field::Key(&inputs, "PropertySelector")) else {
             return;
         };
         if let Some(Value::Array(desired)) = at.inputs.get("DesiredValues") {
-            ck.desired(&sel, desired, &format!("{p}.inputs.DesiredValues"), selector);
+            ck.desired(&sel, desired, &Field::Key(&inputs, "DesiredValues"), selector);
         }
     }
 }
@@ -160,6 +181,36 @@ fn word(svc: &Service, t: &Target) -> String {
     }
 }
 
+/// `service.Operation`, written out only in a finding.
+struct Call<'a>(&'a str, &'a str);
+
+impl std::fmt::Display for Call<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.0, self.1)
+    }
+}
+
+/// Where a value sits (`mainSteps[2].inputs.Filters[0].Name`); written out only when a finding
+/// names it, so a clean document builds no path strings.
+enum Field<'a> {
+    /// A path written out already.
+    At(&'a str),
+    /// A member or map key of a value.
+    Key(&'a Field<'a>, &'a str),
+    /// An item of a list.
+    Item(&'a Field<'a>, usize),
+}
+
+impl std::fmt::Display for Field<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Field::At(s) => f.write_str(s),
+            Field::Key(base, k) => write!(f, "{base}.{k}"),
+            Field::Item(base, i) => write!(f, "{base}[{i}]"),
+        }
+    }
+}
+
 impl Checker<'_, '_> {
     fn push(&mut self, code: &'static str, field: String, message: String, hint: String) {
         self.out.push(diag(code, self.step, field, message, hint));
@@ -187,11 +238,11 @@ impl Checker<'_, '_> {
     }
 
     /// The members of a request structure given as `params` (at `base`, for `what`).
-    fn members(&mut self, params: &[(&String, &Value)], t: &Target, base: &str, what: &str) {
+    fn members(&mut self, params: &[(&String, &Value)], t: &Target, base: &Field, what: &dyn std::fmt::Display) {
         let Target::Shape(name) = t else { return };
         let Some(Shape::Structure(ms)) = self.svc.shape(name) else { return };
         for (k, v) in params {
-            let field = format!("{base}.{k}");
+            let field = Field::Key(base, k);
             match ms.iter().find(|m| &m.name == *k) {
                 Some(m) => self.value(v, &m.target, &field),
                 None => {
@@ -207,7 +258,7 @@ impl Checker<'_, '_> {
                     };
                     self.push(
                         "E072",
-                        field,
+                        field.to_string(),
                         format!("`{k}` is not a member of {what} (AWS API models: {})", aws_api::version()),
                         hint,
                     );
@@ -224,14 +275,14 @@ impl Checker<'_, '_> {
         }
     }
 
-    fn wrong(&mut self, field: &str, v: &Value, t: &Target, got: &str) {
+    fn wrong(&mut self, field: &Field, v: &Value, t: &Target, got: &str) {
         let want = word(self.svc, t);
         let _ = v;
         self.push("E074", field.to_string(), format!("{got} where the API takes {want}"), format!("give {want}"));
     }
 
     /// Checks one value against what the model takes.
-    fn value(&mut self, v: &Value, t: &Target, field: &str) {
+    fn value(&mut self, v: &Value, t: &Target, field: &Field) {
         if v.as_str().is_some_and(|s| s.contains("{{")) {
             return self.reference(v, t, field);
         }
@@ -278,8 +329,8 @@ impl Checker<'_, '_> {
             (Shape::Structure(_), Value::Object(m)) => {
                 let params: Vec<(&String, &Value)> = m.iter().collect();
                 let what = match t {
-                    Target::Shape(n) => n.clone(),
-                    _ => String::new(),
+                    Target::Shape(n) => n.as_str(),
+                    _ => "",
                 };
                 self.members(&params, t, field, &what);
             }
@@ -289,13 +340,13 @@ impl Checker<'_, '_> {
                     // `valueSet: ['{{ Step.InstanceIds }}']` (the items are spliced in).
                     let spliced = matches!(self.declared(x), Some((_, DataType::StringList)));
                     if !spliced || self.is_structured(item) {
-                        self.value(x, item, &format!("{field}[{i}]"));
+                        self.value(x, item, &Field::Item(field, i));
                     }
                 }
             }
             (Shape::Map(key, val), Value::Object(m)) => {
                 for (k, x) in m {
-                    let f = format!("{field}.{k}");
+                    let f = Field::Key(field, k);
                     self.value(&Value::String(k.clone()), key, &f);
                     self.value(x, val, &f);
                 }
@@ -305,7 +356,7 @@ impl Checker<'_, '_> {
     }
 
     /// A value holding a `{{ }}` reference: checked by the reference's declared type.
-    fn reference(&mut self, v: &Value, t: &Target, field: &str) {
+    fn reference(&mut self, v: &Value, t: &Target, field: &Field) {
         let Some((expr, ty)) = self.declared(v) else { return };
         let shape = match t {
             Target::Shape(n) => self.svc.shape(n),
@@ -343,7 +394,13 @@ impl Checker<'_, '_> {
 
     /// Resolves `selector` in the response; reports (`code`) a path that cannot resolve. None when
     /// it does not resolve or cannot be followed (deep scans, filters, a document value).
-    fn select(&mut self, code: &'static str, output: Option<&Target>, selector: &str, field: &str) -> Option<Selected> {
+    fn select(
+        &mut self,
+        code: &'static str,
+        output: Option<&Target>,
+        selector: &str,
+        field: &Field,
+    ) -> Option<Selected> {
         let segs = segments(selector)?;
         let mut cur = Selected { target: output?.clone(), many: false };
         for (i, seg) in segs.iter().enumerate() {
@@ -412,7 +469,7 @@ impl Checker<'_, '_> {
     }
 
     /// `DesiredValues` against what the selector selects: each must be a possible value.
-    fn desired(&mut self, sel: &Selected, desired: &[Value], field: &str, selector: &str) {
+    fn desired(&mut self, sel: &Selected, desired: &[Value], field: &Field, selector: &str) {
         let allowed: Vec<String> = match &sel.target {
             Target::Prim(Prim::Boolean) => vec!["true".into(), "false".into(), "True".into(), "False".into()],
             Target::Shape(n) => match self.svc.shape(n) {

@@ -18,6 +18,8 @@
 //! ```
 
 mod api;
+#[doc(hidden)]
+pub use api::set_enabled as set_api_checks;
 mod document;
 mod flow;
 mod heard;

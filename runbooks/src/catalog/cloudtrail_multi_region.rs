@@ -7,6 +7,7 @@
 use super::common;
 use super::{ConfigTarget, RuleParameter};
 use runbook_dsl::builder::BuildError;
+use runbook_dsl::iam::Grants;
 use runbook_dsl::prelude::*;
 
 const LOGGING: &str = "$.IsLogging";
@@ -452,4 +453,15 @@ mod tests {
             .collect();
         assert_eq!(keys, [("includeManagementEvents", "true"), ("readWriteType", "ALL")]);
     }
+}
+
+/// Explicit IAM grants: CreateTrail with `TagsList` also authorizes `cloudtrail:AddTags` (the
+/// Service Authorization Reference lists it as a dependent action of CreateTrail); the derivation
+/// maps the operation to its own action only.
+pub fn grants() -> Grants {
+    Grants::new().add(
+        "CreateTrail",
+        ["cloudtrail:AddTags"],
+        "CreateTrail tags the new trail (TagsList), which CloudTrail authorizes as cloudtrail:AddTags",
+    )
 }
