@@ -382,6 +382,17 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     rb.build()
 }
 
+/// Explicit IAM grants: CreateTrail with `TagsList` also authorizes `cloudtrail:AddTags` (the
+/// Service Authorization Reference lists it as a dependent action of CreateTrail); the derivation
+/// maps the operation to its own action only.
+pub fn grants() -> Grants {
+    Grants::new().add(
+        "CreateTrail",
+        ["cloudtrail:AddTags"],
+        "CreateTrail tags the new trail (TagsList), which CloudTrail authorizes as cloudtrail:AddTags",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::shared::checks;
@@ -453,15 +464,4 @@ mod tests {
             .collect();
         assert_eq!(keys, [("includeManagementEvents", "true"), ("readWriteType", "ALL")]);
     }
-}
-
-/// Explicit IAM grants: CreateTrail with `TagsList` also authorizes `cloudtrail:AddTags` (the
-/// Service Authorization Reference lists it as a dependent action of CreateTrail); the derivation
-/// maps the operation to its own action only.
-pub fn grants() -> Grants {
-    Grants::new().add(
-        "CreateTrail",
-        ["cloudtrail:AddTags"],
-        "CreateTrail tags the new trail (TagsList), which CloudTrail authorizes as cloudtrail:AddTags",
-    )
 }
