@@ -3,7 +3,7 @@
 //! included) is in the trace, faults fail steps as AWS errors do, and the CLI takes
 //! `--endpoint-url`.
 
-use cross_tests::{doc, moto, unique, workspace, VERSIONING_WITH_SCRIPT as VERSIONING};
+use cross_tests::{actions_setup, doc, moto, unique, workspace, ACTIONS, VERSIONING_WITH_SCRIPT as VERSIONING};
 use runbook_dsl::simulate::{Fault, Simulation, Status};
 use serde_json::json;
 
@@ -11,8 +11,7 @@ use serde_json::json;
 fn api_steps_and_scripts_change_the_emulator_and_every_call_is_traced() {
     let Some(moto) = moto() else { return };
     let aws = moto.aws();
-    let bucket = unique("versioning");
-    aws.call("s3", "CreateBucket", json!({"Bucket": bucket})).unwrap();
+    let bucket = moto.bucket("versioning");
     let d = doc(VERSIONING);
     let sim = moto.simulation(&d).param("BucketName", bucket.as_str());
 
@@ -38,8 +37,7 @@ fn api_steps_and_scripts_change_the_emulator_and_every_call_is_traced() {
 fn injected_faults_fail_api_calls_and_scripts_calls_and_leave_the_state_alone() {
     let Some(moto) = moto() else { return };
     let aws = moto.aws();
-    let bucket = unique("faults");
-    aws.call("s3", "CreateBucket", json!({"Bucket": bucket})).unwrap();
+    let bucket = moto.bucket("faults");
     let d = doc(VERSIONING);
     let sim = || moto.simulation(&d).param("BucketName", bucket.as_str());
 
@@ -112,8 +110,7 @@ mainSteps:
 fn the_cli_runs_a_document_against_the_emulator() {
     let Some(moto) = moto() else { return };
     let aws = moto.aws();
-    let bucket = unique("cli");
-    aws.call("s3", "CreateBucket", json!({"Bucket": bucket})).unwrap();
+    let bucket = moto.bucket("cli");
     let dir = std::env::temp_dir().join(unique("runbook-emulator-cli"));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("versioning.yaml");
@@ -196,8 +193,7 @@ mainSteps:
 fn a_mock_layered_over_the_endpoint_answers_what_it_matches_and_the_rest_goes_through() {
     let Some(moto) = moto() else { return };
     let aws = moto.aws();
-    let bucket = unique("layered");
-    aws.call("s3", "CreateBucket", json!({"Bucket": bucket})).unwrap();
+    let bucket = moto.bucket("layered");
     let d = doc(VERSIONING);
     let trace = Simulation::new(&d)
         .param("BucketName", bucket.as_str())
@@ -213,82 +209,6 @@ fn a_mock_layered_over_the_endpoint_answers_what_it_matches_and_the_rest_goes_th
     assert_eq!(trace.status, Status::Success, "{:#}", trace.to_json());
     // The step mock stood in for the script; PutBucketVersioning (no matching mock) reached moto.
     assert_eq!(aws.call("s3", "GetBucketVersioning", json!({"Bucket": bucket})).unwrap()["Status"], "Enabled");
-}
-
-/// Every other action that calls AWS, against moto: what each leaves in the emulator.
-const ACTIONS: &str = r#"
-schemaVersion: '0.3'
-parameters:
-  InstanceId: {type: String}
-  ImageId: {type: String}
-  FunctionName: {type: String}
-  StateMachineArn: {type: String}
-  StackName: {type: String}
-  Template: {type: String}
-mainSteps:
-- name: Command
-  action: aws:runCommand
-  inputs: {DocumentName: AWS-RunShellScript, InstanceIds: ['{{ InstanceId }}'], Parameters: {commands: [uptime]}}
-- name: Invoke
-  action: aws:invokeLambdaFunction
-  inputs: {FunctionName: '{{ FunctionName }}', InputPayload: {instance: '{{ InstanceId }}'}}
-  outputs:
-  - {Name: Echo, Selector: $.Payload, Type: String}
-- name: Execute
-  action: aws:executeStateMachine
-  inputs: {stateMachineArn: '{{ StateMachineArn }}', input: '{"instance": "{{ InstanceId }}"}'}
-- name: Stack
-  action: aws:createStack
-  inputs: {StackName: '{{ StackName }}', TemplateBody: '{{ Template }}'}
-- name: Copy
-  action: aws:copyImage
-  inputs: {SourceRegion: us-east-1, SourceImageId: '{{ ImageId }}', ImageName: 'copy-{{ StackName }}'}
-- name: Unstack
-  action: aws:deleteStack
-  inputs: {StackName: '{{ StackName }}'}
-"#;
-
-/// What [`ACTIONS`] needs in moto: an instance and its image, a function, a state machine
-/// (`Pass` states, or a `Fail` state) and a template that makes a bucket.
-fn actions_setup(moto: &cross_tests::Moto, fail: bool) -> (Vec<(&'static str, String)>, String) {
-    let aws = moto.aws();
-    let call =
-        |svc: &str, api: &str, p: serde_json::Value| aws.call(svc, api, p).unwrap_or_else(|e| panic!("{api}: {e}"));
-    let run = json!({"ImageId": "ami-12c6146b", "InstanceType": "t2.micro", "MinCount": 1, "MaxCount": 1});
-    let instance =
-        call("ec2", "RunInstances", run)["Instances"][0]["InstanceId"].as_str().unwrap_or_default().to_string();
-    let image =
-        call("ec2", "CreateImage", json!({"InstanceId": instance, "Name": unique("source")}))["ImageId"].clone();
-    let trust = json!({"Version": "2012-10-17", "Statement": []}).to_string();
-    let role = call("iam", "CreateRole", json!({"RoleName": unique("fn-role"), "AssumeRolePolicyDocument": trust}));
-    let role = role["Role"]["Arn"].as_str().unwrap_or_default().to_string();
-    let function = unique("Automation-fn");
-    // moto keeps the code without reading it (it does not run it without docker).
-    let code = json!({"ZipFile": "def h(event, context): return event"});
-    let f = json!({"FunctionName": function, "Runtime": "python3.11", "Role": role, "Handler": "f.h", "Code": code});
-    call("lambda", "CreateFunction", f);
-    let definition = if fail {
-        json!({"StartAt": "No", "States": {"No": {"Type": "Fail", "Error": "Refused", "Cause": "not today"}}})
-    } else {
-        json!({"StartAt": "Tag", "States": {"Tag": {"Type": "Pass", "Result": {"tagged": true}, "End": true}}})
-    };
-    let sm = json!({"name": unique("sm"), "roleArn": role, "definition": definition.to_string()});
-    let sm =
-        call("stepfunctions", "CreateStateMachine", sm)["stateMachineArn"].as_str().unwrap_or_default().to_string();
-    let bucket = unique("stack-bucket");
-    let template = json!({
-        "Resources": {"Logs": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": bucket}}},
-        "Outputs": {"Name": {"Value": {"Ref": "Logs"}}}
-    });
-    let params = vec![
-        ("InstanceId", instance),
-        ("ImageId", image.as_str().unwrap_or_default().to_string()),
-        ("FunctionName", function),
-        ("StateMachineArn", sm),
-        ("StackName", unique("stack")),
-        ("Template", template.to_string()),
-    ];
-    (params, bucket)
 }
 
 #[test]
@@ -365,6 +285,10 @@ fn command_lambda_state_machine_stack_and_image_actions_make_their_calls_against
     assert_ne!(copy["ImageId"], json!(params[1].1));
     let images = aws.call("ec2", "DescribeImages", json!({"ImageIds": [copy["ImageId"]]})).unwrap();
     assert_eq!(images["Images"][0]["Name"], format!("copy-{}", params[4].1));
+
+    // Again: the same state machine runs a second execution, the stack's name is free again.
+    let again = sim.run();
+    assert_eq!(again.status, Status::Success, "{:#}", again.to_json());
 }
 
 #[test]
@@ -408,8 +332,7 @@ fn a_failed_execution_a_stack_that_cannot_be_made_and_an_injected_fault_fail_the
 fn a_child_automation_is_the_endpoints_document_and_runs_against_it() {
     let Some(moto) = moto() else { return };
     let aws = moto.aws();
-    let bucket = unique("child");
-    aws.call("s3", "CreateBucket", json!({"Bucket": bucket})).unwrap();
+    let bucket = moto.bucket("child");
     let name = unique("Child-EnableVersioning");
     let content = VERSIONING.to_string();
     let created = aws.call(

@@ -959,6 +959,42 @@ fn iam_attach_managed_policy() {
     });
 }
 
+/// A service-linked role (path `/aws-service-role/`, made by moto's CreateServiceLinkedRole as
+/// IAM makes it) is not remediable: the run ends at RoleNotRemediable, attaches nothing and
+/// succeeds, so Config's automatic remediation does not fail every cycle.
+#[test]
+fn iam_service_linked_role_is_not_remediable() {
+    let Some(moto) = moto() else { return };
+    let aws = moto.aws().region("us-east-1");
+    let doc = catalog_doc("Remediate-IAM-AttachManagedPolicy").expect("in the catalog");
+    let suffix = unique("slr").replace('-', "");
+    let role = call(
+        &aws,
+        "iam",
+        "CreateServiceLinkedRole",
+        json!({"AWSServiceName": "elasticbeanstalk.amazonaws.com", "CustomSuffix": suffix}),
+    );
+    let (name, id) = (role["Role"]["RoleName"].clone(), role["Role"]["RoleId"].clone());
+    assert!(role["Role"]["Path"].as_str().is_some_and(|p| p.starts_with("/aws-service-role/")), "{role}");
+    let r = Resource { params: vec![], ids: json!({"RoleName": name, "RoleId": id}) };
+    let before = attached(&aws, &r);
+    let t = Simulation::new(&doc)
+        .endpoint(&moto.url)
+        .python(&moto.python)
+        .region("us-east-1")
+        .run_scripts(true)
+        .param("IAMResourceId", id.clone())
+        .param("PolicyArn", json!(POLICY))
+        .param("AutomationAssumeRole", json!(ROLE))
+        .mocks(vec![Mock::api("config", "ListDiscoveredResources").responds(json!({"resourceIdentifiers": [{
+            "resourceType": "AWS::IAM::Role", "resourceId": id, "resourceName": name}]}))])
+        .run();
+    assert_eq!(t.status, Status::Success, "{}", show(&t));
+    assert_eq!(t.steps.last().map(|s| s.name.as_str()), Some("RoleNotRemediable"), "{}", show(&t));
+    assert!(t.mutating_calls().is_empty(), "{:?}", t.mutating_calls());
+    assert_eq!(attached(&aws, &r), before);
+}
+
 // ---- RDS_STORAGE_ENCRYPTED -------------------------------------------------------------------
 // Config (rds-storage-encrypted): NON_COMPLIANT when the evaluated DB instance's
 // StorageEncrypted is false. The evaluated instance is the one AWS Config named: its
@@ -1050,7 +1086,6 @@ fn rds_cluster_inventory(aws: &Aws) -> Value {
 }
 
 #[test]
-#[ignore = "issue 15: Remediate-RDS-EncryptCluster leaves the evaluated cluster (renamed `<name>-unencrypted`, same DbClusterResourceId) stopped but unencrypted; rds-cluster-encrypted-at-rest evaluates StorageEncrypted whatever the cluster's state, so the resource Config named stays NON_COMPLIANT"]
 fn rds_encrypt_cluster() {
     run_case(&Case {
         runbook: "Remediate-RDS-EncryptCluster",

@@ -139,15 +139,15 @@ rds.DBInstance.__init__ = _unique_dbi
 rds.DBCluster.SUPPORTED_FILTERS["db-cluster-resource-id"] = rds.FilterDef(["db_cluster_resource_id"], "DB Cluster Resource Ids")
 # moto 5.2.1's executing Step Functions backend (1) names an execution started without a name
 # "None", so the next one is ExecutionAlreadyExists (AWS generates a UUID), and (2) deep-copies
-# the state machine with its backend, whose running executions hold locks: every StartExecution
-# after the first fails with 500. A UUID name, and a copy that keeps the backend shared.
+# the state machine with its backend and its executions, which hold locks: every StartExecution
+# after the first fails with 500. A UUID name, and a copy that shares backend and executions.
 import copy, types
 import moto.stepfunctions.parser.models as sfn
 def _copy_keeping_backend(x, memo=None):
     memo = {} if memo is None else memo
-    backend = getattr(x, "backend", None)
-    if backend is not None:
-        memo[id(backend)] = backend
+    for shared in (getattr(x, "backend", None), getattr(x, "executions", None)):
+        if shared is not None:
+            memo[id(shared)] = shared
     return copy.deepcopy(x, memo)
 sfn.copy = types.SimpleNamespace(deepcopy=_copy_keeping_backend)
 _start = sfn.StepFunctionsParserBackend.start_execution
@@ -214,6 +214,14 @@ server.stop()
         runbook_dsl::simulate::Aws::new(&self.url).python(&self.python)
     }
 
+    /// A new bucket in us-east-1 with a name no other test uses.
+    pub fn bucket(&self, prefix: &str) -> String {
+        let name = unique(prefix);
+        let made = self.aws().call("s3", "CreateBucket", serde_json::json!({"Bucket": name}));
+        made.unwrap_or_else(|e| panic!("CreateBucket {name}: {e}"));
+        name
+    }
+
     /// A simulation of `doc` against the server: its endpoint, its interpreter, scripts run.
     pub fn simulation<'a>(&self, doc: &'a runbook_dsl::model::Document) -> runbook_dsl::simulate::Simulation<'a> {
         runbook_dsl::simulate::Simulation::new(doc).endpoint(&self.url).python(&self.python).run_scripts(true)
@@ -278,4 +286,86 @@ pub fn versioning_api_only() -> String {
     let end = VERSIONING_WITH_SCRIPT.find("- name: Check").expect("the document has a Check step");
     let read = "- name: Read\n  action: aws:executeAwsApi\n  inputs: {Service: s3, Api: GetBucketVersioning, Bucket: '{{ BucketName }}'}\n  outputs:\n  - {Name: Status, Selector: $.Status, Type: String}\n";
     format!("{}{read}{}", &VERSIONING_WITH_SCRIPT[..start], &VERSIONING_WITH_SCRIPT[end..])
+}
+
+/// The other actions that call AWS (runCommand, invokeLambdaFunction, executeStateMachine,
+/// createStack, copyImage, deleteStack), for the emulator's tests and bench.
+pub const ACTIONS: &str = r#"
+schemaVersion: '0.3'
+parameters:
+  InstanceId: {type: String}
+  ImageId: {type: String}
+  FunctionName: {type: String}
+  StateMachineArn: {type: String}
+  StackName: {type: String}
+  Template: {type: String}
+mainSteps:
+- name: Command
+  action: aws:runCommand
+  inputs: {DocumentName: AWS-RunShellScript, InstanceIds: ['{{ InstanceId }}'], Parameters: {commands: [uptime]}}
+- name: Invoke
+  action: aws:invokeLambdaFunction
+  inputs: {FunctionName: '{{ FunctionName }}', InputPayload: {instance: '{{ InstanceId }}'}}
+  outputs:
+  - {Name: Echo, Selector: $.Payload, Type: String}
+- name: Execute
+  action: aws:executeStateMachine
+  inputs: {stateMachineArn: '{{ StateMachineArn }}', input: '{"instance": "{{ InstanceId }}"}'}
+- name: Stack
+  action: aws:createStack
+  inputs: {StackName: '{{ StackName }}', TemplateBody: '{{ Template }}'}
+- name: Copy
+  action: aws:copyImage
+  inputs: {SourceRegion: us-east-1, SourceImageId: '{{ ImageId }}', ImageName: 'copy-{{ StackName }}'}
+- name: Unstack
+  action: aws:deleteStack
+  inputs: {StackName: '{{ StackName }}'}
+"#;
+
+/// What [`ACTIONS`] needs in moto: an instance and its image, a function, a state machine
+/// (`Pass` states, or a `Fail` state) and a template that makes a bucket.
+pub fn actions_setup(moto: &Moto, fail: bool) -> (Vec<(&'static str, String)>, String) {
+    let aws = moto.aws();
+    let call =
+        |svc: &str, api: &str, p: serde_json::Value| aws.call(svc, api, p).unwrap_or_else(|e| panic!("{api}: {e}"));
+    let run = serde_json::json!({"ImageId": "ami-12c6146b", "InstanceType": "t2.micro", "MinCount": 1, "MaxCount": 1});
+    let instance =
+        call("ec2", "RunInstances", run)["Instances"][0]["InstanceId"].as_str().unwrap_or_default().to_string();
+    let image = call("ec2", "CreateImage", serde_json::json!({"InstanceId": instance, "Name": unique("source")}))
+        ["ImageId"]
+        .clone();
+    let trust = serde_json::json!({"Version": "2012-10-17", "Statement": []}).to_string();
+    let role = call(
+        "iam",
+        "CreateRole",
+        serde_json::json!({"RoleName": unique("fn-role"), "AssumeRolePolicyDocument": trust}),
+    );
+    let role = role["Role"]["Arn"].as_str().unwrap_or_default().to_string();
+    let function = unique("Automation-fn");
+    // moto keeps the code without reading it (it does not run it without docker).
+    let code = serde_json::json!({"ZipFile": "def h(event, context): return event"});
+    let f = serde_json::json!({"FunctionName": function, "Runtime": "python3.11", "Role": role, "Handler": "f.h", "Code": code});
+    call("lambda", "CreateFunction", f);
+    let definition = if fail {
+        serde_json::json!({"StartAt": "No", "States": {"No": {"Type": "Fail", "Error": "Refused", "Cause": "not today"}}})
+    } else {
+        serde_json::json!({"StartAt": "Tag", "States": {"Tag": {"Type": "Pass", "Result": {"tagged": true}, "End": true}}})
+    };
+    let sm = serde_json::json!({"name": unique("sm"), "roleArn": role, "definition": definition.to_string()});
+    let sm =
+        call("stepfunctions", "CreateStateMachine", sm)["stateMachineArn"].as_str().unwrap_or_default().to_string();
+    let bucket = unique("stack-bucket");
+    let template = serde_json::json!({
+        "Resources": {"Logs": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": bucket}}},
+        "Outputs": {"Name": {"Value": {"Ref": "Logs"}}}
+    });
+    let params = vec![
+        ("InstanceId", instance),
+        ("ImageId", image.as_str().unwrap_or_default().to_string()),
+        ("FunctionName", function),
+        ("StateMachineArn", sm),
+        ("StackName", unique("stack")),
+        ("Template", template.to_string()),
+    ];
+    (params, bucket)
 }

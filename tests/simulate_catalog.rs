@@ -279,15 +279,14 @@ fn fixture(base: &str) -> Option<Fixture> {
                 Mock::step("ReadRolePolicies")
                     .outputs(json!({"Payload": {"Attached": arns.contains(&POLICY), "PolicyArns": arns}}))
             };
+            // An ordinary role (path `/`), not a service-linked one.
+            let role = || api("iam", "GetRole").responds(json!({"Role": {"RoleName": "app-role", "Path": "/"}}));
             Some(Fixture {
                 params: vec![("IAMResourceId", json!("AROAJQABLZS4A3QDU576Q")), ("PolicyArn", json!(POLICY))],
-                compliant: vec![
-                    resolve(),
-                    list(&[POLICY]),
-                    api("iam", "GetRole").responds(json!({"Role": {"RoleName": "app-role"}})),
-                ],
+                compliant: vec![resolve(), list(&[POLICY]), role()],
                 noncompliant: vec![
                     resolve(),
+                    role(),
                     list(&[]),
                     api("iam", "AttachRolePolicy").responds(json!({})),
                     // The verification lists every page with boto3: a step mock.
@@ -295,6 +294,7 @@ fn fixture(base: &str) -> Option<Fixture> {
                 ],
                 fix_fails: vec![
                     resolve(),
+                    role(),
                     list(&[]),
                     api("iam", "AttachRolePolicy").error("AccessDenied", "not authorized"),
                     api("iam", "DetachRolePolicy").responds(json!({})),
@@ -509,9 +509,15 @@ fn cluster_lookup() -> Mock {
 
 /// The classification script of `Remediate-RDS-EncryptCluster` (boto3: a step mock).
 fn cluster_classified(remediable: bool) -> Mock {
+    cluster_classified_as(remediable, false, false)
+}
+
+/// The classification of an encrypted cluster, or of one whose deletion protection is on.
+fn cluster_classified_as(remediable: bool, encrypted: bool, protected: bool) -> Mock {
     let members = if remediable { vec!["orders-1", "orders-2"] } else { vec![] };
-    Mock::step("ClassifyCluster").outputs(json!({"Payload": {"Remediable": remediable, "MemberIds": members,
-        "MemberCount": members.len(), "Outcome": if remediable { "orders can be replaced" } else { "not remediable here: orders is a Multi-AZ DB cluster" }}}))
+    Mock::step("ClassifyCluster").outputs(json!({"Payload": {"Remediable": remediable, "Encrypted": encrypted,
+        "MemberIds": members, "MemberCount": members.len(), "DeletionProtection": protected,
+        "Outcome": if remediable { "orders can be replaced" } else { "not remediable here: orders is a Multi-AZ DB cluster" }}}))
 }
 
 fn cluster_shared() -> Vec<Mock> {
@@ -533,17 +539,23 @@ fn cluster_shared() -> Vec<Mock> {
         api("rds", "StopDBCluster").responds(json!({})),
         api("rds", "DeleteDBInstance").responds(json!({})),
         Mock::step("UndoWaitMembersGone").outputs(json!({"Payload": {"Ready": []}})),
+        Mock::step("WaitOriginalMembersGone").outputs(json!({"Payload": {"Ready": []}})),
+        Mock::step("VerifyOriginalGone").outputs(json!({"Payload": {"Ready": []}})),
         api("rds", "DeleteDBCluster").responds(json!({})),
         api("rds", "DeleteDBClusterSnapshot").responds(json!({})),
         api("rds", "DescribeDBClusters").responds(rds_cluster(true, "available")),
     ]
 }
 
-/// Cluster snapshot, encrypted copy, restored cluster and instances, swap, stop the original.
+/// Cluster snapshot, encrypted copy, restored cluster and instances, swap, the original deleted
+/// with a final snapshot.
 fn rds_encrypt_cluster() -> Fixture {
     Fixture {
         params: vec![("DbClusterResourceId", json!(CLUSTER))],
-        compliant: vec![cluster_lookup().responds(rds_cluster(true, "available")), cluster_classified(true)],
+        compliant: vec![
+            cluster_lookup().responds(rds_cluster(true, "available")),
+            cluster_classified_as(false, true, false),
+        ],
         noncompliant: with(
             vec![cluster_lookup()
                 .responds(rds_cluster(false, "available"))
@@ -677,6 +689,22 @@ fn extra_scenarios(name: &str) -> Vec<Scenario> {
                 }),
             }]
         }
+        "Remediate-IAM-AttachManagedPolicy" | "Remediate-IAM-AttachManagedPolicy-WithApproval" => vec![Scenario {
+            name: "a service-linked role: not remediable, ends without a change (IAM refuses to attach to it)",
+            mocks: vec![
+                api("config", "ListDiscoveredResources").responds(json!({"resourceIdentifiers": [{
+                    "resourceType": "AWS::IAM::Role", "resourceName": "AWSServiceRoleForConfig"}]})),
+                api("iam", "GetRole").responds(json!({"Role": {"RoleName": "AWSServiceRoleForConfig",
+                    "Path": "/aws-service-role/config.amazonaws.com/"}})),
+            ],
+            approval: Some(true),
+            status: Status::Success,
+            check: Box::new(|t| {
+                no_mutating_call(t)?;
+                let last = t.steps.last().map(|s| s.name.as_str());
+                (last == Some("RoleNotRemediable")).then_some(()).ok_or(format!("ended at {last:?}"))
+            }),
+        }],
         "Remediate-EC2-StopInstance" => vec![Scenario {
             name: "the instance never stops: the step times out after timeoutSeconds 600 and the undo starts it again",
             mocks: vec![
@@ -1069,14 +1097,63 @@ fn rds_cluster_encryption_recreates_the_instances_and_undoes_safely() {
     };
     let unencrypted = || cluster_lookup().responds(rds_cluster(false, "available"));
 
-    // Fixed: one instance per original, the original stopped (found by its resource id).
+    // Fixed: one instance per original, tagged at creation; after the second approval the
+    // original's instances are deleted, then the original with a final cluster snapshot.
     let t = sim(rds_encrypt_cluster().noncompliant).run();
     assert_eq!(t.status, Status::Success, "{:?} {:?}", t.failure, t.executed());
     let created: Vec<&Value> =
         t.calls_to("rds", "CreateDBInstance").iter().map(|c| &c.input["DBInstanceIdentifier"]).collect();
     assert_eq!(created, [&json!("orders-1-encrypted"), &json!("orders-2-encrypted")]);
-    assert_eq!(t.calls_to("rds", "StopDBCluster")[0].input["DBClusterIdentifier"], "orders-unencrypted");
-    assert_eq!(t.executed().last(), Some(&"VerifyOriginalStopped"));
+    for c in t.calls_to("rds", "CreateDBInstance") {
+        assert_eq!(c.input["Tags"][0], json!({"Key": "CreatedByRunbook", "Value": "Remediate-RDS-EncryptCluster"}));
+    }
+    let members: Vec<&Value> =
+        t.calls_to("rds", "DeleteDBInstance").iter().map(|c| &c.input["DBInstanceIdentifier"]).collect();
+    assert_eq!(members, [&json!("orders-1"), &json!("orders-2")]);
+    let delete = t.calls_to("rds", "DeleteDBCluster");
+    assert_eq!(delete.len(), 1, "{:?}", t.executed());
+    assert_eq!(delete[0].input["DBClusterIdentifier"], "orders-unencrypted");
+    assert_eq!(delete[0].input["SkipFinalSnapshot"], false);
+    assert!(
+        delete[0].input["FinalDBSnapshotIdentifier"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("orders-unencrypted-final-")),
+        "{:?}",
+        delete[0].input
+    );
+    let order = t.executed();
+    let pos = |n: &str| order.iter().position(|s| *s == n).unwrap_or_else(|| panic!("{n} not run: {order:?}"));
+    assert!(pos("VerifyEncrypted") < pos("ApproveDeleteOriginal"));
+    assert!(pos("ApproveDeleteOriginal") < pos("DeleteOriginalMembers"));
+    assert!(pos("WaitOriginalMembersGone") < pos("DeleteOriginal"));
+    assert_eq!(order.last(), Some(&"VerifyOriginalGone"));
+    assert!(t.calls_to("rds", "StopDBCluster").is_empty());
+
+    // The delete rejected, `OriginalCluster: Stop`, or deletion protection on: the original is
+    // stopped and nothing of it is deleted.
+    let stopped = || {
+        let mut m = vec![cluster_lookup()
+            .responds(rds_cluster(false, "available"))
+            .then_responds(rds_cluster(false, "stopped"))];
+        m.extend(cluster_shared());
+        m
+    };
+    let protected = {
+        let mut m = vec![cluster_classified_as(true, false, true)];
+        m.extend(stopped());
+        m
+    };
+    for (case, t) in [
+        ("rejected", sim(stopped()).decide("ApproveDeleteOriginal", false).run()),
+        ("Stop", sim(stopped()).param("OriginalCluster", "Stop").run()),
+        ("protected", sim(protected).run()),
+    ] {
+        assert_eq!(t.status, Status::Success, "{case}: {:?}", t.executed());
+        assert_eq!(t.calls_to("rds", "StopDBCluster")[0].input["DBClusterIdentifier"], "orders-unencrypted", "{case}");
+        assert!(t.calls_to("rds", "DeleteDBCluster").is_empty(), "{case}");
+        assert!(t.calls_to("rds", "DeleteDBInstance").is_empty(), "{case}");
+        assert_eq!(t.executed().last(), Some(&"VerifyOriginalStopped"), "{case}");
+    }
 
     // Refused: nothing changed.
     let t = sim(vec![unencrypted(), cluster_classified(false)]).run();

@@ -180,19 +180,10 @@ fn runbook_validate_lines_and_exit_codes() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// Catalog runbooks whose approvals do not notify yet (W007), while their modules move to the
-/// `NotificationArn` contract in another change (the same list as `NOT_NOTIFYING_YET` in
-/// runbooks/tests/catalog.rs, which fails once one of them is fixed).
-const W007_PENDING: &[&str] = &["Remediate-RDS-EncryptInstance", "Remediate-RDS-EncryptInstance-WithApproval"];
-
 #[test]
 fn catalog_runbooks_have_no_finding() {
     for e in runbooks::catalog().expect("the catalog builds") {
-        let found: Vec<String> = validate(&e.document)
-            .iter()
-            .filter(|d| !(d.code == "W007" && W007_PENDING.contains(&e.name.as_str())))
-            .map(ToString::to_string)
-            .collect();
+        let found: Vec<String> = validate(&e.document).iter().map(ToString::to_string).collect();
         assert!(found.is_empty(), "{}:\n{}", e.name, found.join("\n"));
     }
 }

@@ -199,17 +199,7 @@ pub fn binding(entry: &CatalogEntry) -> Binding {
 /// Explicit IAM grants of a catalog runbook (calls a script makes that the scan cannot see,
 /// additions, overrides). Every grant shows up in the generated policy as its own statement.
 pub fn grants(entry: &CatalogEntry) -> Grants {
-    match entry.target.config_rule {
-        // CreateTrail with `TagsList` also authorizes `cloudtrail:AddTags` (the Service
-        // Authorization Reference lists it as a dependent action of CreateTrail); the derivation
-        // maps the operation to its own action only.
-        "MULTI_REGION_CLOUD_TRAIL_ENABLED" => Grants::new().add(
-            "CreateTrail",
-            ["cloudtrail:AddTags"],
-            "CreateTrail tags the new trail (TagsList), which CloudTrail authorizes as cloudtrail:AddTags",
-        ),
-        _ => Grants::new(),
-    }
+    crate::catalog::grants(entry)
 }
 
 /// The catalog as a library, so that `aws:executeAutomation` steps include their children.

@@ -400,12 +400,6 @@ fn every_api_call_matches_the_aws_service_models() {
     assert!(report.contains(&format!("in {documents} documents, 0 problems")), "{report}");
 }
 
-/// Runbooks with an approval that does not notify yet, because their module belongs to another
-/// change in flight (h15b's `ec2_stop_instance` flow! approval and `rds_encrypt_instance`'s
-/// `ApproveDeleteOriginal`, built without `common::approve`); the test below fails once one of
-/// them is fixed, so this list cannot go stale.
-const NOT_NOTIFYING_YET: &[&str] = &["Remediate-RDS-EncryptInstance", "Remediate-RDS-EncryptInstance-WithApproval"];
-
 #[test]
 fn every_approval_notifies_the_topic_the_notification_arn_parameter_names() {
     // The shared contract with the templates: a `NotificationArn` parameter (an SNS topic whose
@@ -439,10 +433,7 @@ fn every_approval_notifies_the_topic_the_notification_arn_parameter_names() {
         let w007: Vec<_> = runbook_dsl::validate::validate(d).into_iter().filter(|x| x.code == "W007").collect();
         assert!(w007.is_empty(), "{}: {w007:?}", e.name);
     }
-    assert_eq!(
-        missing, NOT_NOTIFYING_YET,
-        "runbooks with an aws:approve that does not pass NotificationArn (the list must match exactly)"
-    );
+    assert!(missing.is_empty(), "runbooks with an aws:approve that does not pass NotificationArn: {missing:?}");
 }
 
 /// The catalog template as deployed: the `AWS::Config::ConfigRule` of `rule` and the remediations
@@ -555,4 +546,59 @@ fn the_rules_key_and_the_runbooks_key_are_one_setting() {
         assert_eq!(b.static_values[*param], vec![key.to_string()]);
         assert_eq!(b.check(&e.document), Ok(()));
     }
+}
+
+/// Issue 15: every resource the RDS and EBS runbooks create carries, from its creating call,
+/// the tag naming the runbook; the role deletes only resources with that tag, except the
+/// original a remediation replaced (not created by the run), whose delete is a statement of its
+/// own (`OverrideDeleteOriginal...`, with its reason in review).
+#[test]
+fn what_the_rds_and_ebs_runbooks_create_is_tagged_and_only_the_original_is_deleted_untagged() {
+    const REPLACING: [&str; 3] =
+        ["Remediate-RDS-EncryptInstance", "Remediate-RDS-EncryptCluster", "Remediate-EBS-EncryptVolume"];
+    let all = entries();
+    let library = runbooks::wiring::library(&all);
+    let mut checked = 0;
+    for e in &all {
+        let base = e.name.strip_suffix("-WithApproval").unwrap_or(&e.name);
+        if !REPLACING.contains(&base) {
+            continue;
+        }
+        let mine = serde_json::json!({"Key": "CreatedByRunbook", "Value": base});
+        for s in e.document.all_steps() {
+            let Action::ExecuteAwsApi(a) = &s.action else { continue };
+            if !["Create", "Copy", "Restore"].iter().any(|p| a.api.starts_with(p)) {
+                continue;
+            }
+            let inputs = s.action.inputs().expect("inputs");
+            let tags = inputs.get("Tags").or_else(|| inputs.get("TagSpecifications").map(|t| &t[0]["Tags"]));
+            let tagged = tags.and_then(|t| t.as_array()).is_some_and(|t| t.contains(&mine));
+            assert!(tagged, "{}: {} ({}) does not tag what it creates with {mine}", e.name, s.name, a.api);
+            checked += 1;
+        }
+        let policy = runbooks::wiring::derivation(e, &library).expect("derives").policy();
+        let mut original = 0;
+        for st in policy["Statement"].as_array().expect("statements") {
+            let deletes = st["Action"]
+                .as_array()
+                .expect("actions")
+                .iter()
+                .any(|a| a.as_str().and_then(|a| a.split_once(':')).is_some_and(|(_, n)| n.starts_with("Delete")));
+            if !deletes {
+                continue;
+            }
+            if st["Sid"].as_str().is_some_and(|s| s.starts_with("OverrideDeleteOriginal")) {
+                original += 1;
+                continue;
+            }
+            assert_eq!(
+                st["Condition"]["StringEquals"]["aws:ResourceTag/CreatedByRunbook"], base,
+                "{}: {st} deletes without the condition that limits it to what the run created",
+                e.name
+            );
+        }
+        let expected = if base.starts_with("Remediate-RDS") { 1 } else { 0 };
+        assert!(original >= expected, "{}: the delete of the original has no statement of its own", e.name);
+    }
+    assert!(checked >= 18, "only {checked} creating calls checked");
 }

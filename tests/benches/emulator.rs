@@ -5,13 +5,16 @@
 //! Method: one moto server (as the tests start it), one bucket; each workload is run once to
 //! warm up (the AWS helper starts), then N times; the median of 5 rounds is reported.
 
-use cross_tests::{moto, versioning_api_only, VERSIONING_WITH_SCRIPT};
+use cross_tests::{actions_setup, moto, versioning_api_only, ACTIONS, VERSIONING_WITH_SCRIPT};
 use serde_json::json;
 use std::time::Instant;
 
-fn measure(label: &str, text: &str, runs: usize, moto: &cross_tests::Moto) {
+fn measure(label: &str, text: &str, params: &[(&str, String)], runs: usize, moto: &cross_tests::Moto) {
     let doc = cross_tests::doc(text);
-    let sim = moto.simulation(&doc).param("BucketName", "bench-bucket");
+    let mut sim = moto.simulation(&doc);
+    for (k, v) in params {
+        sim = sim.param(*k, v.as_str());
+    }
     let warm = sim.run();
     assert_eq!(warm.status, runbook_dsl::simulate::Status::Success, "{:#}", warm.to_json());
     let mut rounds: Vec<(f64, usize, usize)> = (0..5)
@@ -20,6 +23,7 @@ fn measure(label: &str, text: &str, runs: usize, moto: &cross_tests::Moto) {
             let (mut steps, mut calls) = (0, 0);
             for _ in 0..runs {
                 let t = sim.run();
+                assert_eq!(t.status, runbook_dsl::simulate::Status::Success, "{label}: {:#}", t.to_json());
                 steps += t.steps.len();
                 calls += t.calls.len();
             }
@@ -43,6 +47,15 @@ fn main() {
     aws.call("s3", "CreateBucket", json!({"Bucket": "bench-bucket"})).expect("bucket");
     let enabled = json!({"Bucket": "bench-bucket", "VersioningConfiguration": {"Status": "Enabled"}});
     aws.call("s3", "PutBucketVersioning", enabled).expect("versioning");
-    measure("API steps (executeAwsApi, branch, assert)", &versioning_api_only(), 100, moto);
-    measure("a boto3 script step, a branch and an assert", VERSIONING_WITH_SCRIPT, 10, moto);
+    let bucket = [("BucketName", "bench-bucket".to_string())];
+    measure("API steps (executeAwsApi, branch, assert)", &versioning_api_only(), &bucket, 100, moto);
+    measure("a boto3 script step, a branch and an assert", VERSIONING_WITH_SCRIPT, &bucket, 10, moto);
+    let (params, _) = actions_setup(moto, false);
+    measure(
+        "runCommand, invokeLambdaFunction, executeStateMachine, createStack, copyImage, deleteStack",
+        ACTIONS,
+        &params,
+        10,
+        moto,
+    );
 }

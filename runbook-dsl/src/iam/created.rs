@@ -77,6 +77,24 @@ fn identifier<'a>(api: &str, inputs: &'a Map) -> Option<&'a Value> {
         .map(|(_, v)| v)
 }
 
+/// An identifier with each loop's `{{ Loop.CurrentIteratorValue }}` replaced by what the loop
+/// iterates over, so that a delete in one loop and the create in another over the same items
+/// (`CreateMember` in `CreateInstances`, `UndoDeleteMember` in `UndoRestore`, both over
+/// `{{ Classify.MemberIds }}`) name the same resources.
+fn canonical(v: &Value, loops: &[(String, String)]) -> Value {
+    match v.as_str() {
+        Some(text) => {
+            let mut text = text.to_string();
+            for (name, items) in loops {
+                text = text
+                    .replace(&format!("{{{{ {name}.CurrentIteratorValue }}}}"), &format!("{{{{ each of {items} }}}}"));
+            }
+            Value::String(text)
+        }
+        None => v.clone(),
+    }
+}
+
 /// For each step name: the delete actions it derives that act only on resources the run
 /// created with tags, and those tags.
 pub fn tagged_deletes(
@@ -93,6 +111,16 @@ pub fn tagged_deletes(
             let creates = ["Create", "Copy", "Restore", "Run"].iter().any(|w| api.starts_with(w));
             let tags = creation_tags(&inputs);
             (creates && !tags.is_empty()).then_some((s.name.as_str(), inputs, tags))
+        })
+        .collect();
+    let loops: Vec<(String, String)> = steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            crate::model::Action::Loop(l) => {
+                let items = l.iterators.as_ref()?;
+                Some((s.name.clone(), items.as_str().map(String::from).unwrap_or_else(|| items.to_string())))
+            }
+            _ => None,
         })
         .collect();
     let mut out = BTreeMap::new();
@@ -120,7 +148,7 @@ pub fn tagged_deletes(
             created.iter().find(|(n, create_inputs, _)| {
                 steps.iter().position(|x| x.name == *n).is_some_and(|p| p < position)
                     && same_kind(create_inputs)
-                    && identifier(api, create_inputs) == Some(id)
+                    && identifier(api, create_inputs).map(|c| canonical(c, &loops)) == Some(canonical(id, &loops))
             })
         };
         let Some((_, _, tags)) = by_output.or_else(by_name) else {
@@ -183,6 +211,28 @@ mod tests {
             "{one}- name: DelOther\n  action: aws:executeAwsApi\n  inputs: {{Service: rds, Api: DeleteDBSnapshot, DBSnapshotIdentifier: other}}\n"
         );
         assert!(condition_of(&policy(&two), "rds:DeleteDBSnapshot").is_null());
+    }
+
+    #[test]
+    fn a_delete_in_one_loop_of_what_a_create_in_another_loop_over_the_same_items_made_is_conditioned() {
+        let doc = |undo_items: &str| {
+            format!(
+                "schemaVersion: '0.3'\nparameters:\n  Ids: {{type: StringList}}\n  Other: {{type: StringList}}\nmainSteps:\n\
+                 - name: Make\n  action: aws:loop\n  inputs:\n    Iterators: '{{{{ Ids }}}}'\n    Steps:\n\
+                 \x20   - name: One\n      action: aws:executeAwsApi\n      inputs: {{Service: rds, Api: CreateDBInstance, \
+                 DBInstanceIdentifier: '{{{{ Make.CurrentIteratorValue }}}}-new', DBInstanceClass: db.t3.micro, Engine: mysql, \
+                 Tags: [{{Key: CreatedBy, Value: Me}}]}}\n\
+                 - name: Undo\n  action: aws:loop\n  inputs:\n    Iterators: '{{{{ {undo_items} }}}}'\n    Steps:\n\
+                 \x20   - name: Del\n      action: aws:executeAwsApi\n      inputs: {{Service: rds, Api: DeleteDBInstance, \
+                 DBInstanceIdentifier: '{{{{ Undo.CurrentIteratorValue }}}}-new'}}\n"
+            )
+        };
+        assert_eq!(
+            condition_of(&policy(&doc("Ids")), "rds:DeleteDBInstance"),
+            serde_json::json!({"StringEquals": {"aws:ResourceTag/CreatedBy": "Me"}})
+        );
+        // Another list: other instances, which the run did not create.
+        assert!(condition_of(&policy(&doc("Other")), "rds:DeleteDBInstance").is_null());
     }
 
     #[test]

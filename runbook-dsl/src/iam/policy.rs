@@ -280,10 +280,13 @@ impl Derivation {
     }
 
     /// The tags every step deriving a delete action sets on what it deletes (`None`: some step
-    /// may delete what the run did not create, or there are none in common).
+    /// may delete what the run did not create, or there are none in common). Steps whose
+    /// permissions are overridden get their own statement (`Override<Step>`, with its reason)
+    /// and do not count here: that is how a delete of something the run did not create (the
+    /// original a remediation replaced) stays apart from the conditioned deletes of what it did.
     fn created_tags(&self, action: &str) -> Option<BTreeSet<super::created::Tag>> {
         let mut common: Option<BTreeSet<super::created::Tag>> = None;
-        for s in self.steps.iter().filter(|s| s.effective().contains(action)) {
+        for s in self.steps.iter().filter(|s| s.replaced.is_none() && s.derived.contains(action)) {
             let tags = s.created_tags.get(action)?;
             common = Some(match common {
                 None => tags.clone(),
@@ -299,7 +302,8 @@ impl Derivation {
     fn tag_target(&self, action: &str) -> Option<super::tagging::Target> {
         let mut out: Option<super::tagging::Target> = None;
         let mut all_at_creation = true;
-        for s in self.steps.iter().filter(|s| s.effective().contains(action)) {
+        // The derived statement's steps: explicit grants (`Added`, `Override`) are not narrowed.
+        for s in self.steps.iter().filter(|s| s.replaced.is_none() && s.derived.contains(action)) {
             let t = s.tag_targets.get(action)?;
             all_at_creation &= !t.create_actions.is_empty();
             let acc = out.get_or_insert_with(Default::default);
@@ -326,13 +330,15 @@ impl Derivation {
         // Actions by what decides their statement: resources and conditions.
         let mut groups: BTreeMap<Key, BTreeSet<String>> = BTreeMap::new();
         for a in actions {
-            let (patterns, create_actions) = match self.tag_target(&a) {
+            let target = if prefix.is_empty() { self.tag_target(&a) } else { None };
+            let (patterns, create_actions) = match target {
                 Some(t) => (patterns_of(&a, t.types.iter().map(String::as_str)), t.create_actions),
                 None => (resource_patterns(&a), BTreeSet::new()),
             };
             let pin =
                 if resources::supports(&a, "iam:PolicyARN") { self.policy_arn_pin(&a, form, params) } else { None };
-            let tags = self.created_tags(&a);
+            // Explicit grants (`Added<Step>`, `Override<Step>`) are not conditioned on tags.
+            let tags = if prefix.is_empty() { self.created_tags(&a) } else { None };
             groups.entry((patterns, pin, tags, create_actions)).or_default().insert(a);
         }
         let mut out = Vec::new();

@@ -333,6 +333,21 @@ mod tests {
     }
 
     #[test]
+    fn an_overridden_step_keeps_its_own_statement_and_does_not_widen_the_derived_one() {
+        let doc = crate::read::from_str(&format!(
+            "{HEAD}- name: Mark\n  action: aws:executeAwsApi\n  inputs: {{Service: ec2, Api: CreateTags, Resources: ['{{{{ GroupId }}}}'], Tags: [{{Key: k, Value: v}}]}}\n- name: Other\n  action: aws:executeAwsApi\n  inputs: {{Service: ec2, Api: DescribeTags}}\n"
+        ))
+        .expect("reads");
+        let grants = crate::iam::Grants::new().replace("Other", ["ec2:CreateTags"], "tags whatever it finds");
+        let p = crate::iam::derive(&doc, &grants, &crate::iam::Library::new()).expect("derives").policy();
+        let sts = p["Statement"].as_array().unwrap();
+        let derived = sts.iter().find(|s| s["Sid"] == "Ec2SecurityGroup").expect("derived statement");
+        assert_eq!(derived["Action"], json!(["ec2:CreateTags"]));
+        let overridden = sts.iter().find(|s| s["Sid"].as_str().unwrap().starts_with("OverrideOther")).unwrap();
+        assert_eq!(overridden["Resource"], "*", "an explicit grant is not narrowed");
+    }
+
+    #[test]
     fn tags_at_creation_are_scoped_to_the_created_type_and_the_create_call() {
         let p = policy(&format!(
             "{HEAD}- name: Snap\n  action: aws:executeAwsApi\n  inputs: {{Service: ec2, Api: CreateSnapshot, VolumeId: vol-1, TagSpecifications: [{{ResourceType: snapshot, Tags: [{{Key: k, Value: v}}]}}]}}\n"

@@ -7,6 +7,7 @@
 use super::common;
 use super::{ConfigTarget, RuleParameter};
 use runbook_dsl::builder::BuildError;
+use runbook_dsl::iam::Grants;
 use runbook_dsl::prelude::*;
 
 const LOGGING: &str = "$.IsLogging";
@@ -354,6 +355,17 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         outputs FindTrail.TrailName, FindTrail.Plan, FindTrail.Selectors, CreateTrail.TrailARN;
     }
     rb.build()
+}
+
+/// Explicit IAM grants: CreateTrail with `TagsList` also authorizes `cloudtrail:AddTags` (the
+/// Service Authorization Reference lists it as a dependent action of CreateTrail); the derivation
+/// maps the operation to its own action only.
+pub fn grants() -> Grants {
+    Grants::new().add(
+        "CreateTrail",
+        ["cloudtrail:AddTags"],
+        "CreateTrail tags the new trail (TagsList), which CloudTrail authorizes as cloudtrail:AddTags",
+    )
 }
 
 #[cfg(test)]

@@ -7,6 +7,9 @@ use super::ConfigTarget;
 use runbook_dsl::builder::BuildError;
 use runbook_dsl::prelude::*;
 
+/// The runbook's name in the catalog: the value of the tag every resource it creates carries.
+const NAME: &str = "Remediate-EBS-EncryptVolume";
+
 const ENCRYPTED: &str = "$.Volumes[0].Encrypted";
 const STATE: &str = "$.Volumes[0].State";
 
@@ -25,7 +28,8 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
          instance (the rule only evaluates attached volumes), is left untouched and the run says \
          so. Otherwise it snapshots the volume, copies the snapshot encrypted with `KmsKeyId`, \
          creates an encrypted volume from the copy in the same Availability Zone with the same \
-         volume type, and waits until it is available. Nothing has been disrupted so far. Then it \
+         volume type, and waits until it is available; the snapshots and the volume are tagged \
+         `CreatedByRunbook` at creation. Nothing has been disrupted so far. Then it \
          waits for an approver, stops the instance, detaches the old volume, attaches the new one \
          at the same device, starts the instance again if it was running, and verifies that the \
          volume at that device is encrypted. Data written after the snapshot is not in the copy: \
@@ -142,12 +146,15 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     // Build the encrypted volume next to the old one. Cancelled here, the undo only makes calls.
     let mut create_snapshot = Step::new(
         "CreateSnapshot",
-        ExecuteAwsApi::new("ec2", "CreateSnapshot").param("VolumeId", &volume).param(
-            "Description",
-            format!("Unencrypted snapshot of {volume} before encryption ({})", Builtin::EXECUTION_ID),
-        ),
+        ExecuteAwsApi::new("ec2", "CreateSnapshot")
+            .param("VolumeId", &volume)
+            .param(
+                "Description",
+                format!("Unencrypted snapshot of {volume} before encryption ({})", Builtin::EXECUTION_ID),
+            )
+            .param("TagSpecifications", common::tag_specifications("snapshot", NAME)),
     )
-    .description("Snapshots the unencrypted volume.")
+    .description("Snapshots the unencrypted volume, tagged as created by this run.")
     .timeout_seconds(20);
     let snapshot_id: Output<Str> = Output::declare(&mut create_snapshot, "SnapshotId", "$.SnapshotId");
     rb.mutate(
@@ -164,9 +171,10 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             .param("SourceRegion", Builtin::REGION)
             .param("Encrypted", true)
             .param("KmsKeyId", &key)
-            .param("Description", format!("Encrypted copy of {volume} ({})", Builtin::EXECUTION_ID)),
+            .param("Description", format!("Encrypted copy of {volume} ({})", Builtin::EXECUTION_ID))
+            .param("TagSpecifications", common::tag_specifications("snapshot", NAME)),
     )
-    .description("Copies the snapshot, encrypted with the KMS key.")
+    .description("Copies the snapshot, encrypted with the KMS key, tagged as created by this run.")
     .timeout_seconds(20);
     let copy_id: Output<Str> = Output::declare(&mut copy, "SnapshotId", "$.SnapshotId");
     rb.mutate(
@@ -183,9 +191,13 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             .param("AvailabilityZone", &zone)
             .param("VolumeType", &volume_type)
             .param("Encrypted", true)
-            .param("KmsKeyId", &key),
+            .param("KmsKeyId", &key)
+            .param("TagSpecifications", common::tag_specifications("volume", NAME)),
     )
-    .description("Creates the encrypted volume from the copy, in the same zone with the same type.")
+    .description(
+        "Creates the encrypted volume from the copy, in the same zone with the same type, tagged as created by this \
+         run.",
+    )
     .timeout_seconds(20);
     let new_volume: Output<Str> = Output::declare(&mut create, "VolumeId", "$.VolumeId");
     let undo_snapshot_description =
@@ -197,7 +209,8 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
                 "UndoSnapshotNewVolume",
                 ExecuteAwsApi::new("ec2", "CreateSnapshot")
                     .param("VolumeId", &new_volume)
-                    .param("Description", undo_snapshot_description.as_str()),
+                    .param("Description", undo_snapshot_description.as_str())
+                    .param("TagSpecifications", common::tag_specifications("snapshot", NAME)),
             )
             .description(
                 "Undo: snapshots the encrypted volume before deleting it (the instance may have written to it).",

@@ -33,6 +33,9 @@ pub struct Params {
     pub policy_arn: String,
 }
 
+/// The path of every service-linked role (IAM User Guide, "Using service-linked roles").
+const SERVICE_LINKED_PATH: &str = "/aws-service-role/";
+
 /// Lists every managed policy attached to the role or user (all pages) and says whether the
 /// policy is among them; with `Require` set it fails unless it is (the verification). A script,
 /// not `ListAttached*Policies` and a branch: a branch cannot test a list for an element
@@ -58,7 +61,9 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         "Attaches a managed IAM policy to the role or user that AWS Config found without it \
          (IAM_ROLE_MANAGED_POLICY_CHECK).\n\nAWS Config passes the entity's unique id (AROA... for a role, \
          AIDA... for a user); the runbook looks its name up in AWS Config's resource inventory \
-         (config:ListDiscoveredResources), then lists the policies attached to it: an entity that already \
+         (config:ListDiscoveredResources). A service-linked role (path /aws-service-role/) is not \
+         remediable: only its service may change it, so the run ends there without a change and \
+         outputs the path. Otherwise the runbook lists the policies attached to the entity: an entity that already \
          has the policy is left untouched and the run says so. Otherwise it attaches the policy and \
          verifies the attachment. If attaching or verifying fails, or the run is cancelled, it detaches the \
          policy again. Outputs: the entity's name and the policies attached before the run.",
@@ -80,6 +85,15 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             "resourceType": "AWS::IAM::Role",
             "resourceIds": [p.iam_resource_id],
         } -> { RoleName: Str = "$.resourceIdentifiers[0].resourceName" }), timeout 20, retries 2;
+        /// Reads the role's path: service-linked roles live under `/aws-service-role/`.
+        ReadRole: api!(iam.GetRole { RoleName: ResolveRole.RoleName } -> { Path: Str = "$.Role.Path" }), timeout 20;
+        /// Sends a service-linked role to a clear "not remediable" end.
+        CheckServiceLinked: if ReadRole.Path.starts_with(SERVICE_LINKED_PATH) { RoleNotRemediable } else { ReadRolePolicies };
+        /// The role is service-linked: only the service that owns it may change it (IAM refuses
+        /// AttachRolePolicy with UnmodifiableEntity), so it is not remediable by this runbook; nothing
+        /// was changed. The output `ReadRole.Path` says why.
+        RoleNotRemediable: AssertAwsResourceProperty::new("iam", "GetRole", "$.Role.Path", Vec::from([ReadRole.Path.to_string()]))
+            .param("RoleName", &ResolveRole.RoleName), timeout 20, end;
         /// Lists the managed policies attached to the role.
         ReadRolePolicies: script!(
             runtime = "python3.11",
@@ -145,7 +159,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
             input = { Kind: "User", Name: ResolveUser.UserName, PolicyArn: p.policy_arn, Require: true },
         ), timeout 60, on_failure UndoAttachUserPolicy, on_cancel UndoAttachUserPolicy, end;
 
-        outputs ResolveRole.RoleName, ReadRolePolicies.PolicyArns, ResolveUser.UserName, ReadUserPolicies.PolicyArns;
+        outputs ResolveRole.RoleName, ReadRole.Path, ReadRolePolicies.PolicyArns, ResolveUser.UserName, ReadUserPolicies.PolicyArns;
     }
     rb.build()
 }
@@ -153,6 +167,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
 #[cfg(test)]
 mod tests {
     use super::super::shared::checks;
+    use runbook_dsl::model::Action;
 
     #[test]
     fn is_a_complete_remediation_for_roles_and_users() {
@@ -163,6 +178,20 @@ mod tests {
                 checks::undo(doc, &format!("Attach{kind}Policy"), &format!("UndoAttach{kind}Policy"));
                 checks::verified(doc, &format!("Verify{kind}Policy"), &format!("UndoAttach{kind}Policy"));
             }
+        }
+        for doc in [&auto, &manual] {
+            // A service-linked role ends "not remediable" before any change.
+            let Action::Branch(b) = &doc.step("CheckServiceLinked").expect("branch").action else {
+                panic!("not a branch")
+            };
+            assert_eq!(
+                (b.choices[0].next_step.as_str(), b.default.as_deref()),
+                ("RoleNotRemediable", Some("ReadRolePolicies"))
+            );
+            assert!(serde_json::to_string(&b.choices[0]).expect("json").contains("/aws-service-role/"));
+            let end = doc.step("RoleNotRemediable").expect("step");
+            assert_eq!(end.is_end, Some(true));
+            assert!(end.description.as_deref().unwrap_or("").contains("not remediable"));
         }
         for kind in ["Role", "User"] {
             let (check, ok) = (format!("Check{kind}Policy"), format!("{kind}AlreadyAttached"));

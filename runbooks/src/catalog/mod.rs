@@ -166,3 +166,15 @@ pub fn catalog() -> Result<Vec<CatalogEntry>, CatalogError> {
     }
     Ok(out)
 }
+
+/// Explicit IAM grants of a catalog runbook (see `wiring::grants`): only where a step's derived
+/// permissions must stand apart from the rest, with the reason shown in review.
+pub(crate) fn grants(entry: &CatalogEntry) -> runbook_dsl::iam::Grants {
+    let base = entry.name.strip_suffix("-WithApproval").unwrap_or(&entry.name);
+    match base {
+        "Remediate-RDS-EncryptInstance" => rds_encrypt_instance::grants(),
+        "Remediate-RDS-EncryptCluster" => rds_encrypt_cluster::grants(),
+        "Remediate-CloudTrail-EnableMultiRegionTrail" => cloudtrail_multi_region::grants(),
+        _ => runbook_dsl::iam::Grants::new(),
+    }
+}

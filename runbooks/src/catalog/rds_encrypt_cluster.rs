@@ -3,14 +3,19 @@
 //! snapshots the cluster, copies the snapshot with a KMS key, restores an encrypted cluster from
 //! the copy, recreates its instances (same identifiers with `-encrypted`, same classes), and after
 //! approval swaps the cluster names. The evaluated cluster (Config names it by its
-//! `DbClusterResourceId`, which a rename keeps) then ends stopped. Config passes the
-//! `DbClusterResourceId` (`cluster-...`), which the runbook translates.
+//! `DbClusterResourceId`, which a rename keeps) is then deleted after a second approval (its
+//! instances first, as AWS requires; the cluster with a final snapshot), or stopped. Config
+//! passes the `DbClusterResourceId` (`cluster-...`), which the runbook translates.
 
-use super::common::{self, KMS_KEY_PATTERN};
+use super::common::{self, guard, routed, Names, OriginalEnd, Rds, KMS_KEY_PATTERN};
 use super::ConfigTarget;
 use runbook_dsl::builder::BuildError;
+use runbook_dsl::iam::Grants;
 use runbook_dsl::model::Value;
 use runbook_dsl::prelude::*;
+
+/// The runbook's name in the catalog: the value of the tag every resource it creates carries.
+const NAME: &str = "Remediate-RDS-EncryptCluster";
 
 const ENCRYPTED: &str = "$.DBClusters[0].StorageEncrypted";
 const STATUS: &str = "$.DBClusters[0].Status";
@@ -18,28 +23,23 @@ const STATUS: &str = "$.DBClusters[0].Status";
 /// `allowedPattern` of a `DbClusterResourceId` (`cluster-` and 26 upper-case letters and digits).
 const CLUSTER_RESOURCE_ID_PATTERN: &str = r"^cluster-[A-Z0-9]{26}$";
 
-/// Reads what the API leaves out when unset, with defaults, so that no branch depends on a
-/// missing output. `Mode`:
-/// - `classify`: whether this runbook may replace the cluster (an Aurora cluster, provisioned or
-///   Serverless v2, not a replica, without replicas, not in a global database, with instances),
-///   and its instances, writer first;
-/// - `members-ready`: fails unless the restored cluster has one available instance per original;
-/// - `members-gone`: waits (up to the step's timeout) until the restored cluster has no instance.
-const CLUSTER_SCRIPT: &str = r#"import time
-
-import boto3
+/// Whether the cluster is gone, encrypted, or one this runbook may replace (an Aurora cluster, provisioned or Serverless
+/// v2, not a replica, without replicas, not in a global database, with instances), its
+/// instances (writer first) and its deletion protection. Fields the API leaves out when unset
+/// are read with defaults, so that no branch depends on a missing output. Each script step gets
+/// only its own code (the document stays well under SSM's 64 KB).
+const CLASSIFY_SCRIPT: &str = r#"import boto3
 
 
-def cluster(rds, events):
-    if events.get("ClusterId"):
-        return rds.describe_db_clusters(DBClusterIdentifier=events["ClusterId"])["DBClusters"][0]
-    found = rds.describe_db_clusters(
+def handler(events, context):
+    found = boto3.client("rds").describe_db_clusters(
         Filters=[{"Name": "db-cluster-resource-id", "Values": [events["DbClusterResourceId"]]}]
     )["DBClusters"]
-    return found[0]
-
-
-def classify(db):
+    if not found:
+        gone = f"no DB cluster has the resource id {events['DbClusterResourceId']} any more (deleted)"
+        return {"Remediable": False, "Encrypted": False, "Outcome": gone, "MemberIds": [], "MemberCount": 0,
+                "DeletionProtection": False}
+    db = found[0]
     name = db["DBClusterIdentifier"]
     members = sorted(db.get("DBClusterMembers", []), key=lambda m: not m.get("IsClusterWriter"))
     if not db.get("Engine", "").startswith("aurora"):
@@ -54,28 +54,55 @@ def classify(db):
         why = f"not remediable here: {name} has no DB instance to recreate"
     else:
         why = ""
+    encrypted = bool(db.get("StorageEncrypted"))
     return {
-        "Remediable": not why,
-        "Outcome": why or f"{name} can be replaced by an encrypted copy with {len(members)} instance(s)",
+        "Remediable": not why and not encrypted,
+        "Encrypted": encrypted,
+        "Outcome": "already encrypted" if encrypted else why or f"{name} can be replaced by an encrypted copy with {len(members)} instance(s)",
         "MemberIds": [m["DBInstanceIdentifier"] for m in members],
         "MemberCount": len(members),
+        "DeletionProtection": bool(db.get("DeletionProtection")),
     }
+"#;
+
+/// Fails unless the cluster `ClusterId` has `Expected` available instances.
+const READY_SCRIPT: &str = r#"import boto3
 
 
 def handler(events, context):
     rds = boto3.client("rds")
-    mode = events["Mode"]
-    if mode == "classify":
-        return classify(cluster(rds, events))
-    if mode == "members-ready":
-        members = cluster(rds, events).get("DBClusterMembers", [])
-        ids = [m["DBInstanceIdentifier"] for m in members]
-        ready = [i for i in ids if rds.describe_db_instances(DBInstanceIdentifier=i)["DBInstances"][0]["DBInstanceStatus"] == "available"]
-        if len(ready) != int(events["Expected"]):
-            raise Exception(f"{len(ready)} of {events['Expected']} instances of {events['ClusterId']} are available: {ready}")
-        return {"Ready": ready}
-    while cluster(rds, events).get("DBClusterMembers"):
+    db = rds.describe_db_clusters(DBClusterIdentifier=events["ClusterId"])["DBClusters"][0]
+    ids = [m["DBInstanceIdentifier"] for m in db.get("DBClusterMembers", [])]
+    ready = [i for i in ids if rds.describe_db_instances(DBInstanceIdentifier=i)["DBInstances"][0]["DBInstanceStatus"] == "available"]
+    if len(ready) != int(events["Expected"]):
+        raise Exception(f"{len(ready)} of {events['Expected']} instances of {events['ClusterId']} are available: {ready}")
+    return {"Ready": ready}
+"#;
+
+/// Waits (up to the step's timeout) until the cluster `ClusterId` has no instance.
+const MEMBERS_GONE_SCRIPT: &str = r#"import time
+
+import boto3
+
+
+def handler(events, context):
+    rds = boto3.client("rds")
+    while rds.describe_db_clusters(DBClusterIdentifier=events["ClusterId"])["DBClusters"][0].get("DBClusterMembers"):
         time.sleep(30)
+    return {"Ready": []}
+"#;
+
+/// Fails unless the cluster Config evaluated (by its resource id) is being deleted or gone.
+const GONE_SCRIPT: &str = r#"import boto3
+
+
+def handler(events, context):
+    found = boto3.client("rds").describe_db_clusters(
+        Filters=[{"Name": "db-cluster-resource-id", "Values": [events["DbClusterResourceId"]]}]
+    )["DBClusters"]
+    states = [c["Status"] for c in found]
+    if any(s != "deleting" for s in states):
+        raise Exception(f"the evaluated cluster {events['DbClusterResourceId']} is still there: {states}")
     return {"Ready": []}
 "#;
 
@@ -86,31 +113,57 @@ pub const TARGET: ConfigTarget = ConfigTarget {
     resource_id_param: "DbClusterResourceId",
 };
 
+/// The deletes of the original (its instances and the cluster) stand in statements of their own
+/// (`OverrideDeleteOriginalMember`, `OverrideDeleteOriginal`): the original was not created by
+/// the run, so those deletes cannot carry the `aws:ResourceTag` condition that limits the undo's
+/// deletes to what the run created.
+pub fn grants() -> Grants {
+    Grants::new()
+        .replace(
+            "DeleteOriginalMember",
+            ["rds:DeleteDBInstance"],
+            "deletes the instances of the unencrypted original the run replaced (not created by the run, so not \
+             limited by the CreatedByRunbook tag), after a second approval; the cluster's final snapshot keeps the \
+             data",
+        )
+        .replace(
+            "DeleteOriginal",
+            ["rds:DeleteDBCluster", "rds:CreateDBClusterSnapshot"],
+            "deletes the unencrypted original cluster the run replaced (not created by the run, so not limited by \
+             the CreatedByRunbook tag), after a second approval and with a final cluster snapshot",
+        )
+}
+
 /// Builds the runbook; `approval` adds an approval before the first change. Both variants ask
 /// before the swap.
 pub fn build(approval: bool) -> Result<Document, BuildError> {
     let mut rb = Runbook::new(
         "Replaces an unencrypted Aurora DB cluster with an encrypted copy, for the AWS Config rule \
-         `rds-cluster-encrypted-at-rest`, and stops the unencrypted original.\n\n\
+         `rds-cluster-encrypted-at-rest`, and takes the unencrypted original out of service.\n\n\
          The runbook translates the `DbClusterResourceId` AWS Config passes into the cluster and reads it: \
          an encrypted cluster is left untouched and the run says so; a Multi-AZ DB cluster (not Aurora), \
-         a Serverless v1 cluster, a replica or a cluster with replicas, a member of a global database and \
-         a cluster without instances are refused without a change (`ClassifyCluster.Outcome` says why). \
-         Otherwise it takes a cluster snapshot, copies it encrypted with `KmsKeyId`, restores a new \
-         cluster `<name>-encrypted` from the copy (same engine version, port, subnet group, security \
-         groups and cluster parameter group; backtrack, IAM authentication, log exports, deletion \
-         protection and monitoring settings are not copied), creates one instance per original instance \
-         (`<instance>-encrypted`, same class), and waits until they are available. Nothing has been \
-         disrupted so far. Then it waits for an approver, renames the original cluster to \
-         `<name>-unencrypted`, renames the new cluster to `<name>` (the cluster endpoints clients use \
-         follow the name; instance endpoints do not) and verifies that the cluster now called `<name>` \
-         is encrypted. Writes made after the snapshot are not in the copy: stop writes before approving. \
-         Last, the original (the cluster AWS Config evaluated) is stopped (RDS starts it again after 7 \
-         days: delete it when satisfied). The snapshots are kept.\n\n\
+         a Serverless v1 cluster, a replica or a cluster with replicas, a member of a global database, \
+         a cluster without instances and a cluster that is gone are refused without a change \
+         (`ClassifyCluster.Outcome` says why). Otherwise it takes a cluster snapshot, copies it encrypted \
+         with `KmsKeyId`, restores a new cluster `<name>-encrypted` from the copy (same engine version, \
+         port, subnet group, security groups and cluster parameter group; backtrack, IAM authentication, \
+         log exports, deletion protection and monitoring settings are not copied), creates one instance \
+         per original instance (`<instance>-encrypted`, same class), and waits until they are available; \
+         all of them are tagged `CreatedByRunbook` at creation. Nothing has been disrupted so far. Then \
+         it waits for an approver, renames the original cluster to `<name>-unencrypted`, renames the new \
+         cluster to `<name>` (the cluster endpoints clients use follow the name; instance endpoints do \
+         not) and verifies that the cluster now called `<name>` is encrypted. Writes made after the \
+         snapshot are not in the copy: stop writes before approving. Last, the original (the cluster \
+         AWS Config evaluated) is deleted after a second approval (`OriginalCluster: Delete`, the \
+         default): its instances first, then the cluster with a final snapshot \
+         `<name>-unencrypted-final-<execution id>`. A rejection, deletion protection on the original, or \
+         `OriginalCluster: Stop` stops it instead (it then stays NON_COMPLIANT, and RDS starts it again \
+         after 7 days). The snapshots are kept.\n\n\
          If a step fails or the swap is rejected, the undo renames the clusters back (stopping at the \
          first rename back that fails, so that the original name is never left empty while the copy is \
          deleted), deletes the new instances, waits until they are gone, deletes the new cluster with a \
          final snapshot `<name>-encrypted-final-<execution id>`, deletes the two snapshots, and the run \
+         ends Failed. Once the copy serves under the original name, a failure undoes nothing and the run \
          ends Failed. A cancellation gets AWS's 2 minutes: during the swap one call gives the original \
          its name back; otherwise nothing changes and the state is recorded; what is left is in the \
          outputs.",
@@ -128,6 +181,17 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         ParamSpec::new("(Optional) The KMS key that encrypts the copy (key id, key ARN, alias name or alias ARN).")
             .default("alias/aws/rds")
             .pattern(KMS_KEY_PATTERN),
+    );
+    let original_action: Param<Str> = rb.param(
+        "OriginalCluster",
+        ParamSpec::new(
+            "(Optional) What happens to the unencrypted original (the cluster AWS Config evaluated) once the \
+             encrypted copy serves under its name: `Delete` (default) with a final cluster snapshot after a second \
+             approval (its instances first), or `Stop` (it stays NON_COMPLIANT, and RDS starts it again after 7 \
+             days).",
+        )
+        .default("Delete")
+        .pattern("^(Stop|Delete)$"),
     );
     let approvers = common::approvers(&mut rb, approval, "encrypting the DB cluster");
     let swap_approvers =
@@ -154,13 +218,15 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     let security_groups: Output<StrList> =
         rb.output(&describe, "VpcSecurityGroupIds", "$.DBClusters[0].VpcSecurityGroups..VpcSecurityGroupId");
     let classify = rb.add(
-        script("ClassifyCluster", json!({"Mode": "classify", "DbClusterResourceId": resource.to_string()}), 60)
+        script("ClassifyCluster", CLASSIFY_SCRIPT, json!({"DbClusterResourceId": resource.to_string()}), 60)
             .description("Reads whether this runbook may replace the cluster, and its instances (writer first)."),
     );
     let remediable: Output<Bool> = rb.output(&classify, "Remediable", "$.Payload.Remediable");
     let outcome: Output<Str> = rb.output(&classify, "Outcome", "$.Payload.Outcome");
     let members: Output<StrList> = rb.output(&classify, "MemberIds", "$.Payload.MemberIds");
     let member_count: Output<Int> = rb.output(&classify, "MemberCount", "$.Payload.MemberCount");
+    let already: Output<Bool> = rb.output(&classify, "Encrypted", "$.Payload.Encrypted");
+    let protected: Output<Bool> = rb.output(&classify, "DeletionProtection", "$.Payload.DeletionProtection");
 
     let new_id = format!("{id}-encrypted");
     let old_id = format!("{id}-unencrypted");
@@ -172,7 +238,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         Step::new(
             "CheckEncryption",
             Branch::new(vec![
-                Choice::new("AlreadyEncrypted", Condition::compare(encrypted.value(), Operator::BooleanEquals, true)),
+                Choice::new("AlreadyEncrypted", Condition::compare(already.value(), Operator::BooleanEquals, true)),
                 Choice::new("NotRemediable", Condition::compare(remediable.value(), Operator::BooleanEquals, false)),
             ])
             .default(first_change),
@@ -189,22 +255,14 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         .timeout_seconds(20),
     );
     rb.add(
-        Step::new(
-            "NotRemediable",
-            AssertAwsResourceProperty::new(
-                "rds",
-                "DescribeDBClusters",
-                "$.DBClusters[0].DbClusterResourceId",
-                vec![resource.to_string()],
+        Step::new("NotRemediable", ExecuteAwsApi::new("rds", "DescribeDBClusters").param("Filters", by_resource()))
+            .description(
+                "Refuses a cluster this runbook must not replace, or one that is gone (the reason is in \
+             ClassifyCluster.Outcome): not remediable by this runbook; re-reads it for the record; nothing was \
+             changed.",
             )
-            .param("Filters", by_resource()),
-        )
-        .description(
-            "Refuses a cluster this runbook must not replace (the reason is in ClassifyCluster.Outcome): not \
-             remediable by this runbook; nothing was changed.",
-        )
-        .timeout_seconds(20)
-        .is_end(true),
+            .timeout_seconds(20)
+            .is_end(true),
     );
     common::gate(
         &mut rb,
@@ -217,71 +275,29 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         "CreateSnapshot",
     );
 
-    // Build the encrypted copy next to the original. A cancellation here changes nothing more
-    // (deleting instances and a cluster means waiting): it records, and the outputs list what
-    // the run created.
-    let create = rb.mutate(
-        guarded(
-            Step::new(
-                "CreateSnapshot",
-                ExecuteAwsApi::new("rds", "CreateDBClusterSnapshot")
-                    .param("DBClusterIdentifier", &id)
-                    .param("DBClusterSnapshotIdentifier", snapshot.as_str()),
-            )
-            .description("Takes a manual snapshot of the unencrypted cluster.")
-            .timeout_seconds(20),
-            "UndoSnapshot",
-            "UndoSnapshot",
-        ),
-        vec![delete_snapshot("UndoSnapshot", &snapshot).description("Undo: deletes the snapshot this run took.")],
-    );
-    let snapshot_id: Output<Str> = rb.output(&create, "SnapshotId", "$.DBClusterSnapshot.DBClusterSnapshotIdentifier");
-    rb.add(guarded(
-        wait_snapshot("WaitSnapshot", &snapshot).description("Waits until the snapshot is available."),
-        "UndoSnapshot",
-        "UndoSnapshot",
-    ));
-    let copy_step = rb.mutate(
-        guarded(
-            Step::new(
-                "CopySnapshot",
-                ExecuteAwsApi::new("rds", "CopyDBClusterSnapshot")
-                    .param("SourceDBClusterSnapshotIdentifier", snapshot.as_str())
-                    .param("TargetDBClusterSnapshotIdentifier", copy.as_str())
-                    .param("KmsKeyId", &key)
-                    .param("CopyTags", true),
-            )
-            .description("Copies the snapshot, encrypted with the KMS key.")
-            .timeout_seconds(20),
-            "UndoCopy",
-            "UndoCopy",
-        ),
-        vec![delete_snapshot("UndoCopy", &copy).description("Undo: deletes the encrypted snapshot this run copied.")],
-    );
-    let copy_id: Output<Str> =
-        rb.output(&copy_step, "EncryptedSnapshotId", "$.DBClusterSnapshot.DBClusterSnapshotIdentifier");
-    rb.add(guarded(
-        wait_snapshot("WaitCopy", &copy).description("Waits until the encrypted copy is available."),
-        "UndoCopy",
-        "UndoCopy",
-    ));
+    // Build the encrypted copy next to the original, each piece tagged at creation. A
+    // cancellation once the restore started changes nothing more (deleting instances and a
+    // cluster means waiting): it records, and the outputs list what the run created.
+    let tags = common::creation_tags(NAME);
+    let (snapshot_id, copy_id) = Rds::Cluster.snapshot_and_copy(&mut rb, &id, (&snapshot, &copy), &key, &tags);
     let restore = rb.mutate(
-        guarded(
+        routed(
             Step::new(
                 "RestoreCluster",
                 ExecuteAwsApi::new("rds", "RestoreDBClusterFromSnapshot")
                     .param("DBClusterIdentifier", new_id.as_str())
-                    .param("SnapshotIdentifier", copy.as_str())
+                    .param("SnapshotIdentifier", &copy_id)
                     .param("Engine", &engine)
                     .param("EngineVersion", &engine_version)
                     .param("Port", &port)
                     .param("DBSubnetGroupName", &subnet_group)
                     .param("VpcSecurityGroupIds", &security_groups)
-                    .param("DBClusterParameterGroupName", &parameter_group),
+                    .param("DBClusterParameterGroupName", &parameter_group)
+                    .param("Tags", tags.clone()),
             )
             .description(
-                "Restores a new, encrypted cluster `<name>-encrypted` from the copy. If the call fails nothing was \
-             restored, so the undo starts at the copy.",
+                "Restores a new, encrypted cluster `<name>-encrypted` from the copy, tagged as created by this run. \
+                 If the call fails nothing was restored, so the undo starts at the copy.",
             )
             .timeout_seconds(20),
             "UndoCopy",
@@ -289,37 +305,20 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         ),
         vec![
             // Deleting the copy: its instances first, then the cluster with a final snapshot.
-            Step::new(
-                "UndoRestore",
-                Loop::new(vec![Step::new(
-                    "UndoDeleteMember",
-                    ExecuteAwsApi::new("rds", "DeleteDBInstance")
-                        .param("DBInstanceIdentifier", "{{ UndoRestore.CurrentIteratorValue }}-encrypted"),
-                )
-                .description(
-                    "Undo: deletes one instance this run created (the cluster's final snapshot keeps the data).",
-                )
-                .timeout_seconds(20)
-                .on_failure(OnFailure::Continue)])
-                .iterators(members.value())
-                .max_iterations(40),
+            delete_members(
+                ("UndoRestore", "UndoDeleteMember"),
+                &members,
+                "-encrypted",
+                "Undo: deletes one instance this run created (the cluster's final snapshot keeps the data).",
             )
             .description("Undo: deletes the instances this run created in the encrypted cluster."),
-            guard(
-                script("UndoWaitMembersGone", json!({"Mode": "members-gone", "ClusterId": new_id}), 600)
-                    .max_attempts(3)
-                    .description(
-                    "Undo: waits until the encrypted cluster has no instance left (a cluster with instances cannot \
-                     be deleted; a script runs at most 600 s, so up to 3 attempts); if they do not go, the undo \
-                     stops.",
-                ),
+            guard(members_gone("UndoWaitMembersGone", &new_id)).description(
+                "Undo: waits until the encrypted cluster has no instance left (a cluster with instances cannot be \
+                 deleted; a script runs at most 600 s, so up to 3 attempts); if they do not go, the undo stops.",
             ),
             Step::new(
                 "UndoDeleteCluster",
-                ExecuteAwsApi::new("rds", "DeleteDBCluster")
-                    .param("DBClusterIdentifier", new_id.as_str())
-                    .param("SkipFinalSnapshot", false)
-                    .param("FinalDBSnapshotIdentifier", format!("{new_id}-final-{}", Builtin::EXECUTION_ID)),
+                Rds::Cluster.delete(&new_id, &format!("{new_id}-final-{}", Builtin::EXECUTION_ID)),
             )
             .description(
                 "Undo: deletes the encrypted cluster this run restored, with a final snapshot (clients may have \
@@ -330,8 +329,10 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     );
     let new_resource: Output<Str> =
         rb.output(&restore, "EncryptedDbClusterResourceId", "$.DBCluster.DbClusterResourceId");
-    rb.add(guarded(
-        wait_cluster("WaitRestored", &new_id, 14400).description("Waits until the encrypted cluster is available."),
+    rb.add(routed(
+        Rds::Cluster
+            .wait_available("WaitRestored", &new_id, 14400)
+            .description("Waits until the encrypted cluster is available."),
         "UndoRestore",
         "UndoCancelRecord",
     ));
@@ -357,9 +358,13 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
                     .param("DBInstanceIdentifier", format!("{member}-encrypted"))
                     .param("DBClusterIdentifier", new_id.as_str())
                     .param("Engine", &engine)
-                    .param("DBInstanceClass", &class),
+                    .param("DBInstanceClass", &class)
+                    .param("Tags", tags.clone()),
             )
-            .description("Creates its counterpart `<instance>-encrypted` in the encrypted cluster.")
+            .description(
+                "Creates its counterpart `<instance>-encrypted` in the encrypted cluster, tagged as created by this \
+                 run.",
+            )
             .timeout_seconds(20)
             .on_failure(OnFailure::Continue)
             .is_critical(true),
@@ -384,10 +389,11 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     let loop_step = rb.step_mut(&create_instances);
     loop_step.on_failure = Some(OnFailure::step("UndoRestore"));
     loop_step.is_critical = Some(true);
-    rb.add(guarded(
+    rb.add(routed(
         script(
             "VerifyNewMembers",
-            json!({"Mode": "members-ready", "ClusterId": new_id, "Expected": member_count.to_string()}),
+            READY_SCRIPT,
+            json!({"ClusterId": new_id, "Expected": member_count.to_string()}),
             120,
         )
         .description("Verifies that the encrypted cluster has one available instance per original instance."),
@@ -396,111 +402,81 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     ));
 
     // Swap names, after approval.
-    rb.add(
-        common::approve(
-            "ApproveSwap",
-            &swap_approvers,
-            format!(
-                "The encrypted copy {new_id} of RDS DB cluster {id} and its instances are available. Swap it in? \
-                 The original is renamed {old_id} and stopped; the copy takes the name {id} (cluster endpoints \
-                 follow the name; writes made since the snapshot are not in the copy). Rejecting deletes the copy \
-                 (with a final snapshot) and the snapshots."
-            ),
-            Some("UndoRestore"),
-        )
-        .on_cancel(OnCancel::step("UndoCancelRecord")),
-    );
-    rb.mutate(
-        guarded(
-            rename("RenameOriginal", &id.to_string(), &old_id)
-                .description("Renames the original to `<name>-unencrypted`."),
-            "UndoRestore",
-            "UndoCancelRecord",
+    let names = Names { id: id.to_string(), new_id: new_id.clone(), old_id: old_id.clone() };
+    Rds::Cluster.swap(
+        &mut rb,
+        &names,
+        &swap_approvers,
+        format!(
+            "The encrypted copy {new_id} of RDS DB cluster {id} and its instances are available. Swap it in? The \
+             original is renamed {old_id} and then stopped or deleted ({original_action}); the copy takes the name \
+             {id} (cluster endpoints follow the name; writes made since the snapshot are not in the copy). \
+             Rejecting deletes the copy (with a final snapshot) and the snapshots."
         ),
-        vec![
-            guard(rename("UndoRenameOriginal", &old_id, &id.to_string())).description(
-                "Undo: gives the original its name back; if that fails, the undo stops and deletes nothing.",
-            ),
-            settle("UndoSettleOriginalName"),
-            guard(wait_cluster("UndoWaitOriginalName", &id.to_string(), 1800)).description(
-                "Undo: waits until the original answers under its name; if it does not, the undo stops and deletes \
-                 nothing.",
-            ),
-        ],
+        "UndoCancelRecord",
     );
-    rb.add(guarded(settle("SettleOriginalRename"), "UndoRenameOriginal", "UndoCancelSwap"));
-    rb.add(guarded(
-        wait_cluster("WaitOriginalRenamed", &old_id, 3600)
-            .description("Waits until the rename of the original is done."),
-        "UndoRenameOriginal",
-        "UndoCancelSwap",
-    ));
-    rb.mutate(
-        guarded(
-            rename("RenameEncrypted", &new_id, &id.to_string())
-                .description("Gives the encrypted cluster the original name."),
-            "UndoRenameOriginal",
-            "UndoCancelSwap",
-        ),
-        vec![
-            guard(rename("UndoRenameEncrypted", &id.to_string(), &new_id)).description(
-                "Undo: gives the encrypted cluster its `-encrypted` name back; if that fails, the undo stops.",
+
+    // The evaluated cluster (the original, by its resource id) is taken out of service: deleted
+    // after a second approval (its instances first, as AWS requires; the cluster's final
+    // snapshot keeps the data), or stopped.
+    let final_snapshot = format!("{old_id}-final-{}", Builtin::EXECUTION_ID);
+    Rds::Cluster.original_end(
+        &mut rb,
+        OriginalEnd {
+            action: original_action,
+            stop_when: Some(Condition::compare(protected.value(), Operator::BooleanEquals, true)),
+            approvers: swap_approvers,
+            message: format!(
+                "The encrypted copy now serves as RDS DB cluster {id}. Delete the unencrypted original {old_id} \
+                 ({resource}) and its instances, with a final cluster snapshot {final_snapshot}? Rejecting stops it \
+                 instead."
             ),
-            settle("UndoSettleEncryptedName"),
-            guard(wait_cluster("UndoWaitEncryptedName", &new_id, 1800))
-                .description("Undo: waits until the original name is free again; if it does not come, the undo stops."),
-        ],
-    );
-    rb.add(guarded(settle("SettleEncryptedRename"), "UndoRenameEncrypted", "UndoCancelRecord"));
-    rb.add(guarded(
-        wait_cluster("WaitEncryptedRenamed", &id.to_string(), 3600)
-            .description("Waits until the encrypted cluster answers under the original name."),
-        "UndoRenameEncrypted",
-        "UndoCancelRecord",
-    ));
-    rb.add(guarded(
-        Step::new(
-            "VerifyEncrypted",
-            AssertAwsResourceProperty::new("rds", "DescribeDBClusters", ENCRYPTED, vec!["True"])
-                .param("DBClusterIdentifier", &id),
-        )
-        .description("Verifies that the cluster now called `<name>` is encrypted.")
-        .timeout_seconds(20),
-        "UndoRenameEncrypted",
-        "UndoCancelRecord",
-    ));
-    // The evaluated cluster (the original, by its resource id) is stopped. The copy serves
-    // already: a failure here undoes nothing, it records and ends the run Failed.
-    rb.add(guarded(
-        Step::new(
-            "StopOriginal",
-            ExecuteAwsApi::new("rds", "StopDBCluster").param("DBClusterIdentifier", old_id.as_str()),
-        )
-        .description("Stops the unencrypted original (RDS starts it again after 7 days).")
-        .timeout_seconds(20),
-        "UndoCancelRecord",
-        "UndoCancelRecord",
-    ));
-    rb.add(
-        guarded(
-            Step::new(
+            delete: vec![
+                delete_members(
+                    ("DeleteOriginalMembers", "DeleteOriginalMember"),
+                    &members,
+                    "",
+                    "Deletes one instance of the original (an Aurora instance holds no data of its own: the \
+                     cluster's final snapshot keeps it).",
+                )
+                .description("Deletes the original's instances (AWS deletes a cluster only once it has none)."),
+                members_gone("WaitOriginalMembersGone", &old_id)
+                    .description("Waits until the original has no instance left (up to 3 attempts of 600 s)."),
+                Step::new("DeleteOriginal", Rds::Cluster.delete(&old_id, &final_snapshot))
+                    .description(
+                        "Deletes the unencrypted original with a final cluster snapshot. The original was not \
+                         created by this run: its delete is a separate statement of the role's policy.",
+                    )
+                    .timeout_seconds(20),
+            ],
+            verify_gone: script(
+                "VerifyOriginalGone",
+                GONE_SCRIPT,
+                json!({"DbClusterResourceId": resource.to_string()}),
+                60,
+            )
+            .description(
+                "Verifies that the evaluated cluster (by its DbClusterResourceId) is being deleted or gone (the rule \
+                 then has nothing unencrypted left to evaluate).",
+            ),
+            stop: Step::new(
+                "StopOriginal",
+                ExecuteAwsApi::new("rds", "StopDBCluster").param("DBClusterIdentifier", old_id.as_str()),
+            )
+            .description("Stops the unencrypted original (RDS starts it again after 7 days).")
+            .timeout_seconds(20),
+            verify_stopped: Step::new(
                 "VerifyOriginalStopped",
                 WaitForAwsResourceProperty::new("rds", "DescribeDBClusters", STATUS, vec!["stopped"])
                     .param("Filters", by_resource()),
             )
             .description("Verifies that the evaluated cluster (by its DbClusterResourceId) is stopped.")
             .timeout_seconds(3600),
-            "UndoCancelRecord",
-            "UndoCancelRecord",
-        )
-        .is_end(true),
+        },
     );
-
-    rb.add(standalone(rename("UndoCancelSwap", &old_id, &id.to_string()).description(
-        "Undo of a cancellation during the swap: gives the original its name back (one call, no waiting); the \
-         encrypted copy and the snapshots stay, listed in the outputs.",
-    )));
-    rb.add(standalone(
+    Rds::Cluster.cancel_paths(
+        &mut rb,
+        &names,
         Step::new("UndoCancelRecord", ExecuteAwsApi::new("rds", "DescribeDBClusters").param("Filters", by_resource()))
             .description(
                 "Undoes nothing on purpose (a cancellation has 2 minutes; after the swap the copy serves): re-reads \
@@ -508,7 +484,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
                  the outputs.",
             )
             .timeout_seconds(20),
-    ));
+    );
     rb.document_output(&id);
     rb.document_output(&encrypted);
     rb.document_output(&outcome);
@@ -519,71 +495,32 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     rb.build()
 }
 
-/// Routes failures of `step` to `undo` and cancellations to `cancel` (a quick undo that fits in
-/// AWS's 2 minutes).
-fn guarded(step: Step, undo: &str, cancel: &str) -> Step {
-    step.on_failure(OnFailure::step(undo)).on_cancel(OnCancel::step(cancel)).is_critical(true)
-}
-
-/// A step of its own that ends the run (a quick cancellation undo, or a record), outside the
-/// rollback `Runbook::mutate` writes.
-fn standalone(step: Step) -> Step {
-    step.on_failure(OnFailure::Abort).on_cancel(OnCancel::Abort).is_end(true)
-}
-
-/// An undo step whose failure ends the rollback.
-fn guard(step: Step) -> Step {
-    step.on_failure(OnFailure::Abort)
-}
-
-fn script(name: &str, payload: Value, timeout: u64) -> Step {
-    Step::new(name, ExecuteScript::new("python3.11").handler("handler").script(CLUSTER_SCRIPT).input_payload(payload))
+fn script(name: &str, code: &str, payload: Value, timeout: u64) -> Step {
+    Step::new(name, ExecuteScript::new("python3.11").handler("handler").script(code).input_payload(payload))
         .timeout_seconds(timeout)
 }
 
-fn wait_snapshot(name: &str, snapshot: &str) -> Step {
+/// Waits until the cluster called `cluster` has no instance left (a script runs at most 600 s,
+/// so up to 3 attempts).
+fn members_gone(name: &str, cluster: &str) -> Step {
+    script(name, MEMBERS_GONE_SCRIPT, json!({"ClusterId": cluster}), 600).max_attempts(3)
+}
+
+/// A loop deleting one DB instance per item of `members` (`<item><suffix>`), going on when one
+/// delete fails (the wait after it notices); `names` are the loop's and its step's.
+fn delete_members(names: (&str, &str), members: &Output<StrList>, suffix: &str, what: &str) -> Step {
+    let (loop_name, step_name) = names;
     Step::new(
-        name,
-        WaitForAwsResourceProperty::new(
-            "rds",
-            "DescribeDBClusterSnapshots",
-            "$.DBClusterSnapshots[0].Status",
-            vec!["available"],
+        loop_name,
+        Loop::new(vec![Step::new(
+            step_name,
+            ExecuteAwsApi::new("rds", "DeleteDBInstance")
+                .param("DBInstanceIdentifier", format!("{{{{ {loop_name}.CurrentIteratorValue }}}}{suffix}")),
         )
-        .param("DBClusterSnapshotIdentifier", snapshot),
-    )
-    .timeout_seconds(7200)
-}
-
-/// Waits until the cluster called `id` is available; a few attempts, because right after a
-/// rename the new name can take a moment to resolve.
-fn wait_cluster(name: &str, id: &str, timeout: u64) -> Step {
-    Step::new(
-        name,
-        WaitForAwsResourceProperty::new("rds", "DescribeDBClusters", STATUS, vec!["available"])
-            .param("DBClusterIdentifier", id),
-    )
-    .max_attempts(3)
-    .timeout_seconds(timeout)
-}
-
-/// A minute for a rename to take effect: until then the new name does not resolve.
-fn settle(name: &str) -> Step {
-    Step::new(name, Sleep::for_duration("PT1M")).description("Gives the rename a minute to take effect.")
-}
-
-fn rename(name: &str, from: &str, to: &str) -> Step {
-    Step::new(
-        name,
-        ExecuteAwsApi::new("rds", "ModifyDBCluster")
-            .param("DBClusterIdentifier", from)
-            .param("NewDBClusterIdentifier", to)
-            .param("ApplyImmediately", true),
-    )
-    .timeout_seconds(20)
-}
-
-fn delete_snapshot(name: &str, snapshot: &str) -> Step {
-    Step::new(name, ExecuteAwsApi::new("rds", "DeleteDBClusterSnapshot").param("DBClusterSnapshotIdentifier", snapshot))
+        .description(what)
         .timeout_seconds(20)
+        .on_failure(OnFailure::Continue)])
+        .iterators(members.value())
+        .max_iterations(40),
+    )
 }

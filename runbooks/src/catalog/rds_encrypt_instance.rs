@@ -6,10 +6,14 @@
 //! nothing unencrypted left to flag. Cluster members, read replicas and sources of read replicas
 //! are refused with a clear outcome.
 
-use super::common::{self, DBI_RESOURCE_ID_PATTERN, KMS_KEY_PATTERN};
+use super::common::{self, routed, Names, OriginalEnd, Rds, DBI_RESOURCE_ID_PATTERN, KMS_KEY_PATTERN};
 use super::ConfigTarget;
 use runbook_dsl::builder::BuildError;
+use runbook_dsl::iam::Grants;
 use runbook_dsl::prelude::*;
+
+/// The runbook's name in the catalog: the value of the tag every resource it creates carries.
+const NAME: &str = "Remediate-RDS-EncryptInstance";
 
 const ENCRYPTED: &str = "$.DBInstances[0].StorageEncrypted";
 const STATUS: &str = "$.DBInstances[0].DBInstanceStatus";
@@ -82,6 +86,18 @@ pub const TARGET: ConfigTarget = ConfigTarget {
     resource_id_param: "DbiResourceId",
 };
 
+/// The delete of the original stands in a statement of its own (`OverrideDeleteOriginal`): the
+/// original was not created by the run, so that delete cannot carry the `aws:ResourceTag`
+/// condition that limits the undo's deletes to what the run created.
+pub fn grants() -> Grants {
+    Grants::new().replace(
+        "DeleteOriginal",
+        ["rds:DeleteDBInstance", "rds:CreateDBSnapshot"],
+        "deletes the unencrypted original the run replaced (not created by the run, so not limited by the \
+         CreatedByRunbook tag), after a second approval and with a final snapshot",
+    )
+}
+
 /// Builds the runbook; `approval` adds an approval before the first change. Both variants ask
 /// before the swap, the one disruptive step, and again before deleting the original.
 pub fn build(approval: bool) -> Result<Document, BuildError> {
@@ -95,7 +111,8 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
          snapshot, copies it encrypted with `KmsKeyId`, restores a new instance `<name>-encrypted` from \
          the copy (same class, port, subnet group, security groups, parameter and option groups, \
          Multi-AZ and public access; deletion protection, backup and monitoring settings are not \
-         copied: set them on the new instance) and waits until it is available. Nothing has been \
+         copied: set them on the new instance) and waits until it is available; the snapshots and the \
+         instance are tagged `CreatedByRunbook` at creation. Nothing has been \
          disrupted so far. Then it waits for an approver, renames the original to \
          `<name>-unencrypted`, renames the new instance to `<name>` (the endpoint name clients use) \
          and verifies that the instance now called `<name>` is encrypted. Writes made to the \
@@ -227,36 +244,11 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         "CreateSnapshot",
     );
 
-    // Build the encrypted copy next to the original. Cancelled here, the undo only makes calls
-    // (deletes of what the run created), well within AWS's 2 minutes.
-    let create = rb.mutate(
-        Step::new(
-            "CreateSnapshot",
-            ExecuteAwsApi::new("rds", "CreateDBSnapshot")
-                .param("DBInstanceIdentifier", &id)
-                .param("DBSnapshotIdentifier", snapshot.as_str()),
-        )
-        .description("Takes a manual snapshot of the unencrypted instance.")
-        .timeout_seconds(20),
-        vec![delete_snapshot("UndoSnapshot", &snapshot).description("Undo: deletes the snapshot this run took.")],
-    );
-    let snapshot_id: Output<Str> = rb.output(&create, "SnapshotId", "$.DBSnapshot.DBSnapshotIdentifier");
-    rb.add(wait_snapshot("WaitSnapshot", &snapshot).description("Waits until the snapshot is available."));
-    let copy_step = rb.mutate(
-        Step::new(
-            "CopySnapshot",
-            ExecuteAwsApi::new("rds", "CopyDBSnapshot")
-                .param("SourceDBSnapshotIdentifier", snapshot.as_str())
-                .param("TargetDBSnapshotIdentifier", copy.as_str())
-                .param("KmsKeyId", &key)
-                .param("CopyTags", true),
-        )
-        .description("Copies the snapshot, encrypted with the KMS key.")
-        .timeout_seconds(20),
-        vec![delete_snapshot("UndoCopy", &copy).description("Undo: deletes the encrypted snapshot this run copied.")],
-    );
-    let copy_id: Output<Str> = rb.output(&copy_step, "EncryptedSnapshotId", "$.DBSnapshot.DBSnapshotIdentifier");
-    rb.add(wait_snapshot("WaitCopy", &copy).description("Waits until the encrypted copy is available."));
+    // Build the encrypted copy next to the original, each piece tagged at creation. Cancelled
+    // here, the undo only makes calls (deletes of what the run created), well within AWS's 2
+    // minutes.
+    let tags = common::creation_tags(NAME);
+    let (snapshot_id, copy_id) = Rds::Instance.snapshot_and_copy(&mut rb, &id, (&snapshot, &copy), &key, &tags);
     // A failed restore created nothing, and an instance of that name that already existed must
     // never be deleted: its own failure goes to the undo of the copy.
     let restore = rb.mutate(
@@ -265,7 +257,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
                 "RestoreInstance",
                 ExecuteAwsApi::new("rds", "RestoreDBInstanceFromDBSnapshot")
                     .param("DBInstanceIdentifier", new_id.as_str())
-                    .param("DBSnapshotIdentifier", copy.as_str())
+                    .param("DBSnapshotIdentifier", &copy_id)
                     .param("DBInstanceClass", class)
                     .param("DBSubnetGroupName", subnet_group)
                     .param("VpcSecurityGroupIds", &security_groups)
@@ -273,12 +265,13 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
                     .param("OptionGroupName", option_group)
                     .param("Port", &port)
                     .param("MultiAZ", &multi_az)
-                    .param("PubliclyAccessible", &public),
+                    .param("PubliclyAccessible", &public)
+                    .param("Tags", tags.clone()),
             )
             .description(
-                "Restores a new, encrypted instance `<name>-encrypted` from the copy with the original's settings. \
-                 If the call fails nothing was restored, so the undo starts at the copy (an instance of that name \
-                 that already existed is never deleted).",
+                "Restores a new, encrypted instance `<name>-encrypted` from the copy with the original's settings, \
+                 tagged as created by this run. If the call fails nothing was restored, so the undo starts at the \
+                 copy (an instance of that name that already existed is never deleted).",
             )
             .timeout_seconds(20),
             "UndoCopy",
@@ -286,10 +279,8 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         ),
         vec![Step::new(
             "UndoRestore",
-            ExecuteAwsApi::new("rds", "DeleteDBInstance")
-                .param("DBInstanceIdentifier", new_id.as_str())
-                .param("SkipFinalSnapshot", false)
-                .param("FinalDBSnapshotIdentifier", format!("{new_id}-final-{}", Builtin::EXECUTION_ID))
+            Rds::Instance
+                .delete(&new_id, &format!("{new_id}-final-{}", Builtin::EXECUTION_ID))
                 .param("DeleteAutomatedBackups", true),
         )
         .description(
@@ -300,130 +291,49 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     );
     let new_dbi: Output<Str> = rb.output(&restore, "EncryptedDbiResourceId", "$.DBInstance.DbiResourceId");
     rb.add(
-        wait_available("WaitRestored", &new_id, 14400).description("Waits until the encrypted instance is available."),
+        Rds::Instance
+            .wait_available("WaitRestored", &new_id, 14400)
+            .description("Waits until the encrypted instance is available."),
     );
 
-    // Swap names, after approval. From here a cancellation goes to its own quick undo.
-    rb.add(
-        common::approve(
-            "ApproveSwap",
-            &swap_approvers,
-            format!(
-                "The encrypted copy {new_id} of RDS DB instance {id} is available. Swap it in? The original is \
-                 renamed {old_id} and then stopped or deleted ({original_action}); the copy takes the name {id} \
-                 (clients reconnect; writes made since the snapshot are not in the copy). Rejecting deletes the \
-                 copy (with a final snapshot) and the snapshots."
-            ),
-            Some("UndoRestore"),
-        )
-        .on_cancel(OnCancel::step("UndoRestore")),
-    );
-    // A failed rename call renamed nothing: its undo starts one change earlier.
-    rb.mutate(
-        routed(
-            rename("RenameOriginal", &id.to_string(), &old_id)
-                .description("Renames the original to `<name>-unencrypted`."),
-            "UndoRestore",
-            "UndoRestore",
+    // Swap names, after approval. Cancelled before the first rename, the undo deletes what the
+    // run created (calls only); during the swap one call gives the original its name back.
+    let names = Names { id: id.to_string(), new_id: new_id.clone(), old_id: old_id.clone() };
+    Rds::Instance.swap(
+        &mut rb,
+        &names,
+        &swap_approvers,
+        format!(
+            "The encrypted copy {new_id} of RDS DB instance {id} is available. Swap it in? The original is renamed \
+             {old_id} and then stopped or deleted ({original_action}); the copy takes the name {id} (clients \
+             reconnect; writes made since the snapshot are not in the copy). Rejecting deletes the copy (with a \
+             final snapshot) and the snapshots."
         ),
-        vec![
-            guard(rename("UndoRenameOriginal", &old_id, &id.to_string())).description(
-                "Undo: gives the original its name back; if that fails, the undo stops and deletes nothing.",
-            ),
-            settle("UndoSettleOriginalName"),
-            guard(wait_available("UndoWaitOriginalName", &id.to_string(), 1800)).description(
-                "Undo: waits until the original answers under its name; if it does not, the undo stops and deletes \
-                 nothing.",
-            ),
-        ],
-    );
-    rb.add(settle("SettleOriginalRename").on_cancel(OnCancel::step("UndoCancelSwap")));
-    rb.add(
-        wait_available("WaitOriginalRenamed", &old_id, 3600)
-            .description("Waits until the rename of the original is done.")
-            .on_cancel(OnCancel::step("UndoCancelSwap")),
-    );
-    rb.mutate(
-        routed(
-            rename("RenameEncrypted", &new_id, &id.to_string())
-                .description("Gives the encrypted instance the original name."),
-            "UndoRenameOriginal",
-            "UndoCancelSwap",
-        ),
-        vec![
-            guard(rename("UndoRenameEncrypted", &id.to_string(), &new_id)).description(
-                "Undo: gives the encrypted instance its `-encrypted` name back; if that fails, the undo stops.",
-            ),
-            settle("UndoSettleEncryptedName"),
-            guard(wait_available("UndoWaitEncryptedName", &new_id, 1800))
-                .description("Undo: waits until the original name is free again; if it does not come, the undo stops."),
-        ],
-    );
-    rb.add(settle("SettleEncryptedRename").on_cancel(OnCancel::step("UndoCancelRecord")));
-    rb.add(
-        wait_available("WaitEncryptedRenamed", &id.to_string(), 3600)
-            .description("Waits until the encrypted instance answers under the original name.")
-            .on_cancel(OnCancel::step("UndoCancelRecord")),
-    );
-    rb.add(
-        Step::new(
-            "VerifyEncrypted",
-            AssertAwsResourceProperty::new("rds", "DescribeDBInstances", ENCRYPTED, vec!["True"])
-                .param("DBInstanceIdentifier", &id),
-        )
-        .description("Verifies that the instance now called `<name>` is encrypted.")
-        .timeout_seconds(20)
-        .on_cancel(OnCancel::step("UndoCancelRecord")),
+        "UndoRestore",
     );
 
-    // The evaluated instance (the original, by its DbiResourceId) is taken out of service. The
-    // copy serves already: a failure here undoes nothing, it records and ends the run Failed.
-    rb.add(
-        Step::new(
-            "CheckOriginalAction",
-            Branch::new(vec![Choice::new(
-                "ApproveDeleteOriginal",
-                Condition::compare(original_action.value(), Operator::StringEquals, "Delete"),
-            )])
-            .default("StopOriginal"),
-        )
-        .description("Stops the original, or deletes it after a second approval (`OriginalInstance`).")
-        .on_failure(OnFailure::step("StopOriginal"))
-        .on_cancel(OnCancel::step("UndoCancelRecord")),
-    );
-    rb.add(
-        Step::new(
-            "ApproveDeleteOriginal",
-            Approve::new(&swap_approvers)
-                .message(format!(
-                    "The encrypted copy now serves as RDS DB instance {id}. Delete the unencrypted original {old_id} \
-                     ({dbi}), with a final snapshot {old_id}-final-{}? Rejecting stops it instead.",
-                    Builtin::EXECUTION_ID
-                ))
-                .min_required_approvals(1),
-        )
-        .description("Waits for a second approval before deleting the original; a rejection stops it instead.")
-        .on_failure(OnFailure::step("StopOriginal"))
-        .on_cancel(OnCancel::step("UndoCancelRecord"))
-        .is_critical(false),
-    );
-    rb.add(routed(
-        Step::new(
-            "DeleteOriginal",
-            ExecuteAwsApi::new("rds", "DeleteDBInstance")
-                .param("DBInstanceIdentifier", old_id.as_str())
-                .param("SkipFinalSnapshot", false)
-                .param("FinalDBSnapshotIdentifier", format!("{old_id}-final-{}", Builtin::EXECUTION_ID))
-                .param("DeleteAutomatedBackups", false),
-        )
-        .description("Deletes the unencrypted original with a final snapshot (fails if deletion protection is on).")
-        .timeout_seconds(20),
-        "UndoCancelRecord",
-        "UndoCancelRecord",
-    ));
-    rb.add(
-        routed(
-            Step::new(
+    // The evaluated instance (the original, by its DbiResourceId) is taken out of service.
+    let final_snapshot = format!("{old_id}-final-{}", Builtin::EXECUTION_ID);
+    Rds::Instance.original_end(
+        &mut rb,
+        OriginalEnd {
+            action: original_action,
+            stop_when: None,
+            approvers: swap_approvers,
+            message: format!(
+                "The encrypted copy now serves as RDS DB instance {id}. Delete the unencrypted original {old_id} \
+                 ({dbi}), with a final snapshot {final_snapshot}? Rejecting stops it instead."
+            ),
+            delete: vec![Step::new(
+                "DeleteOriginal",
+                Rds::Instance.delete(&old_id, &final_snapshot).param("DeleteAutomatedBackups", false),
+            )
+            .description(
+                "Deletes the unencrypted original with a final snapshot (fails if deletion protection is on). The \
+                 original was not created by this run: its delete is a separate statement of the role's policy.",
+            )
+            .timeout_seconds(20)],
+            verify_gone: Step::new(
                 "VerifyOriginalGone",
                 ExecuteScript::new("python3.11")
                     .handler("handler")
@@ -435,44 +345,26 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
                  has nothing unencrypted left to evaluate).",
             )
             .timeout_seconds(60),
-            "UndoCancelRecord",
-            "UndoCancelRecord",
-        )
-        .is_end(true),
-    );
-    rb.add(routed(
-        Step::new(
-            "StopOriginal",
-            ExecuteAwsApi::new("rds", "StopDBInstance").param("DBInstanceIdentifier", old_id.as_str()),
-        )
-        .description("Stops the unencrypted original (RDS starts it again after 7 days).")
-        .timeout_seconds(20),
-        "UndoCancelRecord",
-        "UndoCancelRecord",
-    ));
-    rb.add(
-        routed(
-            Step::new(
+            stop: Step::new(
+                "StopOriginal",
+                ExecuteAwsApi::new("rds", "StopDBInstance").param("DBInstanceIdentifier", old_id.as_str()),
+            )
+            .description("Stops the unencrypted original (RDS starts it again after 7 days).")
+            .timeout_seconds(20),
+            verify_stopped: Step::new(
                 "VerifyOriginalStopped",
                 WaitForAwsResourceProperty::new("rds", "DescribeDBInstances", STATUS, vec!["stopped"])
                     .param("Filters", common::dbi_filter(&dbi)),
             )
             .description("Verifies that the evaluated instance (by its DbiResourceId) is stopped.")
             .timeout_seconds(3600),
-            "UndoCancelRecord",
-            "UndoCancelRecord",
-        )
-        .is_end(true),
+        },
     );
-    // Cancelled during the swap (AWS gives the cancellation 2 minutes): one call gives the
-    // original its name back; the copy and the snapshots stay, listed in the outputs.
-    rb.add(standalone(rename("UndoCancelSwap", &old_id, &id.to_string()).description(
-        "Undo of a cancellation during the swap: gives the original its name back (one call, no waiting); the \
-         encrypted copy and the snapshots stay, listed in the outputs.",
-    )));
     // Cancelled after the swap, or failed while taking the original out of service: the copy
     // serves; re-read and record, change nothing.
-    rb.add(standalone(
+    Rds::Instance.cancel_paths(
+        &mut rb,
+        &names,
         Step::new(
             "UndoCancelRecord",
             ExecuteAwsApi::new("rds", "DescribeDBInstances").param("Filters", common::dbi_filter(&dbi)),
@@ -482,7 +374,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
              original (by its DbiResourceId) so the run records its state; stop or delete it yourself.",
         )
         .timeout_seconds(20),
-    ));
+    );
     rb.document_output(&id);
     rb.document_output(&encrypted);
     rb.document_output(&outcome);
@@ -490,65 +382,4 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
     rb.document_output(&copy_id);
     rb.document_output(&new_dbi);
     rb.build()
-}
-
-/// Routes a failure of `step` to `undo` and a cancellation to `cancel` (a quick undo that fits in
-/// AWS's 2 minutes), where `Runbook::mutate`'s own routing (the latest change's undo) is not
-/// the right one.
-fn routed(step: Step, undo: &str, cancel: &str) -> Step {
-    step.on_failure(OnFailure::step(undo)).on_cancel(OnCancel::step(cancel)).is_critical(true)
-}
-
-/// A step of its own that ends the run (a quick cancellation undo, or a record), outside the
-/// rollback `Runbook::mutate` writes.
-fn standalone(step: Step) -> Step {
-    step.on_failure(OnFailure::Abort).on_cancel(OnCancel::Abort).is_end(true)
-}
-
-/// An undo step whose failure ends the rollback: a failed rename back must not be followed by
-/// deleting the copy, or nothing would be left at the original name.
-fn guard(step: Step) -> Step {
-    step.on_failure(OnFailure::Abort)
-}
-
-fn wait_snapshot(name: &str, snapshot: &str) -> Step {
-    Step::new(
-        name,
-        WaitForAwsResourceProperty::new("rds", "DescribeDBSnapshots", "$.DBSnapshots[0].Status", vec!["available"])
-            .param("DBSnapshotIdentifier", snapshot),
-    )
-    .timeout_seconds(7200)
-}
-
-/// Waits until the instance called `id` is available; a few attempts, because right after a
-/// rename the new name can take a moment to resolve.
-fn wait_available(name: &str, id: &str, timeout: u64) -> Step {
-    Step::new(
-        name,
-        WaitForAwsResourceProperty::new("rds", "DescribeDBInstances", STATUS, vec!["available"])
-            .param("DBInstanceIdentifier", id),
-    )
-    .max_attempts(3)
-    .timeout_seconds(timeout)
-}
-
-/// A minute for a rename to take effect: until then the new name does not resolve.
-fn settle(name: &str) -> Step {
-    Step::new(name, Sleep::for_duration("PT1M")).description("Gives the rename a minute to take effect.")
-}
-
-fn rename(name: &str, from: &str, to: &str) -> Step {
-    Step::new(
-        name,
-        ExecuteAwsApi::new("rds", "ModifyDBInstance")
-            .param("DBInstanceIdentifier", from)
-            .param("NewDBInstanceIdentifier", to)
-            .param("ApplyImmediately", true),
-    )
-    .timeout_seconds(20)
-}
-
-fn delete_snapshot(name: &str, snapshot: &str) -> Step {
-    Step::new(name, ExecuteAwsApi::new("rds", "DeleteDBSnapshot").param("DBSnapshotIdentifier", snapshot))
-        .timeout_seconds(20)
 }

@@ -92,6 +92,23 @@ impl Auto<'_, '_, '_> {
         }
     }
 
+    /// Calls `start` with `input` and takes the id at `id_at` (a JSON pointer) from its
+    /// response, then polls `poll` with `poll_input(id)` until `done`: the id and the last
+    /// response, or how the step ends.
+    fn start_then_poll(
+        &mut self,
+        step: &str,
+        (start, input, id_at): ((&str, &str), Value, &str),
+        (poll, poll_input): ((&str, &str), impl Fn(&str) -> Value),
+        timeout: Option<u64>,
+        done: impl Fn(&Value) -> Result<bool, String>,
+    ) -> Result<(String, Value), Box<Attempt>> {
+        let started = self.call(step, start.0, start.1, input).map_err(|e| Box::new(Attempt::Fail(e)))?;
+        let id = started.pointer(id_at).and_then(as_text).unwrap_or_default();
+        let last = self.poll(step, poll, &poll_input(&id), timeout, done)?;
+        Ok((id, last))
+    }
+
     /// `aws:createTags`: ec2 `CreateTags` for EC2 resources, ssm `AddTagsToResource` for the
     /// Systems Manager resource types.
     pub(super) fn create_tags(&mut self, step: &str, inputs: &Map) -> Attempt {
@@ -152,21 +169,20 @@ impl Auto<'_, '_, '_> {
     /// Makes an image with `api` (`CreateImage`, `CopyImage`), waits until it is available and
     /// gives `ImageId` and `ImageState`.
     fn image(&mut self, step: &str, api: &str, input: Map, timeout: Option<u64>) -> Attempt {
-        let id = match self.call(step, "ec2", api, Value::Object(input)) {
-            Ok(r) => r.get("ImageId").and_then(as_text).unwrap_or_default(),
-            Err(e) => return Attempt::Fail(e),
-        };
         let state = |r: &Value| r.pointer("/Images/0/State").and_then(as_text).unwrap_or_default();
-        let polled =
-            self.poll(step, ("ec2", "DescribeImages"), &json!({"ImageIds": [id]}), timeout, |r| {
-                match state(r).as_str() {
-                    "available" => Ok(true),
-                    s @ ("failed" | "invalid" | "deregistered" | "error") => Err(format!("the image {id} is {s}")),
-                    _ => Ok(false),
-                }
-            });
+        let polled = self.start_then_poll(
+            step,
+            (("ec2", api), Value::Object(input), "/ImageId"),
+            (("ec2", "DescribeImages"), |id| json!({"ImageIds": [id]})),
+            timeout,
+            |r| match state(r).as_str() {
+                "available" => Ok(true),
+                s @ ("failed" | "invalid" | "deregistered" | "error") => Err(format!("the image is {s}")),
+                _ => Ok(false),
+            },
+        );
         match polled {
-            Ok(r) => {
+            Ok((id, r)) => {
                 let mut o = Map::new();
                 o.insert("ImageId".into(), json!(id));
                 o.insert("ImageState".into(), json!(state(&r)));
@@ -264,17 +280,16 @@ impl Auto<'_, '_, '_> {
     /// the command ends, then `GetCommandInvocation` of the first instance for `Output` and
     /// `ResponseCode` (AWS gives the output of one instance). The step fails unless the command ends `Success`.
     pub(super) fn run_command(&mut self, step: &str, inputs: &Map, timeout: Option<u64>) -> Attempt {
-        let sent = match self.call(step, "ssm", "SendCommand", Value::Object(inputs.clone())) {
-            Ok(r) => r,
-            Err(e) => return Attempt::Fail(e),
-        };
-        let id = sent.pointer("/Command/CommandId").and_then(as_text).unwrap_or_default();
         let status = |r: &Value| r.pointer("/Commands/0/Status").and_then(as_text).unwrap_or_default();
-        let polled = self.poll(step, ("ssm", "ListCommands"), &json!({"CommandId": id}), timeout, |r| {
-            Ok(matches!(status(r).as_str(), "Success" | "Failed" | "Cancelled" | "TimedOut"))
-        });
-        let listed = match polled {
-            Ok(r) => r,
+        let polled = self.start_then_poll(
+            step,
+            (("ssm", "SendCommand"), Value::Object(inputs.clone()), "/Command/CommandId"),
+            (("ssm", "ListCommands"), |id| json!({"CommandId": id})),
+            timeout,
+            |r| Ok(matches!(status(r).as_str(), "Success" | "Failed" | "Cancelled" | "TimedOut")),
+        );
+        let (id, listed) = match polled {
+            Ok(x) => x,
             Err(a) => return *a,
         };
         let mut o = Map::new();
@@ -349,18 +364,16 @@ impl Auto<'_, '_, '_> {
     /// until the execution ends; its fields are the outputs. The step fails unless the
     /// execution `SUCCEEDED`.
     pub(super) fn execute_state_machine(&mut self, step: &str, inputs: &Map, timeout: Option<u64>) -> Attempt {
-        let started = match self.call(step, "stepfunctions", "StartExecution", Value::Object(inputs.clone())) {
-            Ok(r) => r,
-            Err(e) => return Attempt::Fail(e),
-        };
-        let arn = started.get("executionArn").and_then(as_text).unwrap_or_default();
         let status = |r: &Value| r.get("status").and_then(as_text).unwrap_or_default();
-        let polled =
-            self.poll(step, ("stepfunctions", "DescribeExecution"), &json!({"executionArn": arn}), timeout, |r| {
-                Ok(!matches!(status(r).as_str(), "RUNNING" | "PENDING_REDRIVE" | ""))
-            });
-        let described = match polled {
-            Ok(r) => r,
+        let polled = self.start_then_poll(
+            step,
+            (("stepfunctions", "StartExecution"), Value::Object(inputs.clone()), "/executionArn"),
+            (("stepfunctions", "DescribeExecution"), |id| json!({"executionArn": id})),
+            timeout,
+            |r| Ok(!matches!(status(r).as_str(), "RUNNING" | "PENDING_REDRIVE" | "")),
+        );
+        let (arn, described) = match polled {
+            Ok(x) => x,
             Err(a) => return *a,
         };
         let mut o = Map::new();
@@ -388,17 +401,16 @@ impl Auto<'_, '_, '_> {
     /// `DescribeStacks` until the stack's status is final. Outputs `StackId`, `StackStatus` and
     /// `StackStatusReason`; the step fails unless the stack ends `CREATE_COMPLETE`.
     pub(super) fn create_stack(&mut self, step: &str, inputs: &Map, timeout: Option<u64>) -> Attempt {
-        let created = match self.call(step, "cloudformation", "CreateStack", Value::Object(inputs.clone())) {
-            Ok(r) => r,
-            Err(e) => return Attempt::Fail(e),
-        };
-        let id = created.get("StackId").and_then(as_text).unwrap_or_default();
         let status = |r: &Value| r.pointer("/Stacks/0/StackStatus").and_then(as_text).unwrap_or_default();
-        let polled = self.poll(step, ("cloudformation", "DescribeStacks"), &json!({"StackName": id}), timeout, |r| {
-            Ok(!status(r).ends_with("_IN_PROGRESS"))
-        });
-        let described = match polled {
-            Ok(r) => r,
+        let polled = self.start_then_poll(
+            step,
+            (("cloudformation", "CreateStack"), Value::Object(inputs.clone()), "/StackId"),
+            (("cloudformation", "DescribeStacks"), |id| json!({"StackName": id})),
+            timeout,
+            |r| Ok(!status(r).ends_with("_IN_PROGRESS")),
+        );
+        let (id, described) = match polled {
+            Ok(x) => x,
             Err(a) => return *a,
         };
         let end = status(&described);
