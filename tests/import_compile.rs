@@ -82,6 +82,24 @@ fn target_dir() -> PathBuf {
 }
 
 /// Writes the project: one module per document, a main that prints `index<TAB>json` per line.
+/// The `[profile.dev...]` tables of the workspace's manifest, as written there.
+fn dev_profile(ws: &Path) -> String {
+    let manifest = std::fs::read_to_string(ws.join("Cargo.toml")).expect("the workspace's Cargo.toml");
+    let mut out = String::new();
+    let mut inside = false;
+    for line in manifest.lines() {
+        if line.starts_with('[') {
+            inside = line.starts_with("[profile.dev]") || line.starts_with("[profile.dev.");
+        }
+        if inside {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    assert!(out.contains("[profile.dev"), "the workspace's Cargo.toml has a [profile.dev] table");
+    out
+}
+
 /// The package is named after the folder: projects share the target directory, and so the path
 /// of their binary.
 fn write_project(dir: &Path, sources: &[String]) {
@@ -92,9 +110,9 @@ fn write_project(dir: &Path, sources: &[String]) {
     let manifest = format!(
         "[package]\nname = {name:?}\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
          [dependencies]\nrunbook-dsl = {{ path = {:?} }}\n\n\
-         # Same settings as the workspace, so its compiled dependencies are reused.\n\
-         [profile.dev.package.\"*\"]\nopt-level = 1\n\n[workspace]\n",
-        ws.join("runbook-dsl").display().to_string()
+         # The workspace's debug profile, so its compiled dependencies are reused.\n{}\n[workspace]\n",
+        ws.join("runbook-dsl").display().to_string(),
+        dev_profile(&ws)
     );
     write_if_changed(&dir.join("Cargo.toml"), &manifest);
     if let Ok(lock) = std::fs::read_to_string(ws.join("Cargo.lock")) {

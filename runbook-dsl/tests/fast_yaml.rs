@@ -6,7 +6,7 @@
 use runbook_dsl::yaml::{self, SourceMap};
 use serde_json::Value;
 
-mod common;
+use crate::common;
 use common::{corpus, Rng};
 
 /// Whether the fast reader took `text` (in either mode); panics when it disagrees with the

@@ -6,7 +6,7 @@
 //! of `cargo test`; the long run is ignored:
 //!
 //! ```sh
-//! RUNBOOK_FUZZ_SECS=600 cargo test -p runbook-dsl --release --test robustness -- --ignored --nocapture
+//! RUNBOOK_FUZZ_SECS=600 cargo test -p runbook-dsl --release --test integration robustness -- --ignored --nocapture
 //! ```
 
 use runbook_dsl::model::{Document, Value};
@@ -14,7 +14,7 @@ use runbook_dsl::{codegen, emit, format, read, yaml};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
-mod common;
+use crate::common;
 use common::Rng;
 
 /// The corpus texts (none, said loudly, when `../shared` is missing).

@@ -9,6 +9,10 @@ use std::collections::{BTreeSet, VecDeque};
 use std::path::Path;
 use std::process::Command;
 
+/// Lets the builder twin (`macro_twin.rs`) name `crate::catalog::ConfigTarget`, as it does
+/// inside the catalog.
+pub use runbooks::catalog::ConfigTarget;
+
 fn entries() -> Vec<CatalogEntry> {
     catalog().unwrap_or_else(|e| panic!("{e}"))
 }

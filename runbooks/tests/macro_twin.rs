@@ -1,11 +1,6 @@
 //! The macro-written `Remediate-S3-EnableBucketVersioning` and its builder twin (the one the
 //! rebuild benchmark and docs/macros.md compare it with) produce the same documents.
 
-/// Lets the twin name `crate::catalog::ConfigTarget`, as it does inside the catalog.
-mod catalog {
-    pub use runbooks::catalog::ConfigTarget;
-}
-
 #[path = "../benches/twin/s3_bucket_versioning.rs"]
 mod twin;
 

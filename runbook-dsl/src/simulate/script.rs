@@ -196,8 +196,12 @@ mod tests {
             return;
         }
         // The test process's own environment has these (as a user's shell would).
-        std::env::set_var("AWS_PROFILE", "production");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY_REAL_LOOKALIKE", "x");
+        // SAFETY: no test of this crate reads these two variables, so a concurrent read cannot
+        // race with this write.
+        unsafe {
+            std::env::set_var("AWS_PROFILE", "production");
+            std::env::set_var("AWS_SECRET_ACCESS_KEY_REAL_LOOKALIKE", "x");
+        }
         let r = run(
             "import os, stat, tempfile\ndef handler(e, c):\n    aws = {k: v for k, v in os.environ.items() if k.startswith('AWS')}\n    \
              mode = stat.S_IMODE(os.stat(os.getcwd()).st_mode)\n    \

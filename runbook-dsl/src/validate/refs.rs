@@ -53,8 +53,7 @@ pub(crate) fn reads_outputs_of(steps: &[crate::model::Step], name: &str) -> bool
     let prefix = format!("{name}.");
     steps.iter().any(|s| {
         let text = serde_json::to_string(s).unwrap_or_default();
-        let found = references(&text).any(|(_, expr)| expr.starts_with(&prefix));
-        found
+        references(&text).any(|(_, expr)| expr.starts_with(&prefix))
     })
 }
 
