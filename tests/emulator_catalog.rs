@@ -906,6 +906,34 @@ fn cloudtrail_fixes_the_existing_trail_before_creating_one() {
     trail_rule(&aws).unwrap_or_else(|e| panic!("{e}; {}", show(&t)));
     let name = r.params.iter().find(|(k, _)| *k == "TrailName").map(|(_, v)| v.clone()).expect("TrailName");
     assert_eq!(trail_names(&aws), json!([name]));
+
+    // Another Region's multi-Region trail meets the rule but lacks log file validation, which
+    // only its home Region can turn on: nothing is changed here and no second trail is created.
+    let r = single_region_trail(&aws, data_events_only());
+    let _ = aws.call("cloudtrail", "DeleteTrail", json!({"Name": r.ids["Trail"]}));
+    let west = moto.aws().region("us-west-2");
+    let bucket = unique("west-logs");
+    call(
+        &west,
+        "s3",
+        "CreateBucket",
+        json!({"Bucket": bucket, "CreateBucketConfiguration": {"LocationConstraint": "us-west-2"}}),
+    );
+    let home = unique("home");
+    call(&west, "cloudtrail", "CreateTrail", json!({"Name": home, "S3BucketName": bucket, "IsMultiRegionTrail": true}));
+    call(
+        &west,
+        "cloudtrail",
+        "PutEventSelectors",
+        json!({"TrailName": home, "EventSelectors": [
+        {"ReadWriteType": "All", "IncludeManagementEvents": true}]}),
+    );
+    call(&west, "cloudtrail", "StartLogging", json!({"Name": home}));
+    let t = run(&r, None);
+    let _ = west.call("cloudtrail", "DeleteTrail", json!({"Name": home}));
+    assert_eq!(t.status, Status::Success, "{}", show(&t));
+    assert_eq!(t.steps.last().map(|s| s.name.as_str()), Some("AlreadyCompliant"), "{}", show(&t));
+    assert!(t.mutating_calls().is_empty(), "{:?}", t.mutating_calls());
 }
 
 // ---- IAM_ROLE_MANAGED_POLICY_CHECK ----------------------------------------------------------

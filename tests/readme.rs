@@ -287,6 +287,62 @@ fn the_readme_states_the_catalog_template_size_and_runbook_count() {
     assert!(text.len() > 51_200, "the README says the catalog template must come from S3 (over 51,200 bytes)");
 }
 
+/// The Security Hub controls the README lists are those the catalog template gives a custom
+/// action (`<control> remediate`), no more and no fewer.
+#[test]
+fn the_readme_lists_the_security_hub_controls_of_the_template() {
+    let readme = read("README.md");
+    let text = read(&format!("generated/{}", runbooks::wiring::CATALOG_TEMPLATE));
+    let template = runbook_dsl::yaml::from_str(&text).expect("the catalog template reads back");
+    let mut actions: Vec<String> = template["Resources"]
+        .as_object()
+        .expect("resources")
+        .values()
+        .filter(|r| r["Type"] == "AWS::SecurityHub::ActionTarget")
+        .filter_map(|r| r["Properties"]["Name"].as_str()?.strip_suffix(" remediate").map(str::to_string))
+        .collect();
+    let list = readme
+        .split("backs a Security Hub control (")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .expect("README.md names the controls: `backs a Security Hub control (S3.1, ...; each read ...`");
+    let mut listed: Vec<String> = list.split(',').map(|c| c.trim().to_string()).collect();
+    actions.sort();
+    listed.sort();
+    assert!(!actions.is_empty(), "the catalog template has no Security Hub custom action");
+    assert_eq!(listed, actions, "README.md's Security Hub controls must be the catalog template's custom actions");
+}
+
+/// The corpus figures in the README: the document count is the shared corpus's, and the
+/// timing and speed-up are those BENCHMARKS.md measured (`runbook validate <corpus>`, one
+/// process, against the node schema checker).
+#[test]
+fn the_readme_corpus_figures_are_measured() {
+    let readme = read("README.md");
+    let re = regex::Regex::new(r"validates the (\d+) documents of\s+the shared corpus in about (\d+) ms, process start included: (\d+)-(\d+) times faster")
+        .expect("regex");
+    let caps = re.captures(&readme).expect("README.md states the corpus validation figures");
+    let n = |i: usize| caps[i].parse::<f64>().expect("a number");
+    let (count, ms, lo, hi) = (n(1), n(2), n(3), n(4));
+    let benchmarks = read("BENCHMARKS.md");
+    let row = benchmarks
+        .lines()
+        .find(|l| l.starts_with("| `runbook validate <corpus>`, one process |"))
+        .expect("BENCHMARKS.md has the `runbook validate <corpus>`, one process row");
+    let cell = regex::Regex::new(r"([\d.]+) ms \([^)]*\), \*\*(\d+)x\*\*").expect("regex");
+    let runs: Vec<(f64, f64)> =
+        cell.captures_iter(row).map(|c| (c[1].parse().expect("ms"), c[2].parse().expect("x"))).collect();
+    assert!(!runs.is_empty(), "no `N ms (...), **Kx**` cells in: {row}");
+    for (t, _) in &runs {
+        assert!((t - ms).abs() <= ms * 0.15, "README.md says about {ms} ms; BENCHMARKS.md measured {t} ms: {row}");
+    }
+    let (min, max) = runs.iter().fold((f64::MAX, 0.0_f64), |(a, b), (_, x)| (a.min(*x), b.max(*x)));
+    assert_eq!((lo, hi), (min, max), "README.md's speed-up must be BENCHMARKS.md's range: {row}");
+    if let Some(docs) = cross_tests::corpus() {
+        assert_eq!(count as usize, docs.len(), "README.md's corpus count");
+    }
+}
+
 #[test]
 fn shell_words_and_parameters_are_read_as_the_shell_would() {
     let lines =

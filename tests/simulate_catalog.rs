@@ -141,10 +141,14 @@ fn fixture(base: &str) -> Option<Fixture> {
             let found = |compliant: bool| {
                 Mock::step("FindTrail").outputs(json!({"Payload": {
                     "Compliant": compliant, "Exists": true, "TrailName": "org-trail", "IsMultiRegionTrail": compliant,
+                    "TrailARN": "arn:aws:cloudtrail:eu-west-1:123456789012:trail/org-trail",
                     "LogFileValidationEnabled": compliant, "IncludeGlobalServiceEvents": compliant, "IsLogging": compliant,
                     "Selectors": "{\"EventSelectors\": [], \"AdvancedEventSelectors\": []}", "Plan": "mocked"}}))
             };
-            let get_status = || api("cloudtrail", "GetTrailStatus").when(json!({"Name": "org-trail"}));
+            let get_status = || {
+                api("cloudtrail", "GetTrailStatus")
+                    .when(json!({"Name": "arn:aws:cloudtrail:eu-west-1:123456789012:trail/org-trail"}))
+            };
             Some(Fixture {
                 params: vec![
                     ("AccountId", json!(ACCOUNT)),

@@ -76,15 +76,19 @@ def management_events(selectors):
 
 def describe(ct, trail):
     arn = trail["TrailARN"]
-    selectors = ct.get_event_selectors(TrailName=arn)
+    home = trail.get("HomeRegion") or ct.meta.region_name
+    # A shadow trail (another Region's multi-Region trail) is read in its home Region.
+    there = ct if home == ct.meta.region_name else boto3.client("cloudtrail", region_name=home)
+    selectors = there.get_event_selectors(TrailName=arn)
     return {
         "Name": trail["Name"],
-        "HomeRegion": trail.get("HomeRegion"),
+        "TrailARN": arn,
+        "HomeRegion": home,
         "IsMultiRegionTrail": bool(trail.get("IsMultiRegionTrail")),
         "LogFileValidationEnabled": bool(trail.get("LogFileValidationEnabled")),
         "IncludeGlobalServiceEvents": bool(trail.get("IncludeGlobalServiceEvents")),
         "IsOrganizationTrail": bool(trail.get("IsOrganizationTrail")),
-        "IsLogging": bool(ct.get_trail_status(Name=arn).get("IsLogging")),
+        "IsLogging": bool(there.get_trail_status(Name=arn).get("IsLogging")),
         "ManagementEvents": management_events(selectors),
         "Selectors": {k: selectors.get(k) or [] for k in ("EventSelectors", "AdvancedEventSelectors")},
     }
@@ -94,33 +98,51 @@ def describe(ct, trail):
     };
 }
 
-/// Picks the trail: a compliant one (nothing to do), else an existing trail of this Region
-/// (`TrailName` first, then multi-Region, then logging), else none (create `TrailName`). Errors
-/// other than AWS's own are raised: the run fails instead of taking a fix path.
+/// Picks the trail: one that meets the rule and validates log files (nothing to do); else a
+/// trail of this Region that meets the rule (only validation to turn on); else a trail of
+/// another Region that meets the rule (nothing to do here: a second trail would be billed; the
+/// plan says to turn validation on in its home Region); else an existing trail of this Region
+/// (`TrailName` first, then multi-Region, then logging); else none (create `TrailName`). Any AWS
+/// error is raised: the run fails instead of taking a fix path.
 const FIND_TRAIL: &str = concat!(
     trail_common!(),
-    r#"def compliant(t):
-    return t["IsMultiRegionTrail"] and t["IsLogging"] and t["ManagementEvents"] and t["LogFileValidationEnabled"]
+    r#"def rule_ok(t):
+    # What the Config rule checks (with includeManagementEvents true and readWriteType ALL).
+    return t["IsMultiRegionTrail"] and t["IsLogging"] and t["ManagementEvents"]
+
+
+def result(t, compliant, plan):
+    return dict(t, Selectors=json.dumps(t["Selectors"]), Compliant=compliant, Exists=True, TrailName=t["Name"], Plan=plan)
 
 
 def find(events, context):
     ct = boto3.client("cloudtrail")
     region = ct.meta.region_name
     trails = [describe(ct, t) for t in ct.describe_trails(includeShadowTrails=True)["trailList"]]
-    done = [t for t in trails if compliant(t)]
-    if done:
-        t = done[0]
-        plan = "Trail " + t["Name"] + " is multi-Region, logging, records all management events and validates log files; nothing was changed."
-        return dict(t, Selectors=json.dumps(t["Selectors"]), Compliant=True, Exists=True, TrailName=t["Name"], Plan=plan)
     # Only a trail of this Region can be updated here; organization trails belong to the management account.
     own = [t for t in trails if t["HomeRegion"] == region and not t["IsOrganizationTrail"]]
+    done = [t for t in trails if rule_ok(t) and t["LogFileValidationEnabled"]]
+    if done:
+        plan = "Trail " + done[0]["Name"] + " is multi-Region, logging, records all management events and validates log files; nothing was changed."
+        return result(done[0], True, plan)
+    near = [t for t in own if rule_ok(t)]
+    if near:
+        plan = "Trail " + near[0]["Name"] + " satisfies the rule; turning on its log file validation. Settings before the run: " + json.dumps(near[0])
+        return result(near[0], False, plan)
+    elsewhere = [t for t in trails if rule_ok(t)]
+    if elsewhere:
+        # The rule is satisfied by a trail this Region cannot change; a second trail would be billed.
+        t = elsewhere[0]
+        plan = ("Trail " + t["Name"] + " (home Region " + t["HomeRegion"] + ") satisfies the rule; nothing was changed. "
+                "Turn on its log file validation in its home Region.")
+        return result(t, True, plan)
     own.sort(key=lambda t: (t["Name"] != events["TrailName"], not t["IsMultiRegionTrail"], not t["IsLogging"], t["Name"]))
     if own:
         t = own[0]
         plan = "Fixing the existing trail " + t["Name"] + " instead of creating a second one; its settings before the run: " + json.dumps(t)
-        return dict(t, Selectors=json.dumps(t["Selectors"]), Compliant=False, Exists=True, TrailName=t["Name"], Plan=plan)
+        return result(t, False, plan)
     plan = "No trail of this Region to fix; creating " + events["TrailName"] + "."
-    return {"Compliant": False, "Exists": False, "TrailName": events["TrailName"], "IsMultiRegionTrail": False,
+    return {"Compliant": False, "Exists": False, "TrailName": events["TrailName"], "TrailARN": "", "IsMultiRegionTrail": False,
             "LogFileValidationEnabled": False, "IncludeGlobalServiceEvents": False, "IsLogging": False,
             "Selectors": json.dumps({"EventSelectors": [], "AdvancedEventSelectors": []}), "Plan": plan}
 
@@ -202,7 +224,9 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
          The runbook checks that it runs in the account AWS Config named, then reads every trail it \
          can see (shadow trails of other Regions included) with their status and event selectors. If \
          one is multi-Region, logging, records all management events and validates log files, nothing \
-         is changed and the run says so. Otherwise it fixes an existing trail of this Region before \
+         is changed and the run says so; nothing is changed either when such a trail of another \
+         Region only lacks log file validation (a second trail would be billed; the plan says to \
+         turn validation on in its home Region). Otherwise it fixes an existing trail of this Region before \
          creating a second, billable one: `TrailName` if it exists, else the closest one (multi-Region, \
          then logging). It updates that trail (multi-Region, global service events, log file \
          validation), adds management events to its event selectors (basic or advanced, as the trail \
@@ -238,6 +262,7 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
                 Compliant: Bool = "$.Payload.Compliant",
                 Exists: Bool = "$.Payload.Exists",
                 TrailName: Str = "$.Payload.TrailName",
+                TrailARN: Str = "$.Payload.TrailARN",
                 IsMultiRegionTrail: Bool = "$.Payload.IsMultiRegionTrail",
                 LogFileValidationEnabled: Bool = "$.Payload.LogFileValidationEnabled",
                 IncludeGlobalServiceEvents: Bool = "$.Payload.IncludeGlobalServiceEvents",
@@ -248,10 +273,10 @@ pub fn build(approval: bool) -> Result<Document, BuildError> {
         ), timeout 60;
         /// Leaves a compliant account untouched; fixes an existing trail before creating one.
         CheckTrail: if FindTrail.Compliant { AlreadyCompliant } else if FindTrail.Exists { ApproveUpdate } else { ApproveCreate };
-        /// Confirms that the trail FindTrail found compliant is logging. The account is already
-        /// compliant; nothing was changed.
+        /// Confirms that the trail FindTrail found compliant is logging (by ARN: it may be another
+        /// Region's). The account is already compliant; nothing was changed.
         AlreadyCompliant: AssertAwsResourceProperty::new("cloudtrail", "GetTrailStatus", LOGGING, vec!["True"])
-            .param("Name", &FindTrail.TrailName), timeout 20, end;
+            .param("Name", &FindTrail.TrailARN), timeout 20, end;
 
         /// Waits for an approver; a rejection ends the run without any change.
         #[when(let Some(a) = &approvers)]
