@@ -4,6 +4,7 @@
 //! through one decoder.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// The snapshot, embedded at build time (no network, no file at run time).
 pub const DATA: &str = include_str!("../../data/aws-models/models.txt");
@@ -88,13 +89,22 @@ pub struct Operation {
     pub output: Option<String>,
 }
 
-/// One service's operations and shapes.
+/// One service's operations and shapes. Operations are decoded with the service; a shape only
+/// when it is first asked for (one `ec2` call reaches a few of its thousands of shapes).
 #[derive(Clone, Debug, Default)]
 pub struct Service {
     /// Operations, sorted by name.
     pub operations: Vec<Operation>,
-    /// Shapes by name.
-    pub shapes: HashMap<String, Shape>,
+    /// Shape names, in the block's order (a reference `n` names `names[n - 8]`).
+    names: Vec<&'static str>,
+    /// Member names, in the block's order.
+    members: Vec<&'static str>,
+    /// Each shape's definition line, as `names`.
+    lines: Vec<&'static str>,
+    /// Shape index by name.
+    by_name: HashMap<&'static str, usize>,
+    /// Shapes decoded so far, as `names`.
+    decoded: Vec<OnceLock<Shape>>,
 }
 
 impl Service {
@@ -103,9 +113,51 @@ impl Service {
         self.operations.iter().find(|o| o.name == api || o.method == api)
     }
 
-    /// The shape named `name`.
+    /// The shape named `name`, decoded on first use.
     pub fn shape(&self, name: &str) -> Option<&Shape> {
-        self.shapes.get(name)
+        let &i = self.by_name.get(name)?;
+        if let Some(shape) = self.decoded[i].get() {
+            return Some(shape);
+        }
+        // Every line was checked when the service was read (`parse_service`), so this decodes.
+        let shape = self.decode_shape(i).ok()?;
+        Some(self.decoded[i].get_or_init(|| shape))
+    }
+
+    /// Every shape name of the service (for tests that decode them all).
+    #[cfg(test)]
+    pub(crate) fn shape_names(&self) -> &[&'static str] {
+        &self.names
+    }
+
+    /// Decodes the definition line of shape `i`.
+    fn decode_shape(&self, i: usize) -> Result<Shape, String> {
+        let (name, line, names) = (self.names[i], self.lines[i], &self.names);
+        let bad = || format!("bad definition of shape `{name}`: `{line}`");
+        let t = |r: &str| target(r, names).ok_or_else(bad);
+        let (kind, body) = line.split_at_checked(1).ok_or_else(bad)?;
+        Ok(match kind {
+            "S" => {
+                let mut ms = Vec::new();
+                for m in body.split(' ').filter(|m| !m.is_empty()) {
+                    let at = m.find(['=', '!']).ok_or_else(bad)?;
+                    let member = base62(&m[..at]).and_then(|i| self.members.get(i)).ok_or_else(bad)?;
+                    ms.push(Member {
+                        name: member.to_string(),
+                        target: t(&m[at + 1..])?,
+                        required: &m[at..=at] == "!",
+                    });
+                }
+                Shape::Structure(ms)
+            }
+            "L" => Shape::List(t(body)?),
+            "M" => {
+                let (k, v) = body.split_once(' ').ok_or_else(bad)?;
+                Shape::Map(t(k)?, t(v)?)
+            }
+            "E" => Shape::Enum(fields(body).into_iter().map(str::to_string).collect()),
+            _ => return Err(bad()),
+        })
     }
 }
 
@@ -261,47 +313,29 @@ fn fields(line: &str) -> Vec<&str> {
     }
 }
 
-/// Decodes one service's block (format: `tools/aws-models/generate.py`).
-pub fn parse_service(block: &str) -> Result<Service, String> {
+/// Decodes one service's block (format: `tools/aws-models/generate.py`): the operations now,
+/// each shape when [`Service::shape`] first asks for it. Every line is checked here, so a
+/// corrupt block is an error at once, not a missing shape later.
+pub fn parse_service(block: &'static str) -> Result<Service, String> {
     let mut lines = block.lines();
     let names = fields(lines.next().ok_or("empty model block")?);
     let members = fields(lines.next().ok_or("no member names in a model block")?);
-    let mut s = Service { operations: Vec::new(), shapes: HashMap::with_capacity(names.len()) };
+    let mut defs = Vec::with_capacity(names.len());
     for name in &names {
-        let line = lines.next().ok_or_else(|| format!("no definition of shape `{name}`"))?;
-        let bad = || format!("bad definition of shape `{name}`: `{line}`");
-        let t = |r: &str| target(r, &names).ok_or_else(bad);
-        let (kind, body) = line.split_at_checked(1).ok_or_else(bad)?;
-        let shape = match kind {
-            "S" => {
-                let mut ms = Vec::new();
-                for m in body.split(' ').filter(|m| !m.is_empty()) {
-                    let at = m.find(['=', '!']).ok_or_else(bad)?;
-                    let member = base62(&m[..at]).and_then(|i| members.get(i)).ok_or_else(bad)?;
-                    ms.push(Member {
-                        name: member.to_string(),
-                        target: t(&m[at + 1..])?,
-                        required: &m[at..=at] == "!",
-                    });
-                }
-                Shape::Structure(ms)
-            }
-            "L" => Shape::List(t(body)?),
-            "M" => {
-                let (k, v) = body.split_once(' ').ok_or_else(bad)?;
-                Shape::Map(t(k)?, t(v)?)
-            }
-            "E" => Shape::Enum(fields(body).into_iter().map(str::to_string).collect()),
-            _ => return Err(bad()),
-        };
-        s.shapes.insert(name.to_string(), shape);
+        defs.push(lines.next().ok_or_else(|| format!("no definition of shape `{name}`"))?);
+    }
+    let by_name = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let decoded = names.iter().map(|_| OnceLock::new()).collect();
+    let mut s = Service { operations: Vec::new(), names, members, lines: defs, by_name, decoded };
+    for i in 0..s.names.len() {
+        check_shape_line(&s, i)?;
     }
     for line in lines {
         let bad = || format!("bad operation line `{line}`");
         let name_of = |r: &str| -> Result<Option<String>, String> {
             match r {
                 "" => Ok(None),
-                r => match target(r, &names) {
+                r => match target(r, &s.names) {
                     Some(Target::Shape(n)) => Ok(Some(n)),
                     _ => Err(bad()),
                 },
@@ -312,9 +346,30 @@ pub fn parse_service(block: &str) -> Result<Service, String> {
             [name, input, output, method] => (name, input, output, method.to_string()),
             _ => return Err(bad()),
         };
-        s.operations.push(Operation { name: name.into(), method, input: name_of(input)?, output: name_of(output)? });
+        let op = Operation { name: name.into(), method, input: name_of(input)?, output: name_of(output)? };
+        s.operations.push(op);
     }
     Ok(s)
+}
+
+/// Checks shape `i`'s definition line without building it: its kind, and that every reference
+/// names a primitive, a shape or a member of the block.
+fn check_shape_line(s: &Service, i: usize) -> Result<(), String> {
+    let (name, line) = (s.names[i], s.lines[i]);
+    let bad = || format!("bad definition of shape `{name}`: `{line}`");
+    let target_ok = |r: &str| base62(r).is_some_and(|n| n < 8 + s.names.len());
+    let (kind, body) = line.split_at_checked(1).ok_or_else(bad)?;
+    let ok = match kind {
+        "S" => body.split(' ').filter(|m| !m.is_empty()).all(|m| {
+            m.find(['=', '!'])
+                .is_some_and(|at| base62(&m[..at]).is_some_and(|k| k < s.members.len()) && target_ok(&m[at + 1..]))
+        }),
+        "L" => target_ok(body),
+        "M" => body.split_once(' ').is_some_and(|(k, v)| target_ok(k) && target_ok(v)),
+        "E" => true,
+        _ => false,
+    };
+    ok.then_some(()).ok_or_else(bad)
 }
 
 /// The block of `entry` in `data`.

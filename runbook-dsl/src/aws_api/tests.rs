@@ -97,3 +97,18 @@ fn the_index_is_sorted_so_names_are_found_by_binary_search() {
     assert!(names.windows(2).all(|w| w[0] < w[1]), "the snapshot's index is not sorted by client name");
     assert!(entries().iter().all(|e| matches!(service(&e.name), ServiceLookup::Found(_))));
 }
+
+#[test]
+fn every_shape_of_every_service_decodes_on_demand() {
+    // Shapes are decoded lazily; this decodes each one once, so a snapshot line the lazy path
+    // could not read fails here and not as a silently missing shape in a user's check.
+    let mut shapes = 0;
+    for e in entries() {
+        let ServiceLookup::Found(s) = service(&e.name) else { panic!("{}", e.name) };
+        for name in s.shape_names() {
+            assert!(s.shape(name).is_some(), "{}: shape {name}", e.name);
+            shapes += 1;
+        }
+    }
+    assert!(shapes > 80_000, "{shapes} shapes");
+}
