@@ -3,7 +3,6 @@
 //! file with `#[path]`, so the compile-time checks of `api!` and the validator read one snapshot
 //! through one decoder.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// The snapshot, embedded at build time (no network, no file at run time).
@@ -101,8 +100,6 @@ pub struct Service {
     members: Vec<&'static str>,
     /// Each shape's definition line, as `names`.
     lines: Vec<&'static str>,
-    /// Shape index by name.
-    by_name: HashMap<&'static str, usize>,
     /// Shapes decoded so far, as `names`.
     decoded: Vec<OnceLock<Shape>>,
 }
@@ -115,7 +112,8 @@ impl Service {
 
     /// The shape named `name`, decoded on first use.
     pub fn shape(&self, name: &str) -> Option<&Shape> {
-        let &i = self.by_name.get(name)?;
+        // The generator writes a block's names sorted (checked by `parse_service`).
+        let i = self.names.binary_search(&name).ok()?;
         if let Some(shape) = self.decoded[i].get() {
             return Some(shape);
         }
@@ -335,10 +333,12 @@ fn read_service(block: &'static str, check: bool) -> Result<Service, String> {
     for name in &names {
         defs.push(lines.next().ok_or_else(|| format!("no definition of shape `{name}`"))?);
     }
-    let by_name = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
     let decoded = names.iter().map(|_| OnceLock::new()).collect();
-    let mut s = Service { operations: Vec::new(), names, members, lines: defs, by_name, decoded };
+    let mut s = Service { operations: Vec::new(), names, members, lines: defs, decoded };
     if check {
+        if let Some(w) = s.names.windows(2).find(|w| w[0] >= w[1]) {
+            return Err(format!("shape names not sorted: `{}` before `{}`", w[0], w[1]));
+        }
         for i in 0..s.names.len() {
             check_shape_line(&s, i)?;
         }
