@@ -666,23 +666,30 @@ fn db(aws: &Aws, r: &Resource) -> Value {
     v["DBInstances"][0].clone()
 }
 
-fn new_db(aws: &Aws, prefix: &str, public: bool) -> Resource {
-    let name = unique(prefix);
-    // In AWS every instance has a DB subnet group (the default VPC's "default" one); moto
-    // leaves it out unless one is named, so one is made from the default VPC's subnets.
+/// A new DB subnet group (named `prefix-...`) of the default VPC's subnets, as AWS's default
+/// one would be; its name.
+fn subnet_group(aws: &Aws, prefix: &str) -> String {
     let subnets: Vec<Value> = read(aws, "ec2", "DescribeSubnets", json!({}))["Subnets"]
         .as_array()
         .into_iter()
         .flatten()
         .map(|s| s["SubnetId"].clone())
         .collect();
-    let group = unique("subnets");
+    let group = unique(prefix);
     call(
         aws,
         "rds",
         "CreateDBSubnetGroup",
         json!({"DBSubnetGroupName": group, "DBSubnetGroupDescription": "test", "SubnetIds": subnets}),
     );
+    group
+}
+
+fn new_db(aws: &Aws, prefix: &str, public: bool) -> Resource {
+    let name = unique(prefix);
+    // In AWS every instance has a DB subnet group (the default VPC's "default" one); moto
+    // leaves it out unless one is named.
+    let group = subnet_group(aws, "subnets");
     // Likewise AWS has default option groups (default:mysql-8-0), moto none: one is named.
     let options = unique("options");
     call(
@@ -1125,19 +1132,7 @@ fn rds_encrypt_cluster() {
             let sg = call(aws, "ec2", "DescribeSecurityGroups", json!({"GroupNames": ["default"]}))["SecurityGroups"]
                 [0]["GroupId"]
                 .clone();
-            let subnets: Vec<Value> = read(aws, "ec2", "DescribeSubnets", json!({}))["Subnets"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|s| s["SubnetId"].clone())
-                .collect();
-            let group = unique("cluster-subnets");
-            call(
-                aws,
-                "rds",
-                "CreateDBSubnetGroup",
-                json!({"DBSubnetGroupName": group, "DBSubnetGroupDescription": "test", "SubnetIds": subnets}),
-            );
+            let group = subnet_group(aws, "cluster-subnets");
             let c = call(
                 aws,
                 "rds",
