@@ -106,7 +106,7 @@ fn iam_table_disagreements() -> Vec<String> {
     }
     let ServiceLookup::Found(iam) = aws_api::service("iam") else { panic!("the models have iam") };
     for (op, _) in IAM_TAG_ACTIONS {
-        if !iam.operations.iter().any(|o| o.name.eq_ignore_ascii_case(op)) {
+        if !iam.operations().any(|o| o.name.eq_ignore_ascii_case(op)) {
             out.push(format!("IAM_TAG_ACTIONS names `iam.{op}`, which the models lack"));
         }
     }

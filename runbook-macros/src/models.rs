@@ -52,8 +52,8 @@ pub fn check(call: &ApiCall, errors: &mut Errors) {
     };
     let api = call.operation.to_string();
     let Some(op) = svc.operation(&api) else {
-        let case = svc.operations.iter().find(|o| o.name.eq_ignore_ascii_case(&api)).map(|o| o.name.as_str());
-        let near = case.or_else(|| decode::did_you_mean(&api, svc.operations.iter().map(|o| o.name.as_str())));
+        let case = svc.operations().find(|o| o.name.eq_ignore_ascii_case(&api)).map(|o| o.name.as_str());
+        let near = case.or_else(|| decode::did_you_mean(&api, svc.operations().map(|o| o.name.as_str())));
         errors.spanned(
             &call.operation,
             format!("`{api}` is not an operation of `{name}` (AWS API models: {version}){}", mean(near)),

@@ -315,7 +315,7 @@ mod tests {
         let mut out = Vec::new();
         for name in ["ec2", "iam", "rds", "ssm", "s3"] {
             let ServiceLookup::Found(svc) = service(name) else { continue };
-            for op in &svc.operations {
+            for op in svc.operations() {
                 let free = match op.input.as_deref().and_then(|i| svc.shape(i)) {
                     Some(Shape::Structure(ms)) => ms.iter().all(|m| !m.required),
                     _ => true,

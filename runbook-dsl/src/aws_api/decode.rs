@@ -88,12 +88,14 @@ pub struct Operation {
     pub output: Option<String>,
 }
 
-/// One service's operations and shapes. Operations are decoded with the service; a shape only
-/// when it is first asked for (one `ec2` call reaches a few of its thousands of shapes).
+/// One service's operations and shapes, each decoded when first asked for (one `ec2` call
+/// reaches one of its hundreds of operations and a few of its thousands of shapes).
 #[derive(Clone, Debug, Default)]
 pub struct Service {
-    /// Operations, sorted by name.
-    pub operations: Vec<Operation>,
+    /// Operation lines, sorted by operation name.
+    ops: Vec<&'static str>,
+    /// Operations decoded so far, as `ops`.
+    decoded_ops: Vec<OnceLock<Operation>>,
     /// Shape names, in the block's order (a reference `n` names `names[n - 8]`).
     names: Vec<&'static str>,
     /// Member names, in the block's order.
@@ -107,7 +109,35 @@ pub struct Service {
 impl Service {
     /// The operation written `api`: the model's name or boto3's method name, exactly.
     pub fn operation(&self, api: &str) -> Option<&Operation> {
-        self.operations.iter().find(|o| o.name == api || o.method == api)
+        // Operation lines start with the name and are sorted by it (checked by `parse_service`).
+        let by_name = self.ops.binary_search_by(|line| first_field(line).cmp(api));
+        let i = by_name.ok().or_else(|| (0..self.ops.len()).find(|&i| self.method_is(i, api)))?;
+        self.operation_at(i)
+    }
+
+    /// Every operation, sorted by name.
+    pub fn operations(&self) -> impl Iterator<Item = &Operation> + '_ {
+        (0..self.ops.len()).filter_map(|i| self.operation_at(i))
+    }
+
+    /// Operation `i`, decoded on first use.
+    fn operation_at(&self, i: usize) -> Option<&Operation> {
+        if let Some(op) = self.decoded_ops[i].get() {
+            return Some(op);
+        }
+        // Every line was checked when the service was read (`parse_service`), so this decodes.
+        let op = decode_operation(self.ops[i], &self.names).ok()?;
+        Some(self.decoded_ops[i].get_or_init(|| op))
+    }
+
+    /// Whether boto3's method name of operation `i` is `api`, without decoding it.
+    fn method_is(&self, i: usize, api: &str) -> bool {
+        let mut f = self.ops[i].split('\t');
+        let name = f.next().unwrap_or_default();
+        match f.nth(2) {
+            Some(method) => method == api,
+            None => snake_chars(name).eq(api.chars()),
+        }
     }
 
     /// The shape named `name`, decoded on first use.
@@ -286,55 +316,71 @@ fn target(r: &str, names: &[&str]) -> Option<Target> {
 /// of a run that a lower-case letter follows; then lower case (`DescribeDBInstances` ->
 /// `describe_db_instances`). The generator writes the method where botocore's differs.
 pub fn snake(name: &str) -> String {
-    let c: Vec<char> = name.chars().collect();
-    let mut out = String::with_capacity(name.len() + 8);
-    for (i, &ch) in c.iter().enumerate() {
-        if i > 0 && ch.is_ascii_uppercase() {
-            let prev = c[i - 1];
-            let after_lower = prev.is_ascii_lowercase() || prev.is_ascii_digit();
-            let ends_run = prev.is_ascii_uppercase() && c.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            if after_lower || ends_run {
-                out.push('_');
-            }
-        }
-        out.push(ch.to_ascii_lowercase());
-    }
-    out
+    snake_chars(name).collect()
+}
+
+/// The characters of [`snake`]`(name)`, one by one (compared without building the string).
+fn snake_chars(name: &str) -> impl Iterator<Item = char> + '_ {
+    let b = name.as_bytes();
+    name.char_indices().flat_map(move |(i, ch)| {
+        let prev = i.checked_sub(1).map(|p| b[p]);
+        let next = b.get(i + 1);
+        let cut = ch.is_ascii_uppercase()
+            && prev.is_some_and(|p| {
+                p.is_ascii_lowercase()
+                    || p.is_ascii_digit()
+                    || (p.is_ascii_uppercase() && next.is_some_and(u8::is_ascii_lowercase))
+            });
+        [cut.then_some('_'), Some(ch.to_ascii_lowercase())].into_iter().flatten()
+    })
 }
 
 /// Splits a tab-separated line; an empty line has no fields.
 fn fields(line: &str) -> Vec<&str> {
-    if line.is_empty() {
-        Vec::new()
-    } else {
-        line.split('\t').collect()
+    let mut out = Vec::new();
+    if !line.is_empty() {
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\t', line.as_bytes()) {
+            out.push(&line[start..end]);
+            start = end + 1;
+        }
+        out.push(&line[start..]);
     }
+    out
 }
 
-/// Decodes one service's block (format: `tools/aws-models/generate.py`): the operations now,
-/// each shape when [`Service::shape`] first asks for it. Every line is checked here, so a
+/// Decodes one service's block (format: `tools/aws-models/generate.py`): the lines now, each
+/// operation and shape when first asked for. Every line is checked here, so a
 /// corrupt block is an error at once, not a missing shape later.
 pub fn parse_service(block: &'static str) -> Result<Service, String> {
     read_service(block, true)
 }
 
-/// [`parse_service`] for the embedded snapshot at run time: the shape lines are left to
-/// [`Service::shape`] (the snapshot is ours; `every_shape_of_every_service_decodes_on_demand`
-/// decodes them all in the tests), so a service costs what its operations cost.
+/// [`parse_service`] for the embedded snapshot at run time: the operation and shape lines are
+/// left to [`Service::operation`] and [`Service::shape`] (the snapshot is ours;
+/// `every_operation_and_shape_of_every_service_decodes_on_demand` decodes them all in the
+/// tests), so a service costs splitting its block into lines.
 pub fn parse_service_unchecked(block: &'static str) -> Result<Service, String> {
     read_service(block, false)
 }
 
 fn read_service(block: &'static str, check: bool) -> Result<Service, String> {
-    let mut lines = block.lines();
+    let mut lines = lines(block);
     let names = fields(lines.next().ok_or("empty model block")?);
     let members = fields(lines.next().ok_or("no member names in a model block")?);
     let mut defs = Vec::with_capacity(names.len());
     for name in &names {
         defs.push(lines.next().ok_or_else(|| format!("no definition of shape `{name}`"))?);
     }
-    let decoded = names.iter().map(|_| OnceLock::new()).collect();
-    let mut s = Service { operations: Vec::new(), names, members, lines: defs, decoded };
+    let ops: Vec<&'static str> = lines.collect();
+    let s = Service {
+        decoded_ops: ops.iter().map(|_| OnceLock::new()).collect(),
+        ops,
+        decoded: names.iter().map(|_| OnceLock::new()).collect(),
+        names,
+        members,
+        lines: defs,
+    };
     if check {
         if let Some(w) = s.names.windows(2).find(|w| w[0] >= w[1]) {
             return Err(format!("shape names not sorted: `{}` before `{}`", w[0], w[1]));
@@ -342,27 +388,53 @@ fn read_service(block: &'static str, check: bool) -> Result<Service, String> {
         for i in 0..s.names.len() {
             check_shape_line(&s, i)?;
         }
-    }
-    for line in lines {
-        let bad = || format!("bad operation line `{line}`");
-        let name_of = |r: &str| -> Result<Option<String>, String> {
-            match r {
-                "" => Ok(None),
-                r => match target(r, &s.names) {
-                    Some(Target::Shape(n)) => Ok(Some(n)),
-                    _ => Err(bad()),
-                },
-            }
-        };
-        let (name, input, output, method) = match fields(line)[..] {
-            [name, input, output] => (name, input, output, snake(name)),
-            [name, input, output, method] => (name, input, output, method.to_string()),
-            _ => return Err(bad()),
-        };
-        let op = Operation { name: name.into(), method, input: name_of(input)?, output: name_of(output)? };
-        s.operations.push(op);
+        if let Some(w) = s.ops.windows(2).find(|w| first_field(w[0]) >= first_field(w[1])) {
+            return Err(format!("operations not sorted: `{}` before `{}`", w[0], w[1]));
+        }
+        for (i, line) in s.ops.iter().enumerate() {
+            let op = decode_operation(line, &s.names)?;
+            let _ = s.decoded_ops[i].set(op);
+        }
     }
     Ok(s)
+}
+
+/// Decodes an operation line: `<Operation>\t<input>\t<output>[\t<boto3 method>]`.
+fn decode_operation(line: &str, names: &[&str]) -> Result<Operation, String> {
+    let bad = || format!("bad operation line `{line}`");
+    let name_of = |r: &str| -> Result<Option<String>, String> {
+        match r {
+            "" => Ok(None),
+            r => match target(r, names) {
+                Some(Target::Shape(n)) => Ok(Some(n)),
+                _ => Err(bad()),
+            },
+        }
+    };
+    let (name, input, output, method) = match fields(line)[..] {
+        [name, input, output] => (name, input, output, snake(name)),
+        [name, input, output, method] => (name, input, output, method.to_string()),
+        _ => return Err(bad()),
+    };
+    Ok(Operation { name: name.into(), method, input: name_of(input)?, output: name_of(output)? })
+}
+
+/// The lines of a block, as [`str::lines`] gives them, found with a vectorised search (a block
+/// is up to a quarter of a megabyte; `ec2`'s is read on the first `ec2` call).
+fn lines(block: &str) -> impl Iterator<Item = &str> {
+    let body = block.strip_suffix('\n').unwrap_or(block);
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', body.as_bytes()).chain((!block.is_empty()).then_some(body.len()));
+    ends.map(move |end| {
+        let line = &body[start..end];
+        start = end + 1;
+        line.strip_suffix('\r').unwrap_or(line)
+    })
+}
+
+/// The first tab-separated field of a line.
+fn first_field(line: &str) -> &str {
+    memchr::memchr(b'\t', line.as_bytes()).map_or(line, |end| &line[..end])
 }
 
 /// Checks shape `i`'s definition line without building it: its kind, and that every reference

@@ -26,7 +26,7 @@ mod decode;
 /// (`cargo bench -p runbook-dsl --bench aws_models`) and tests; use [`service`] otherwise.
 #[doc(hidden)]
 pub mod raw {
-    pub use super::decode::{block, parse_index, parse_service, DATA};
+    pub use super::decode::{block, parse_index, parse_service, parse_service_unchecked, DATA};
 }
 
 pub use decode::{did_you_mean, distance, Entry, Member, Operation, Prim, Service, Shape, Target};
@@ -111,7 +111,7 @@ pub fn operation<'s>(svc: &'s Service, api: &str) -> OperationLookup<'s> {
     if let Some(op) = svc.operation(api) {
         return OperationLookup::Found(op);
     }
-    let case = svc.operations.iter().find_map(|o| {
+    let case = svc.operations().find_map(|o| {
         [o.name.as_str(), o.method.as_str()]
             .into_iter()
             .find(|n| n.eq_ignore_ascii_case(api) || n.replace('_', "").eq_ignore_ascii_case(&api.replace('_', "")))
@@ -119,9 +119,9 @@ pub fn operation<'s>(svc: &'s Service, api: &str) -> OperationLookup<'s> {
     let near = if case.is_some() {
         None
     } else if api.contains('_') || api.starts_with(|c: char| c.is_ascii_lowercase()) {
-        did_you_mean(api, svc.operations.iter().map(|o| o.method.as_str()))
+        did_you_mean(api, svc.operations().map(|o| o.method.as_str()))
     } else {
-        did_you_mean(api, svc.operations.iter().map(|o| o.name.as_str()))
+        did_you_mean(api, svc.operations().map(|o| o.name.as_str()))
     };
     OperationLookup::Unknown { case, near }
 }

@@ -69,6 +69,8 @@ fn method_names_follow_botocore_where_the_simple_rule_does_not() {
     assert_eq!(decode::snake("DescribeDBInstances"), "describe_db_instances");
     assert_eq!(decode::snake("ListObjectsV2"), "list_objects_v2");
     assert_eq!(decode::snake("GetOTelEnrichment"), "get_o_tel_enrichment");
+    assert_eq!(decode::snake("PutS3AccessPointPolicy"), "put_s3_access_point_policy");
+    assert_eq!(decode::snake(""), "");
     // botocore's own names, written in the snapshot where the rule above differs.
     for (svc, method) in [
         ("elasticbeanstalk", "swap_environment_cnames"),
@@ -83,11 +85,14 @@ fn method_names_follow_botocore_where_the_simple_rule_does_not() {
 
 #[test]
 fn a_corrupt_block_is_an_error_not_a_panic() {
-    for block in ["", "A\n", "A\n\nS0=9\n", "A\nm\nS0!z\n", "A\nm\nL\n", "\n\nOp\tz\t\n", "A\nm\nQ1\n"] {
+    let unsorted_operations = "A\nm\nS0=0\nGetB\t8\t\nGetA\t8\t\n";
+    for block in
+        ["", "A\n", "A\n\nS0=9\n", "A\nm\nS0!z\n", "A\nm\nL\n", "\n\nOp\tz\t\n", "A\nm\nQ1\n", unsorted_operations]
+    {
         assert!(decode::parse_service(block).is_err(), "{block:?}");
     }
     let s = decode::parse_service("A\tB\tC\nName\nS0!9 0=a\nE1\t2\nL8\nGetA\t8\t\tget_a\n").expect("decodes");
-    assert_eq!(s.operations[0].input.as_deref(), Some("A"));
+    assert_eq!(s.operation("GetA").and_then(|o| o.input.as_deref()), Some("A"));
     assert!(matches!(s.shape("C"), Some(Shape::List(Target::Shape(n))) if n == "A"));
 }
 
@@ -99,16 +104,25 @@ fn the_index_is_sorted_so_names_are_found_by_binary_search() {
 }
 
 #[test]
-fn every_shape_of_every_service_decodes_on_demand() {
-    // Shapes are decoded lazily; this decodes each one once, so a snapshot line the lazy path
-    // could not read fails here and not as a silently missing shape in a user's check.
-    let mut shapes = 0;
+fn every_operation_and_shape_of_every_service_decodes_on_demand() {
+    // Operations and shapes are decoded lazily; this decodes each one once, so a snapshot line
+    // the lazy path could not read fails here and not as a silently missing one in a user's check.
+    let (mut shapes, mut operations) = (0, 0);
     for e in entries() {
         let ServiceLookup::Found(s) = service(&e.name) else { panic!("{}", e.name) };
+        let checked = decode::parse_service(decode::block(decode::DATA, &models().index, e)).expect("a checked block");
+        let all: Vec<&Operation> = s.operations().collect();
+        assert_eq!(all.len(), checked.operations().count(), "{}: an operation line does not decode", e.name);
+        for op in all {
+            assert_eq!(s.operation(&op.name), Some(op), "{}: {} by name", e.name, op.name);
+            assert_eq!(s.operation(&op.method), Some(op), "{}: {} by method", e.name, op.method);
+            operations += 1;
+        }
         for name in s.shape_names() {
             assert!(s.shape(name).is_some(), "{}: shape {name}", e.name);
             shapes += 1;
         }
     }
     assert!(shapes > 80_000, "{shapes} shapes");
+    assert!(operations > 18_000, "{operations} operations");
 }

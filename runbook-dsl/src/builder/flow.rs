@@ -556,7 +556,7 @@ impl Runbook {
             let mut todo: Vec<usize> = top.first().copied().filter(|&f| Some(f) != avoid).into_iter().collect();
             while let Some(i) = todo.pop() {
                 if seen.insert(i) {
-                    for (t, e) in cx.edges(i) {
+                    for &(t, e) in cx.edges(i) {
                         if e != validate::Edge::Cancel && Some(t) != avoid && !seen.contains(&t) {
                             todo.push(t);
                         }

@@ -93,7 +93,7 @@ pub fn resolve(service: &str, api: &str) -> Resolved {
         OperationLookup::Found(op) => Ok(op.name.clone()),
         OperationLookup::Unknown { case: Some(c), .. } => {
             // Another case or `_` placement of a real operation: the same IAM action.
-            let op = svc.operations.iter().find(|o| o.name == c || o.method == c);
+            let op = svc.operations().find(|o| o.name == c || o.method == c);
             op.map(|o| o.name.clone()).ok_or(())
         }
         OperationLookup::Unknown { .. } => Err(()),

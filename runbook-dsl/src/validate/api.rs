@@ -79,10 +79,13 @@ fn call(cx: &Cx, at: &StepAt, kind: ActionKind, out: &mut Vec<Diagnostic>) {
             let hint = match (case, near) {
                 (Some(c), _) => format!("names are case-sensitive: write `{c}`"),
                 (None, Some(n)) => format!("did you mean `{n}`?"),
-                (None, None) => format!(
-                    "use the operation's name (PascalCase, e.g. `{}`) or boto3's method name (`{}`)",
-                    svc.operations[0].name, svc.operations[0].method
-                ),
+                (None, None) => match svc.operations().next() {
+                    Some(o) => format!(
+                        "use the operation's name (PascalCase, e.g. `{}`) or boto3's method name (`{}`)",
+                        o.name, o.method
+                    ),
+                    None => "use the operation's name (PascalCase) or boto3's method name".to_string(),
+                },
             };
             out.push(diag(
                 "E071",

@@ -329,28 +329,42 @@ fn example(t: DataType) -> &'static str {
 }
 
 /// An `allowedPattern` compiled (ASCII classes first, as Java has them; Unicode when the pattern
-/// needs it), cached per thread: catalogs and corpora repeat the same few patterns, and building
-/// an automaton costs far more than checking a default against it.
+/// needs it), cached for the process: catalogs and corpora repeat the same few patterns, and
+/// building an automaton costs far more than checking a default against it.
 fn compiled_pattern(pat: &str) -> Option<regex::Regex> {
-    use std::cell::RefCell;
-    use std::collections::HashMap;
-    thread_local! {
-        static CACHE: RefCell<HashMap<String, Option<regex::Regex>>> = RefCell::new(HashMap::new());
+    static CACHE: PatternCache<Option<regex::Regex>> = PatternCache::new();
+    CACHE.get_or_insert(pat, || {
+        let build = |unicode| regex::RegexBuilder::new(pat).unicode(unicode).build().ok();
+        build(false).or_else(|| build(true))
+    })
+}
+
+/// Results per pattern, shared by the threads that validate documents side by side (each
+/// distinct pattern is worked out about once per process), at most [`PatternCache::MAX`] kept.
+struct PatternCache<T>(std::sync::Mutex<Option<std::collections::HashMap<String, T>>>);
+
+impl<T: Clone> PatternCache<T> {
+    const MAX: usize = 1024;
+
+    const fn new() -> Self {
+        PatternCache(std::sync::Mutex::new(None))
     }
-    const MAX_CACHED: usize = 1024;
-    CACHE.with(|cache| {
-        if let Some(hit) = cache.borrow().get(pat) {
+
+    /// The cached result for `pat`, else `make()`'s (made without holding the lock).
+    fn get_or_insert(&self, pat: &str, make: impl FnOnce() -> T) -> T {
+        let lock = || self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(hit) = lock().as_ref().and_then(|m| m.get(pat)) {
             return hit.clone();
         }
-        let build = |unicode| regex::RegexBuilder::new(pat).unicode(unicode).build().ok();
-        let re = build(false).or_else(|| build(true));
-        let mut cache = cache.borrow_mut();
-        if cache.len() >= MAX_CACHED {
-            cache.clear();
+        let made = make();
+        let mut guard = lock();
+        let map = guard.get_or_insert_with(Default::default);
+        if map.len() >= Self::MAX {
+            map.clear();
         }
-        cache.insert(pat.to_string(), re.clone());
-        re
-    })
+        map.insert(pat.to_string(), made.clone());
+        made
+    }
 }
 
 /// The length of the document as compact JSON, counted without building the text.
@@ -372,29 +386,16 @@ fn compact_json_len(doc: &crate::model::Document) -> usize {
 
 /// Why `pat` is not a regular expression, or `None` (syntax only: no automaton is built; Java
 /// features the regex crate lacks, look-around and backreferences, are not errors of the
-/// document). Cached per thread, like [`compiled_pattern`].
+/// document). Cached for the process, like [`compiled_pattern`].
 fn pattern_syntax_error(pat: &str) -> Option<String> {
-    use std::cell::RefCell;
-    use std::collections::HashMap;
-    thread_local! {
-        static CACHE: RefCell<HashMap<String, Option<String>>> = RefCell::new(HashMap::new());
-    }
-    CACHE.with(|cache| {
-        if let Some(hit) = cache.borrow().get(pat) {
-            return hit.clone();
-        }
+    static CACHE: PatternCache<Option<String>> = PatternCache::new();
+    CACHE.get_or_insert(pat, || {
         use regex_syntax::ast::ErrorKind as K;
-        let err = match regex_syntax::ast::parse::Parser::new().parse(pat) {
+        match regex_syntax::ast::parse::Parser::new().parse(pat) {
             Err(e) if !matches!(e.kind(), K::UnsupportedLookAround | K::UnsupportedBackreference) => {
                 Some(e.kind().to_string())
             }
             _ => None,
-        };
-        let mut cache = cache.borrow_mut();
-        if cache.len() >= 1024 {
-            cache.clear();
         }
-        cache.insert(pat.to_string(), err.clone());
-        err
     })
 }

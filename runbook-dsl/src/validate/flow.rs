@@ -4,7 +4,6 @@
 
 use super::{diag, Cx, Diagnostic, Edge};
 use crate::model::{Action, OnCancel, OnFailure};
-use std::collections::HashSet;
 
 pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
     let before = out.len();
@@ -93,47 +92,72 @@ fn targets(cx: &Cx, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Steps reachable from `start` over the edges `keep` accepts.
-pub(crate) fn reach(cx: &Cx, start: usize, keep: impl Fn(Edge) -> bool) -> HashSet<usize> {
-    let mut seen = HashSet::from([start]);
+/// Steps of one scope, as a set: what [`reach`] returns.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct StepSet<'c> {
+    /// The scope's steps (indices into `Cx::steps`, increasing).
+    members: &'c [usize],
+    /// Per member: whether it is in the set.
+    has: Vec<bool>,
+}
+
+impl StepSet<'_> {
+    /// Whether step `i` (an index into `Cx::steps`) is in the set.
+    pub fn contains(&self, i: &usize) -> bool {
+        self.members.binary_search(i).is_ok_and(|k| self.has[k])
+    }
+
+    /// The steps of the set, in list order.
+    pub fn iter(&self) -> impl Iterator<Item = &usize> + '_ {
+        self.members.iter().zip(&self.has).filter(|&(_, &has)| has).map(|(i, _)| i)
+    }
+}
+
+/// Steps reachable from `start` over the edges `keep` accepts (all in `start`'s scope).
+pub(crate) fn reach<'c>(cx: &'c Cx, start: usize, keep: impl Fn(Edge) -> bool) -> StepSet<'c> {
+    let members = &cx.scopes[cx.steps[start].scope][..];
+    // A step's place in its scope's list is its `index`.
+    let mut has = vec![false; members.len()];
+    has[cx.steps[start].index] = true;
     let mut todo = vec![start];
     while let Some(i) = todo.pop() {
-        for (t, e) in cx.edges(i) {
-            if keep(e) && seen.insert(t) {
+        for &(t, e) in cx.edges(i) {
+            if keep(e) && !std::mem::replace(&mut has[cx.steps[t].index], true) {
                 todo.push(t);
             }
         }
     }
-    seen
+    StepSet { members, has }
 }
 
 /// A set of steps that reach each other over success edges, none of which leaves the set or
 /// ends the run, loops forever.
 fn cycles(cx: &Cx, scope: usize, out: &mut Vec<Diagnostic>) {
     let members = &cx.scopes[scope];
-    let succ =
-        |i: usize| -> Vec<usize> { cx.edges(i).into_iter().filter(|e| e.1 == Edge::Success).map(|e| e.0).collect() };
+    let succ = |i: usize| cx.edges(i).iter().filter(|e| e.1 == Edge::Success).map(|e| e.0);
+    let at = |i: usize| cx.steps[i].index;
     // Strongly connected sets over success edges (Tarjan's algorithm, without recursion: linear
     // in the steps and edges, however many steps a document has).
-    let component = strongly_connected(members, &succ);
-    // Each component's members in list order, and the components in the order of their first.
-    let mut groups: std::collections::HashMap<usize, Vec<usize>> = std::collections::HashMap::new();
+    let component = strongly_connected(cx, members);
+    // Each component's members in list order (by the place of its root), and the components
+    // in the order of their first.
+    let mut groups: Vec<Vec<usize>> = vec![Vec::new(); members.len()];
     let mut firsts = Vec::new();
     for &i in members {
-        let g = groups.entry(component[&i]).or_default();
+        let g = &mut groups[component[at(i)]];
         if g.is_empty() {
             firsts.push(i);
         }
         g.push(i);
     }
     for i in firsts {
-        let c = component[&i];
-        let scc = &groups[&c];
-        let is_cycle = scc.len() > 1 || succ(i).contains(&i);
+        let c = component[at(i)];
+        let scc = &groups[c];
+        let is_cycle = scc.len() > 1 || succ(i).any(|t| t == i);
         if !is_cycle {
             continue;
         }
-        let exits = scc.iter().any(|&j| cx.ends(j) || succ(j).iter().any(|t| component.get(t) != Some(&c)));
+        let exits = scc.iter().any(|&j| cx.ends(j) || succ(j).any(|t| component[at(t)] != c));
         if !exits {
             let names: Vec<&str> = scc.iter().map(|&j| cx.steps[j].step.name.as_str()).collect();
             let at = &cx.steps[i];
@@ -148,58 +172,56 @@ fn cycles(cx: &Cx, scope: usize, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The strongly connected component of each member (an id per component), following `succ`
-/// within `members`.
-fn strongly_connected(
-    members: &[usize],
-    succ: &dyn Fn(usize) -> Vec<usize>,
-) -> std::collections::HashMap<usize, usize> {
-    use std::collections::HashMap;
-    let inside: HashSet<usize> = members.iter().copied().collect();
-    let mut index: HashMap<usize, usize> = HashMap::new();
-    let mut low: HashMap<usize, usize> = HashMap::new();
-    let mut on_stack = HashSet::new();
+/// The strongly connected component of each member over success edges, by place in the
+/// list: the place of the component's root.
+fn strongly_connected(cx: &Cx, members: &[usize]) -> Vec<usize> {
+    let at = |i: usize| cx.steps[i].index;
+    let succ =
+        |i: usize| -> Vec<usize> { cx.edges(i).iter().filter(|e| e.1 == Edge::Success).map(|e| at(e.0)).collect() };
+    let n = members.len();
+    let mut index: Vec<Option<usize>> = vec![None; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
     let mut stack = Vec::new();
-    let mut component = HashMap::new();
+    let mut component = vec![0; n];
     let mut next = 0;
-    for &root in members {
-        if index.contains_key(&root) {
+    for root in 0..n {
+        if index[root].is_some() {
             continue;
         }
-        // Frames: a node and its successors still to visit.
+        // Frames: a place and the places of its successors still to visit.
         let mut frames: Vec<(usize, std::vec::IntoIter<usize>)> = Vec::new();
-        index.insert(root, next);
-        low.insert(root, next);
+        index[root] = Some(next);
+        low[root] = next;
         next += 1;
         stack.push(root);
-        on_stack.insert(root);
-        frames.push((root, succ(root).into_iter().filter(|t| inside.contains(t)).collect::<Vec<_>>().into_iter()));
+        on_stack[root] = true;
+        frames.push((root, succ(members[root]).into_iter()));
         while let Some((v, rest)) = frames.last_mut() {
             let v = *v;
             if let Some(w) = rest.next() {
-                if let std::collections::hash_map::Entry::Vacant(e) = index.entry(w) {
-                    e.insert(next);
-                    low.insert(w, next);
-                    next += 1;
-                    stack.push(w);
-                    on_stack.insert(w);
-                    frames
-                        .push((w, succ(w).into_iter().filter(|t| inside.contains(t)).collect::<Vec<_>>().into_iter()));
-                } else if on_stack.contains(&w) {
-                    let lw = index[&w].min(low[&v]);
-                    low.insert(v, lw);
+                match index[w] {
+                    None => {
+                        index[w] = Some(next);
+                        low[w] = next;
+                        next += 1;
+                        stack.push(w);
+                        on_stack[w] = true;
+                        frames.push((w, succ(members[w]).into_iter()));
+                    }
+                    Some(iw) if on_stack[w] => low[v] = low[v].min(iw),
+                    Some(_) => {}
                 }
                 continue;
             }
             frames.pop();
-            if let Some((parent, _)) = frames.last() {
-                let lp = low[parent].min(low[&v]);
-                low.insert(*parent, lp);
+            if let Some(&(parent, _)) = frames.last() {
+                low[parent] = low[parent].min(low[v]);
             }
-            if low[&v] == index[&v] {
+            if Some(low[v]) == index[v] {
                 while let Some(w) = stack.pop() {
-                    on_stack.remove(&w);
-                    component.insert(w, v);
+                    on_stack[w] = false;
+                    component[w] = v;
                     if w == v {
                         break;
                     }
@@ -216,7 +238,7 @@ fn rollback_fallthrough(cx: &Cx, members: &[usize], out: &mut Vec<Diagnostic>) {
     let main = reach(cx, members[0], |e| matches!(e, Edge::Success | Edge::Continue));
     let all = reach(cx, members[0], |_| true);
     for &r in members.iter().filter(|r| all.contains(r) && !main.contains(r)) {
-        for (t, e) in cx.edges(r) {
+        for &(t, e) in cx.edges(r) {
             // Rejoining a final main-flow step (e.g. one that restores the initial state and
             // ends) is a deliberate pattern; continuing into steps that go on is not.
             if e == Edge::Success && main.contains(&t) && !cx.ends(t) {

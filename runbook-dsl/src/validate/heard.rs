@@ -77,7 +77,7 @@ fn longest(
     }
     on_path.push(i);
     let mut best: (u64, Vec<usize>) = (0, Vec::new());
-    for (t, e) in cx.edges(i) {
+    for &(t, e) in cx.edges(i) {
         if e == Edge::Cancel || on_path.contains(&t) {
             continue;
         }

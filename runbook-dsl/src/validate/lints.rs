@@ -82,7 +82,7 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
     // step:X). Not asked: the last change of a run (nothing after it can fail), calls that change
     // no resource (CHANGES_NO_RESOURCE). Rollback steps themselves (reached only through
     // onFailure/onCancel) are not checked.
-    let main: Vec<std::collections::HashSet<usize>> = cx
+    let main: Vec<super::flow::StepSet> = cx
         .scopes
         .iter()
         .map(|m| m.first().map(|&f| reach(cx, f, |e| matches!(e, Edge::Success | Edge::Continue))).unwrap_or_default())

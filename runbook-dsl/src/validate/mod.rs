@@ -308,6 +308,8 @@ pub(crate) struct Cx<'a> {
     /// time, so that documents with thousands of steps are not checked in quadratic time.
     by_name: std::collections::HashMap<(usize, &'a str), usize>,
     any_by_name: std::collections::HashMap<&'a str, usize>,
+    /// Per step: its successors (computed once: flow checks walk them many times).
+    edges: Vec<Vec<(usize, Edge)>>,
 }
 
 impl<'a> Cx<'a> {
@@ -318,12 +320,14 @@ impl<'a> Cx<'a> {
             scopes: Vec::new(),
             by_name: Default::default(),
             any_by_name: Default::default(),
+            edges: Vec::new(),
         };
         cx.walk(&doc.main_steps, "mainSteps", &[]);
         for (i, at) in cx.steps.iter().enumerate() {
             cx.by_name.entry((at.scope, at.step.name.as_str())).or_insert(i);
             cx.any_by_name.entry(at.step.name.as_str()).or_insert(i);
         }
+        cx.edges = (0..cx.steps.len()).map(|i| cx.successors(i)).collect();
         cx
     }
 
@@ -354,7 +358,12 @@ impl<'a> Cx<'a> {
     }
 
     /// Successors of step `i` within its scope: (target index into `steps`, edge kind).
-    pub fn edges(&self, i: usize) -> Vec<(usize, Edge)> {
+    pub fn edges(&self, i: usize) -> &[(usize, Edge)] {
+        &self.edges[i]
+    }
+
+    /// The successors of step `i`, worked out from the step and the names of its scope.
+    fn successors(&self, i: usize) -> Vec<(usize, Edge)> {
         let at = &self.steps[i];
         let s = at.step;
         let scope = &self.scopes[at.scope];

@@ -48,6 +48,8 @@ pub(super) fn read(text: &str, record: bool) -> R<Read> {
         record,
         map: SourceMap::default(),
         path: String::new(),
+        recorded: Vec::new(),
+        entries: Vec::new(),
         lenient: false,
         risky: false,
         depth: 0,
@@ -128,6 +130,12 @@ struct Parser<'a> {
     map: SourceMap,
     /// The path of the node being read (only kept up to date when recording).
     path: String,
+    /// Entries of the maps being read, innermost last: a map is built once its entries are
+    /// all read, at its final size (no table grown and rehashed entry by entry).
+    entries: Vec<(String, Value)>,
+    /// Lengths of the prefixes of `path` already recorded, shortest first: a map is recorded
+    /// again at each key and a node where its key was, and only the first position counts.
+    recorded: Vec<usize>,
     /// A flow collection has a line at or left of its block parent's indentation (yaml-rust2
     /// refuses this, the libyaml fallback reads it).
     lenient: bool,
@@ -183,13 +191,24 @@ impl<'a> Parser<'a> {
 
     /// Records the position of the node being read.
     fn record_here(&mut self, pos: Pos) {
-        if self.record {
-            self.map.record(&self.path, pos);
+        // Each path is recorded once: the current one is skipped when it already was, and no
+        // other can come again (a map with a key twice is left to the reference reader).
+        if self.record && self.recorded.last() != Some(&self.path.len()) {
+            self.recorded.push(self.path.len());
+            self.map.record_new(&self.path, pos);
+        }
+    }
+
+    /// Leaves the entry or item entered when the path was `len` long.
+    fn leave(&mut self, len: usize) {
+        self.path.truncate(len);
+        while self.recorded.last().is_some_and(|&l| l > len) {
+            self.recorded.pop();
         }
     }
 
     /// Enters the entry `key` of the map being read (when recording); returns the length to
-    /// truncate the path back to.
+    /// leave back to.
     fn enter_key(&mut self, key: &str, kpos: Pos) -> usize {
         let len = self.path.len();
         if self.record {
@@ -205,7 +224,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Enters item `i` of the sequence being read (when recording); returns the length to
-    /// truncate the path back to.
+    /// leave back to.
     fn enter_item(&mut self, i: usize) -> usize {
         let len = self.path.len();
         if self.record {
@@ -429,14 +448,12 @@ impl<'a> Parser<'a> {
     /// A block map whose keys sit at column `m`; its first key was just read.
     fn block_map(&mut self, m: usize, mut key: String, mut kpos: Pos) -> R<Value> {
         self.enter()?;
-        let mut map = Map::new();
+        let first = self.entries.len();
         loop {
             let len = self.enter_key(&key, kpos);
             let v = self.block_value(m as isize)?;
-            self.path.truncate(len);
-            if map.insert(key, v).is_some() {
-                return Err(Unsupported);
-            }
+            self.leave(len);
+            self.entries.push((key, v));
             match self.next_line() {
                 Next::Line(ind) if ind == m => {
                     self.i = self.ls + ind;
@@ -453,6 +470,18 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
+        self.map_from(first)
+    }
+
+    /// The map of the entries read since there were `first`; a key twice is left to the
+    /// reference reader.
+    fn map_from(&mut self, first: usize) -> R<Value> {
+        let mut map = Map::with_capacity(self.entries.len() - first);
+        for (k, v) in self.entries.drain(first..) {
+            if map.insert(k, v).is_some() {
+                return Err(Unsupported);
+            }
+        }
         Ok(Value::Object(map))
     }
 
@@ -493,7 +522,7 @@ impl<'a> Parser<'a> {
                 }
             };
             items.push(v);
-            self.path.truncate(len);
+            self.leave(len);
             match self.next_line() {
                 Next::Line(ind) if ind == s => {
                     self.i = self.ls + ind;
@@ -965,7 +994,7 @@ impl<'a> Parser<'a> {
             }
             let len = self.enter_item(items.len());
             items.push(self.flow_node(n, true)?);
-            self.path.truncate(len);
+            self.leave(len);
             self.flow_space(n)?;
             match self.s[self.i] {
                 b',' => self.i += 1,
@@ -981,7 +1010,7 @@ impl<'a> Parser<'a> {
     fn flow_map(&mut self, n: isize) -> R<Value> {
         self.enter()?;
         self.i += 1;
-        let mut map = Map::new();
+        let first = self.entries.len();
         loop {
             self.flow_space(n)?;
             let start = self.i;
@@ -1016,10 +1045,8 @@ impl<'a> Parser<'a> {
                 b',' | b'}' => Value::Null,
                 _ => self.flow_node(n, false)?,
             };
-            self.path.truncate(len);
-            if map.insert(key, v).is_some() {
-                return Err(Unsupported);
-            }
+            self.leave(len);
+            self.entries.push((key, v));
             self.flow_space(n)?;
             match self.s[self.i] {
                 b',' => self.i += 1,
@@ -1029,6 +1056,6 @@ impl<'a> Parser<'a> {
         }
         self.i += 1;
         self.depth -= 1;
-        Ok(Value::Object(map))
+        self.map_from(first)
     }
 }

@@ -1,10 +1,13 @@
 //! Where each field of a text starts: [`SourceMap`] from field paths to [`Pos`].
 //!
 //! A reader records every node it reads (hundreds per document), and `runbook validate` looks
-//! up a few: recording is a hash, a probe and an append to one string of paths, with no
-//! allocation per path.
+//! up a few: recording a new path is an append to one string of paths, with no allocation per
+//! path and no hashing; the hash index is built only when lookups would otherwise cost more
+//! than building it.
 
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 /// A place in a text file: 1-based line and column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -26,7 +29,7 @@ pub struct Pos {
 /// assert_eq!(map.locate("steps[0].inputs.k.nothing").map(|p| p.line), Some(4));
 /// assert_eq!(map.iter().next(), Some(("", runbook_dsl::yaml::Pos { line: 1, column: 1 })));
 /// ```
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct SourceMap {
     /// Every recorded path, one after the other.
     paths: String,
@@ -34,14 +37,32 @@ pub struct SourceMap {
     /// previous one ends) and its position.
     entries: Vec<(usize, Pos)>,
     /// Open addressing over `entries`: index + 1, 0 for a free slot. A power of two in length,
-    /// at least twice the number of entries.
-    slots: Vec<u32>,
+    /// at least twice the number of entries. Built on demand: by [`record`](Self::record), or
+    /// by lookups once scanning has cost as much as building it.
+    index: OnceLock<Vec<u32>>,
+    /// Entries compared by lookups without the index so far.
+    scanned: AtomicUsize,
+}
+
+/// Lookups scan the entries until they have compared this many times the number of entries;
+/// then the index is built (which costs about as much), so lookups stay linear in all.
+const SCAN_BUDGET: usize = 8;
+
+impl Clone for SourceMap {
+    fn clone(&self) -> Self {
+        SourceMap {
+            paths: self.paths.clone(),
+            entries: self.entries.clone(),
+            index: self.index.clone(),
+            scanned: AtomicUsize::new(self.scanned.load(Ordering::Relaxed)),
+        }
+    }
 }
 
 impl SourceMap {
     /// The position of exactly this path.
     pub fn get(&self, path: &str) -> Option<Pos> {
-        self.probe(path).ok().map(|k| self.entries[k].1)
+        self.find(path).map(|k| self.entries[k].1)
     }
 
     /// The position of the path, or of its nearest ancestor that is in the text (a field that is
@@ -76,26 +97,61 @@ impl SourceMap {
 
     /// Records where `path` starts; the first position recorded for a path is kept.
     pub(super) fn record(&mut self, path: &str, pos: Pos) {
-        if self.slots.len() < 2 * (self.entries.len() + 1) {
-            self.grow();
+        let mut slots = match self.index.take() {
+            Some(slots) => slots,
+            None => self.slots_for(self.entries.len()),
+        };
+        if slots.len() < 2 * (self.entries.len() + 1) {
+            slots = self.slots_for(self.entries.len() + 1);
         }
-        if let Err(free) = self.probe(path) {
-            self.paths.push_str(path);
-            self.entries.push((self.paths.len(), pos));
-            self.slots[free] = slot_of(self.entries.len() - 1);
+        if let Err(free) = self.probe(&slots, path) {
+            self.push(path, pos);
+            slots[free] = slot_of(self.entries.len() - 1);
         }
+        self.index = OnceLock::from(slots);
+    }
+
+    /// Records where `path` starts, for a reader that records each path once (the caller
+    /// guarantees `path` was not recorded before): an append, no lookup.
+    pub(super) fn record_new(&mut self, path: &str, pos: Pos) {
+        self.index.take();
+        self.push(path, pos);
+    }
+
+    fn push(&mut self, path: &str, pos: Pos) {
+        self.paths.push_str(path);
+        self.entries.push((self.paths.len(), pos));
+    }
+
+    /// The entry recorded first for `path`.
+    fn find(&self, path: &str) -> Option<usize> {
+        if let Some(slots) = self.index.get() {
+            return self.probe(slots, path).ok();
+        }
+        let n = self.entries.len();
+        if self.scanned.fetch_add(n, Ordering::Relaxed) < SCAN_BUDGET * n {
+            let mut start = 0;
+            for (k, &(end, _)) in self.entries.iter().enumerate() {
+                if end - start == path.len() && &self.paths[start..end] == path {
+                    return Some(k);
+                }
+                start = end;
+            }
+            return None;
+        }
+        self.probe(self.index.get_or_init(|| self.slots_for(n)), path).ok()
     }
 
     /// Where `path` is: `Ok(entry)` when recorded, else `Err(the free slot it would take)`
-    /// (`Err(0)` while the table is empty, which only `get` meets).
-    fn probe(&self, path: &str) -> Result<usize, usize> {
-        if self.slots.is_empty() {
+    /// (`Err(0)` while the table is empty).
+    fn probe(&self, slots: &[u32], path: &str) -> Result<usize, usize> {
+        if slots.is_empty() {
             return Err(0);
         }
-        let mask = self.slots.len() - 1;
+        let mask = slots.len() - 1;
         let mut i = hash(path) as usize & mask;
         loop {
-            match self.slots[i] {
+            match slots[i] {
                 0 => return Err(i),
                 k if self.path(k as usize - 1) == path => return Ok(k as usize - 1),
                 _ => i = (i + 1) & mask,
@@ -108,15 +164,16 @@ impl SourceMap {
         &self.paths[start..self.entries[k].0]
     }
 
-    /// Doubles the table (16 slots at first) and places every entry again.
-    fn grow(&mut self) {
-        self.slots = vec![0; (self.slots.len() * 2).max(16)];
+    /// A table for at least `n` entries (16 slots at least) holding every entry (for a path
+    /// recorded twice, the first).
+    fn slots_for(&self, n: usize) -> Vec<u32> {
+        let mut slots = vec![0; (2 * n).next_power_of_two().max(16)];
         for k in 0..self.entries.len() {
-            // Every recorded path is distinct: each finds a free slot.
-            if let Err(free) = self.probe(self.path(k)) {
-                self.slots[free] = slot_of(k);
+            if let Err(free) = self.probe(&slots, self.path(k)) {
+                slots[free] = slot_of(k);
             }
         }
+        slots
     }
 }
 
@@ -195,5 +252,31 @@ mod tests {
         assert_eq!(other, m, "equality does not depend on the order of recording");
         other.record("x", at(1));
         assert_ne!(other, m);
+    }
+
+    #[test]
+    fn paths_recorded_once_are_found_by_scanning_then_by_the_index() {
+        let mut m = SourceMap::default();
+        let at = |line| Pos { line, column: 1 };
+        let paths: Vec<String> = (0..300).map(|i| format!("mainSteps[{i}].inputs")).collect();
+        for (i, p) in paths.iter().enumerate() {
+            m.record_new(p, at(i + 1));
+        }
+        assert!(m.index.get().is_none(), "recording builds no index");
+        // Far more lookups than the scanning budget: every answer the same before and after
+        // the index is built.
+        for round in 0..3 {
+            for (i, p) in paths.iter().enumerate() {
+                assert_eq!(m.get(p), Some(at(i + 1)), "round {round}: {p}");
+            }
+            assert_eq!(m.get("mainSteps[300].inputs"), None);
+        }
+        assert!(m.index.get().is_some(), "many lookups build the index");
+        let copy = m.clone();
+        assert_eq!(copy.locate("mainSteps[7].inputs.Script"), Some(at(8)));
+        // `record` after `record_new` keeps the first position and finds the new path.
+        m.record("mainSteps[0].inputs", at(999));
+        m.record("description", at(1000));
+        assert_eq!((m.get("mainSteps[0].inputs"), m.get("description"), m.len()), (Some(at(1)), Some(at(1000)), 301));
     }
 }

@@ -13,6 +13,7 @@ pub mod iam;
 pub mod import;
 pub mod simulate;
 pub mod validate;
+pub mod workers;
 
 use runbook_dsl::files;
 use std::path::{Path, PathBuf};

@@ -94,44 +94,15 @@ fn check_file(file: &Path, walked: bool, errors_only: bool) -> Outcome {
     o
 }
 
-/// Checks `files` on two worker threads; the outcomes come back in the order of `files`.
+/// Checks `files` on every core ([`super::workers`]); the outcomes come back in the order of
+/// `files`.
 fn check_files(files: &[(PathBuf, bool)], errors_only: bool) -> Vec<Outcome> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some((file, walked)) = files.get(i) else { break };
-            done.push((i, check_file(file, *walked, errors_only)));
-        }
-        done
-    };
-    let mut all: Vec<(usize, Outcome)> = std::thread::scope(|s| {
-        let other = s.spawn(work);
-        let mut mine = work();
-        // Should the other worker panic, the files it had taken are checked again below.
-        mine.extend(other.join().unwrap_or_default());
-        mine
-    });
-    all.sort_by_key(|(i, _)| *i);
-    let mut out: Vec<Outcome> = Vec::with_capacity(files.len());
-    for (i, o) in all {
-        while out.len() < i {
-            let (file, walked) = &files[out.len()];
-            out.push(check_file(file, *walked, errors_only));
-        }
-        out.push(o);
-    }
-    while out.len() < files.len() {
-        let (file, walked) = &files[out.len()];
-        out.push(check_file(file, *walked, errors_only));
-    }
-    out
+    let threads = super::workers::threads_for(files.len());
+    super::workers::map_in_order(files, threads, |(file, walked)| check_file(file, *walked, errors_only))
 }
 
 /// Checks every document under `paths`, writing findings to `out` and problems reading files
-/// to `err`. Files are checked on two threads; the output is in the order of the files.
+/// to `err`. Files are checked on every core; the output is in the order of the files.
 pub fn check(paths: &[PathBuf], errors_only: bool, out: &mut dyn Write, err: &mut dyn Write) -> Summary {
     let mut sum = Summary::default();
     // Folders that cannot be listed are reported in their place among the files.
@@ -150,6 +121,7 @@ pub fn check(paths: &[PathBuf], errors_only: bool, out: &mut dyn Write, err: &mu
     for item in items {
         let o = match item {
             Item::Unlistable(msg) => {
+                let _ = out.flush();
                 let _ = writeln!(err, "{msg}");
                 sum.unreadable += 1;
                 continue;
@@ -164,6 +136,7 @@ pub fn check(paths: &[PathBuf], errors_only: bool, out: &mut dyn Write, err: &mu
             continue;
         }
         if let Some(e) = o.unreadable {
+            let _ = out.flush();
             let _ = writeln!(err, "{e}");
             sum.unreadable += 1;
             continue;
@@ -180,9 +153,12 @@ pub fn check(paths: &[PathBuf], errors_only: bool, out: &mut dyn Write, err: &mu
 
 /// Runs the subcommand.
 pub fn run(args: Args) -> ExitCode {
-    let mut out = std::io::stdout().lock();
+    // Findings are written in one go (hundreds of lines over a corpus); problems reading a file
+    // go to the unbuffered stderr, with the findings before them flushed first.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut err = std::io::stderr().lock();
     let sum = check(&args.paths, args.errors_only, &mut out, &mut err);
+    let _ = out.flush();
     let _ = writeln!(
         err,
         "runbook validate: {} documents, {} errors, {} warnings, {} unreadable, {} other files skipped",
@@ -196,7 +172,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn two_workers_report_in_file_order_as_one_would() {
+    fn workers_report_in_file_order_as_one_would() {
         let dir = std::env::temp_dir().join(format!("runbook-validate-order-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
