@@ -260,11 +260,9 @@ fn s3_bucket_versioning_undo_restores_only_what_was_there() {
                 json!({"Bucket": b, "VersioningConfiguration": {"Status": status}}),
             );
         }
-        let t = Simulation::new(&doc)
-            .endpoint(&moto.url)
-            .python(&moto.python)
+        let t = moto
+            .simulation(&doc)
             .region("us-east-1")
-            .run_scripts(true)
             .param("BucketName", json!(b))
             .param("AutomationAssumeRole", json!(ROLE))
             .cancel_at("VerifyVersioning")
@@ -295,11 +293,9 @@ fn s3_read_errors_other_than_not_found_fail_the_run() {
             read(&aws, "s3", "GetBucketEncryption", json!({"Bucket": b})),
             read(&aws, "s3", "GetPublicAccessBlock", json!({"Bucket": b})),
         );
-        let t = Simulation::new(&doc)
-            .endpoint(&moto.url)
-            .python(&moto.python)
+        let t = moto
+            .simulation(&doc)
             .region("us-east-1")
-            .run_scripts(true)
             .param("BucketName", json!(b))
             .param("AutomationAssumeRole", json!(ROLE))
             .fail(Fault::new("s3", read_api).with_code("AccessDenied").at(1))
@@ -861,11 +857,9 @@ fn cloudtrail_fixes_the_existing_trail_before_creating_one() {
     let aws = moto.aws().region(TRAIL_REGION);
     let doc = catalog_doc("Remediate-CloudTrail-EnableMultiRegionTrail").expect("in the catalog");
     let run = |r: &Resource, cancel: Option<&str>| {
-        let mut sim = Simulation::new(&doc)
-            .endpoint(&moto.url)
-            .python(&moto.python)
+        let mut sim = moto
+            .simulation(&doc)
             .region(TRAIL_REGION)
-            .run_scripts(true)
             .param("AccountId", json!(ACCOUNT))
             .param("AutomationAssumeRole", json!(ROLE));
         for (k, v) in &r.params {
@@ -1013,11 +1007,9 @@ fn iam_service_linked_role_is_not_remediable() {
     assert!(role["Role"]["Path"].as_str().is_some_and(|p| p.starts_with("/aws-service-role/")), "{role}");
     let r = Resource { params: vec![], ids: json!({"RoleName": name, "RoleId": id}) };
     let before = attached(&aws, &r);
-    let t = Simulation::new(&doc)
-        .endpoint(&moto.url)
-        .python(&moto.python)
+    let t = moto
+        .simulation(&doc)
         .region("us-east-1")
-        .run_scripts(true)
         .param("IAMResourceId", id.clone())
         .param("PolicyArn", json!(POLICY))
         .param("AutomationAssumeRole", json!(ROLE))
