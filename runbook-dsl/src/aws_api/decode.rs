@@ -122,12 +122,7 @@ impl Service {
 
     /// Operation `i`, decoded on first use.
     fn operation_at(&self, i: usize) -> Option<&Operation> {
-        if let Some(op) = self.decoded_ops[i].get() {
-            return Some(op);
-        }
-        // Every line was checked when the service was read (`parse_service`), so this decodes.
-        let op = decode_operation(self.ops[i], &self.names).ok()?;
-        Some(self.decoded_ops[i].get_or_init(|| op))
+        on_first_use(&self.decoded_ops[i], || decode_operation(self.ops[i], &self.names))
     }
 
     /// Whether boto3's method name of operation `i` is `api`, without decoding it.
@@ -144,12 +139,7 @@ impl Service {
     pub fn shape(&self, name: &str) -> Option<&Shape> {
         // The generator writes a block's names sorted (checked by `parse_service`).
         let i = self.names.binary_search(&name).ok()?;
-        if let Some(shape) = self.decoded[i].get() {
-            return Some(shape);
-        }
-        // Every line was checked when the service was read (`parse_service`), so this decodes.
-        let shape = self.decode_shape(i).ok()?;
-        Some(self.decoded[i].get_or_init(|| shape))
+        on_first_use(&self.decoded[i], || self.decode_shape(i))
     }
 
     /// Every shape name of the service (for tests that decode them all).
@@ -187,6 +177,17 @@ impl Service {
             _ => return Err(bad()),
         })
     }
+}
+
+/// What `cell` holds, decoded by `decode` the first time it is asked for. Every line was
+/// checked when the service was read (`parse_service`), or by the test that decodes them all
+/// (`parse_service_unchecked`), so this decodes; a line that did not would be `None`.
+fn on_first_use<T>(cell: &OnceLock<T>, decode: impl FnOnce() -> Result<T, String>) -> Option<&T> {
+    if let Some(v) = cell.get() {
+        return Some(v);
+    }
+    let v = decode().ok()?;
+    Some(cell.get_or_init(|| v))
 }
 
 /// A service of the index: its names and where its block is.

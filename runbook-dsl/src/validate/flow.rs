@@ -134,7 +134,6 @@ pub(crate) fn reach<'c>(cx: &'c Cx, start: usize, keep: impl Fn(Edge) -> bool) -
 /// ends the run, loops forever.
 fn cycles(cx: &Cx, scope: usize, out: &mut Vec<Diagnostic>) {
     let members = &cx.scopes[scope];
-    let succ = |i: usize| cx.edges(i).iter().filter(|e| e.1 == Edge::Success).map(|e| e.0);
     let at = |i: usize| cx.steps[i].index;
     // Strongly connected sets over success edges (Tarjan's algorithm, without recursion: linear
     // in the steps and edges, however many steps a document has).
@@ -153,11 +152,11 @@ fn cycles(cx: &Cx, scope: usize, out: &mut Vec<Diagnostic>) {
     for i in firsts {
         let c = component[at(i)];
         let scc = &groups[c];
-        let is_cycle = scc.len() > 1 || succ(i).any(|t| t == i);
+        let is_cycle = scc.len() > 1 || cx.on_success(i).any(|t| t == i);
         if !is_cycle {
             continue;
         }
-        let exits = scc.iter().any(|&j| cx.ends(j) || succ(j).any(|t| component[at(t)] != c));
+        let exits = scc.iter().any(|&j| cx.ends(j) || cx.on_success(j).any(|t| component[at(t)] != c));
         if !exits {
             let names: Vec<&str> = scc.iter().map(|&j| cx.steps[j].step.name.as_str()).collect();
             let at = &cx.steps[i];
@@ -176,8 +175,7 @@ fn cycles(cx: &Cx, scope: usize, out: &mut Vec<Diagnostic>) {
 /// list: the place of the component's root.
 fn strongly_connected(cx: &Cx, members: &[usize]) -> Vec<usize> {
     let at = |i: usize| cx.steps[i].index;
-    let succ =
-        |i: usize| -> Vec<usize> { cx.edges(i).iter().filter(|e| e.1 == Edge::Success).map(|e| at(e.0)).collect() };
+    let succ = |place: usize| -> Vec<usize> { cx.on_success(members[place]).map(at).collect() };
     let n = members.len();
     let mut index: Vec<Option<usize>> = vec![None; n];
     let mut low = vec![0; n];
@@ -191,24 +189,21 @@ fn strongly_connected(cx: &Cx, members: &[usize]) -> Vec<usize> {
         }
         // Frames: a place and the places of its successors still to visit.
         let mut frames: Vec<(usize, std::vec::IntoIter<usize>)> = Vec::new();
-        index[root] = Some(next);
-        low[root] = next;
-        next += 1;
-        stack.push(root);
-        on_stack[root] = true;
-        frames.push((root, succ(members[root]).into_iter()));
-        while let Some((v, rest)) = frames.last_mut() {
+        let mut enter = Some(root);
+        loop {
+            if let Some(w) = enter.take() {
+                index[w] = Some(next);
+                low[w] = next;
+                next += 1;
+                stack.push(w);
+                on_stack[w] = true;
+                frames.push((w, succ(w).into_iter()));
+            }
+            let Some((v, rest)) = frames.last_mut() else { break };
             let v = *v;
             if let Some(w) = rest.next() {
                 match index[w] {
-                    None => {
-                        index[w] = Some(next);
-                        low[w] = next;
-                        next += 1;
-                        stack.push(w);
-                        on_stack[w] = true;
-                        frames.push((w, succ(members[w]).into_iter()));
-                    }
+                    None => enter = Some(w),
                     Some(iw) if on_stack[w] => low[v] = low[v].min(iw),
                     Some(_) => {}
                 }
@@ -256,5 +251,50 @@ fn rollback_fallthrough(cx: &Cx, members: &[usize], out: &mut Vec<Diagnostic>) {
                 ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The E051 messages of a document whose steps are `(name, nextStep or "" for isEnd)`, in
+    /// list order; a name starting with `Br` is an aws:branch whose Default is its target and
+    /// whose one choice leaves to the last step.
+    fn cycles(steps: &[(&str, &str)]) -> Vec<String> {
+        let last = steps.last().map_or("", |s| s.0);
+        let mut text = String::from("schemaVersion: '0.3'\nmainSteps:\n");
+        for (name, next) in steps {
+            text += &format!("  - name: {name}\n");
+            if name.starts_with("Br") {
+                text += &format!(
+                    "    action: aws:branch\n    inputs:\n      Choices:\n        - NextStep: {last}\n          Variable: '{{{{ global:ACCOUNT_ID }}}}'\n          StringEquals: x\n      Default: {next}\n"
+                );
+            } else {
+                text += "    action: aws:pause\n    inputs: {}\n";
+                text += &if next.is_empty() { "    isEnd: true\n".to_string() } else { format!("    nextStep: {next}\n") };
+            }
+        }
+        let doc = crate::read::from_str(&text).expect("reads");
+        crate::validate::validate(&doc).into_iter().filter(|d| d.code == "E051").map(|d| d.message).collect()
+    }
+
+    #[test]
+    fn every_cycle_without_a_way_out_is_named_once_and_cycles_with_one_are_not() {
+        // Two cycles, the second nested behind the first's entry, and a self-loop.
+        let found = cycles(&[("A", "B"), ("B", "A"), ("C", "D"), ("D", "E"), ("E", "D"), ("F", "F"), ("G", "")]);
+        assert_eq!(
+            found,
+            [
+                "steps A -> B run in a cycle with no way out",
+                "steps D -> E run in a cycle with no way out",
+                "steps F run in a cycle with no way out"
+            ]
+        );
+        // A cycle through a branch whose choice leaves it has a way out.
+        assert!(cycles(&[("A", "Br1"), ("Br1", "A"), ("End", "")]).is_empty());
+        // Three steps in one cycle, entered from outside.
+        assert_eq!(
+            cycles(&[("S", "B"), ("A", "B"), ("B", "C"), ("C", "A"), ("End", "")]),
+            ["steps A -> B -> C run in a cycle with no way out"]
+        );
     }
 }

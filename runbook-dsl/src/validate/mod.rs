@@ -403,9 +403,14 @@ impl<'a> Cx<'a> {
         out
     }
 
+    /// The steps step `i` goes on to when it succeeds.
+    pub fn on_success(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        self.edges(i).iter().filter(|e| e.1 == Edge::Success).map(|e| e.0)
+    }
+
     /// Whether step `i` ends the run (or its scope) when it succeeds.
     pub fn ends(&self, i: usize) -> bool {
-        !self.edges(i).iter().any(|e| e.1 == Edge::Success)
+        self.on_success(i).next().is_none()
     }
 }
 

@@ -98,12 +98,10 @@ impl SourceMap {
     /// Records where `path` starts; the first position recorded for a path is kept.
     pub(super) fn record(&mut self, path: &str, pos: Pos) {
         let mut slots = match self.index.take() {
-            Some(slots) => slots,
-            None => self.slots_for(self.entries.len()),
+            Some(slots) if slots.len() >= 2 * (self.entries.len() + 1) => slots,
+            // None yet (or gone with a `record_new`), or full: one that holds all and one more.
+            _ => self.slots_for(self.entries.len() + 1),
         };
-        if slots.len() < 2 * (self.entries.len() + 1) {
-            slots = self.slots_for(self.entries.len() + 1);
-        }
         if let Err(free) = self.probe(&slots, path) {
             self.push(path, pos);
             slots[free] = slot_of(self.entries.len() - 1);
@@ -130,14 +128,7 @@ impl SourceMap {
         }
         let n = self.entries.len();
         if self.scanned.fetch_add(n, Ordering::Relaxed) < SCAN_BUDGET * n {
-            let mut start = 0;
-            for (k, &(end, _)) in self.entries.iter().enumerate() {
-                if end - start == path.len() && &self.paths[start..end] == path {
-                    return Some(k);
-                }
-                start = end;
-            }
-            return None;
+            return (0..n).find(|&k| self.path(k) == path);
         }
         self.probe(self.index.get_or_init(|| self.slots_for(n)), path).ok()
     }
